@@ -1,0 +1,122 @@
+//! The command line, defined once: parsing, `-h`, man pages and completions
+//! all come from these types.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Give every AI coding agent its own worktree and branch; review the result,
+/// keep it or throw it away. All state lives in the repository
+/// (refs/agents/*, refs/notes/agents, [agent] in .git/config).
+#[derive(Debug, Parser)]
+#[command(
+    name = "git-agent",
+    bin_name = "git agent",
+    version,
+    propagate_version = true
+)]
+#[command(
+    after_help = "Exit status: 0 success, 1 refused or failed, 2 bad usage.\n\
+See `git agent <verb> -h` for each verb, and `git help agent` for the manual."
+)]
+pub struct Cli {
+    /// When to colour output: auto, always or never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a session: a worktree on a new branch, from HEAD or --base.
+    New(NewArgs),
+    /// List live sessions (--all: also kept and discarded).
+    List(ListArgs),
+    /// Everything known about one session.
+    Show(ShowArgs),
+    /// Print a session's worktree path.
+    Path(PathArgs),
+    /// Show a session's whole change against its base, as git diff prints it.
+    Diff(DiffArgs),
+    /// Remove a session's worktree and branch; restorable until gc.
+    Discard(DiscardArgs),
+    /// Print the shell completion script.
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// Session id (generated when omitted): letters, digits, '.', '_', '-'.
+    pub id: Option<String>,
+    /// Start from this commit instead of HEAD.
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// Bring this checkout's staged, unstaged and untracked changes along.
+    #[arg(long)]
+    pub carry: bool,
+    /// Paths the session may change (git glob pathspec, repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub scope: Vec<String>,
+    /// Print the session as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Also list kept and discarded sessions.
+    #[arg(long)]
+    pub all: bool,
+    /// Print a JSON array of sessions.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Session id or unique prefix (default: the session whose worktree you are in).
+    pub id: Option<String>,
+    /// Print the session as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PathArgs {
+    /// Session id or unique prefix (default: the session whose worktree you are in).
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// `[<id>] [<git diff options>…] [-- <paths>…]`: the id (or unique prefix)
+    /// first, then anything `git diff` accepts.
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "ARGS"
+    )]
+    pub args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiscardArgs {
+    /// Session id or unique prefix (default: the session whose worktree you are in).
+    pub id: Option<String>,
+    /// Stop a live run first instead of refusing.
+    #[arg(long, short)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// bash, zsh, fish, elvish or powershell.
+    pub shell: clap_complete::Shell,
+}

@@ -1,0 +1,51 @@
+//! `git agent diff <id> [git diff options…] [-- paths…]`: the whole change
+//! against the base, printed by `git diff` itself so options, pager and
+//! colours behave exactly like git. The session's index and files are only
+//! read (the snapshot goes through a temporary index).
+
+use crate::cli::DiffArgs;
+use crate::error::{Error, Result};
+use crate::git::Git;
+use crate::repo::Repo;
+use crate::session;
+use crate::snapshot;
+
+pub fn run(repo: &Repo, args: &DiffArgs) -> Result<i32> {
+    let mut rest: &[String] = &args.args;
+    let id = match rest.first() {
+        Some(first) if !first.starts_with('-') => {
+            rest = &rest[1..];
+            Some(first.as_str())
+        }
+        _ => None,
+    };
+    let session = session::resolve(repo, id)?;
+    let (options, paths) = match rest.iter().position(|a| a == "--") {
+        Some(i) => (&rest[..i], &rest[i + 1..]),
+        None => (rest, &[][..]),
+    };
+    let (dir, target) = match session.path() {
+        Some(path) if session.state(repo) != session::State::Broken => {
+            (path.to_path_buf(), snapshot::capture(repo, path)?.full_tree)
+        }
+        _ => {
+            let snap = session.snapshot.ok_or_else(|| {
+                Error::refused(format!(
+                    "session '{}' has no worktree and no snapshot to diff",
+                    session.id
+                ))
+            })?;
+            (repo.main_worktree.clone(), snap)
+        }
+    };
+    let mut argv: Vec<String> = vec!["diff".into()];
+    argv.extend(options.iter().cloned());
+    argv.push(session.base.to_string());
+    argv.push(target.to_string());
+    argv.push("--".into());
+    argv.extend(paths.iter().cloned());
+    let code = Git::new(dir).run_inherit(&argv)?;
+    // `git diff --exit-code` semantics pass through; anything else git
+    // reported (a bad option) is already on stderr.
+    Ok(code)
+}

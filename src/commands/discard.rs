@@ -1,0 +1,106 @@
+//! `git agent discard <id>`: snapshot, then remove worktree and branch.
+//!
+//! Order: (1) snapshot into `refs/agents/<id>/snapshot` (so every commit,
+//! staged, unstaged and untracked file is reachable), (2) remove the
+//! worktree, (3) delete the branch only if it still points at the
+//! snapshotted tip, (4) record `discarded`. A crash between steps leaves a
+//! session that is `broken` and that running discard again finishes.
+
+use crate::cli::DiscardArgs;
+use crate::error::{Error, Result};
+use crate::repo::Repo;
+use crate::session::{self, Session, State};
+use crate::snapshot::{self, WorktreeState};
+use crate::{runs, worktree};
+
+pub fn run(repo: &Repo, args: &DiscardArgs) -> Result<i32> {
+    let mut session = session::resolve(repo, args.id.as_deref())?;
+    let state = session.state(repo);
+    if !state.is_live() {
+        return Err(
+            Error::refused(format!("session '{}' is already {state}", session.id))
+                .with_hint(format!("`git agent restore {}` brings it back", session.id)),
+        );
+    }
+    stop_live_run(repo, &mut session, args.force)?;
+    let tip = save(repo, &mut session, "discard")?;
+    if let Some(path) = session.path().map(|p| p.to_path_buf()) {
+        worktree::remove(repo, &path)?;
+    } else {
+        worktree::remove(repo, &session.meta.worktree.clone())?;
+    }
+    if let Some(tip) = tip {
+        worktree::delete_branch(repo, &session.meta.branch, tip)?;
+    }
+    let mut meta = session.meta.clone();
+    meta.state = State::Discarded;
+    session::update(repo, &mut session, meta, None)?;
+    anstream::eprintln!(
+        "Discarded session {}; `git agent restore {}` brings it back until gc expires it.",
+        session.id,
+        session.id
+    );
+    Ok(0)
+}
+
+/// Refuse while a run is live, or with `force` end it and record that.
+pub fn stop_live_run(repo: &Repo, session: &mut Session, force: bool) -> Result<()> {
+    let Some(pid) = session
+        .meta
+        .run
+        .as_ref()
+        .filter(|r| r.ended.is_none())
+        .and_then(|r| r.pid)
+    else {
+        return Ok(());
+    };
+    if !runs::is_alive(pid) {
+        return Ok(());
+    }
+    if !force {
+        return Err(Error::refused(format!(
+            "session '{}' has a live run (pid {pid})",
+            session.id
+        ))
+        .with_hint("wait for it (`git agent wait`), stop it, or pass --force"));
+    }
+    runs::stop_group(pid);
+    let mut meta = session.meta.clone();
+    meta.state = State::Failed;
+    if let Some(run) = meta.run.as_mut() {
+        run.ended = Some(session::now());
+        run.reason = Some("stopped".into());
+    }
+    session::update(repo, session, meta, None)
+}
+
+/// Snapshot the session's worktree (or, when that is gone, its branch tip)
+/// into its refs. Returns the branch tip the snapshot holds, if any.
+pub fn save(repo: &Repo, session: &mut Session, why: &str) -> Result<Option<gix::ObjectId>> {
+    let tip = worktree::branch_tip(repo, &session.meta.branch);
+    let captured = match session.path() {
+        Some(path) => Some(snapshot::capture(repo, path)?),
+        None => tip
+            .map(|head| -> Result<WorktreeState> {
+                let tree = repo.resolve_tree(head)?;
+                Ok(WorktreeState {
+                    head,
+                    index_tree: tree,
+                    full_tree: tree,
+                })
+            })
+            .transpose()?,
+    };
+    let Some(state) = captured else {
+        return Ok(None);
+    };
+    let commit = snapshot::commit(
+        repo,
+        &state,
+        &format!("git-agent snapshot {}: {why}", session.id),
+    )?;
+    let mut meta = session.meta.clone();
+    meta.changes = Some(snapshot::changes(repo, session.base, state.full_tree)?);
+    session::update(repo, session, meta, Some(commit))?;
+    Ok(Some(state.head))
+}

@@ -1,0 +1,9 @@
+//! One file per verb. Each exposes `run(&Repo, &Args) -> Result<exit code>`.
+
+pub mod completions;
+pub mod diff;
+pub mod discard;
+pub mod list;
+pub mod new;
+pub mod path;
+pub mod show;

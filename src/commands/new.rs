@@ -1,0 +1,234 @@
+//! `git agent new`: a session is a linked worktree on a new branch, locked,
+//! with its refs under `refs/agents/<id>/`.
+//!
+//! Order matters for crash safety: the session refs are created first (that
+//! claims the id atomically), then the worktree; if the worktree step fails
+//! the refs are removed again, and if the process dies in between the
+//! session shows as `broken` rather than vanishing.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::cli::NewArgs;
+use crate::error::{Error, Result};
+use crate::git::Git;
+use crate::repo::Repo;
+use crate::session::{self, Id, Meta, State};
+use crate::snapshot;
+use crate::view::Report;
+
+pub fn run(repo: &Repo, args: &NewArgs) -> Result<i32> {
+    let base = match &args.base {
+        Some(rev) => repo.resolve_commit(rev)?,
+        None => repo.head_commit()?.ok_or_else(|| {
+            Error::refused("this repository has no commits yet")
+                .with_hint("make a first commit, then start a session")
+        })?,
+    };
+    let id = match &args.id {
+        Some(id) => Id::parse(id)?,
+        None => session::generate_id(repo)?,
+    };
+    let branch = format!("{}{id}", repo.config.branch_prefix());
+    if repo.branch_exists(&branch) {
+        return Err(
+            Error::refused(format!("a branch named '{branch}' already exists"))
+                .with_hint("pick another session id, or delete that branch first"),
+        );
+    }
+    let root = repo.worktree_root();
+    if root.exists() && !root.is_dir() {
+        return Err(Error::refused(format!(
+            "agent.worktreeDir points at {}, which is not a directory",
+            root.display()
+        ))
+        .with_hint("git config agent.worktreeDir <directory>"));
+    }
+    let path = root.join(id.as_str());
+    if path.exists() {
+        return Err(Error::refused(format!("{} already exists", path.display()))
+            .with_hint("pick another session id, or remove that directory"));
+    }
+    // Read what to carry before anything is created, so a failure changes nothing.
+    let carried = if args.carry {
+        Some(carry_trees(repo, base)?)
+    } else {
+        None
+    };
+
+    exclude_worktree_dir(repo, &root)?;
+    std::fs::create_dir_all(&root)
+        .map_err(|e| Error::refused(format!("cannot create {}: {e}", root.display())))?;
+    let path = crate::git::tidy(&root).join(id.as_str());
+    let now = session::now();
+    let meta = Meta {
+        version: 1,
+        id: id.to_string(),
+        state: State::Active,
+        branch: branch.clone(),
+        worktree: path.clone(),
+        base: base.to_string(),
+        origin: repo.current_worktree.clone(),
+        created: now.clone(),
+        updated: now,
+        scope: args.scope.clone(),
+        agent: None,
+        command: None,
+        prompt: None,
+        run: None,
+        changes: None,
+    };
+    let session = session::create(repo, &id, &meta, base)?;
+    if let Err(e) = add_worktree(repo, &id, &branch, &path, base, carried.as_ref()) {
+        undo(repo, &session, &branch, &path);
+        return Err(e);
+    }
+    if let Some(script) = repo.config.post_create() {
+        Git::new(&path)
+            .env("GIT_AGENT_ID", id.as_str())
+            .env("GIT_AGENT_BASE", base.to_string())
+            .env("GIT_AGENT_WORKTREE", &path)
+            .shell(&script)
+            .map_err(|e| {
+                Error::refused(format!(
+                    "agent.postCreate failed in session '{id}': {}",
+                    e.message
+                ))
+                .with_hint(format!(
+                    "the session exists; fix it in {} or `git agent discard {id}`",
+                    path.display()
+                ))
+            })?;
+    }
+
+    if args.json {
+        let report = Report::measure(repo, &session)?;
+        anstream::println!(
+            "{}",
+            serde_json::to_string_pretty(&report.to_json()).unwrap_or_default()
+        );
+    } else {
+        anstream::println!("{id}\t{}", path.display());
+        anstream::eprintln!(
+            "Created session {id} on branch {branch} from {}; work in it with: cd \"$(git agent path {id})\"",
+            &base.to_string()[..7]
+        );
+    }
+    Ok(0)
+}
+
+/// The trees to put in the new worktree when carrying the caller's changes:
+/// (working tree, index), moved onto `base` when it differs from HEAD.
+fn carry_trees(repo: &Repo, base: gix::ObjectId) -> Result<(gix::ObjectId, gix::ObjectId)> {
+    let state = snapshot::capture(repo, &repo.current_worktree)?;
+    if state.head == base {
+        return Ok((state.full_tree, state.index_tree));
+    }
+    let onto = |tree: gix::ObjectId| -> Result<gix::ObjectId> {
+        let out = repo.git().output([
+            "merge-tree".to_string(),
+            "--write-tree".into(),
+            format!("--merge-base={}", state.head),
+            base.to_string(),
+            tree.to_string(),
+        ])?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        if !out.status.success() {
+            return Err(Error::refused(format!(
+                "your uncommitted changes do not apply cleanly onto {base}; nothing was created"
+            ))
+            .with_hint("commit or stash them, or use --carry without --base"));
+        }
+        snapshot::parse_oid(text.lines().next().unwrap_or_default())
+    };
+    Ok((onto(state.full_tree)?, onto(state.index_tree)?))
+}
+
+/// `git worktree add`, serialized between git-agent processes (concurrent
+/// adds race on `.git/worktrees/*/commondir`), then the checkout outside the
+/// lock so parallel `new`s check out in parallel.
+fn add_worktree(
+    repo: &Repo,
+    id: &Id,
+    branch: &str,
+    path: &Path,
+    base: gix::ObjectId,
+    carried: Option<&(gix::ObjectId, gix::ObjectId)>,
+) -> Result<()> {
+    {
+        let _lock = repo.lock("worktree")?;
+        repo.git().run([
+            "worktree".as_ref(),
+            "add".as_ref(),
+            "--no-checkout".as_ref(),
+            "--lock".as_ref(),
+            "--reason".as_ref(),
+            format!("git-agent {id}").as_ref(),
+            "-b".as_ref(),
+            branch.as_ref(),
+            path.as_os_str(),
+            base.to_string().as_ref(),
+        ] as [&std::ffi::OsStr; 10])?;
+    }
+    let git = Git::new(path).config("checkout.workers=0");
+    match carried {
+        None => git.run(["reset", "--hard", "--quiet"]).map(drop),
+        Some((work, index)) => {
+            git.run(["read-tree", "--reset", "-u", &work.to_string()])?;
+            git.run(["read-tree", &index.to_string()])?;
+            git.output(["update-index", "-q", "--refresh"]).map(drop)
+        }
+    }
+}
+
+/// Best-effort roll back of a half-made session.
+fn undo(repo: &Repo, session: &session::Session, branch: &str, path: &PathBuf) {
+    let git = repo.git();
+    let _ = git.output([
+        "worktree".as_ref(),
+        "remove".as_ref(),
+        "-f".as_ref(),
+        "-f".as_ref(),
+        path.as_os_str(),
+    ]);
+    let _ = git.output(["branch", "-D", branch]);
+    let _ = session::delete(repo, session);
+}
+
+/// Make sure the worktree directory never shows in `git status` when it lies
+/// inside the main worktree: one line in the common dir's `info/exclude`.
+fn exclude_worktree_dir(repo: &Repo, root: &Path) -> Result<()> {
+    let main = &repo.main_worktree;
+    let absolute = if root.exists() {
+        crate::git::tidy(root)
+    } else {
+        root.to_path_buf()
+    };
+    let Ok(relative) = absolute.strip_prefix(main) else {
+        return Ok(());
+    };
+    if relative.as_os_str().is_empty() {
+        return Ok(());
+    }
+    let pattern = format!("/{}/", relative.to_string_lossy().replace('\\', "/"));
+    let info = repo.common_dir.join("info");
+    let file = info.join("exclude");
+    let existing = std::fs::read_to_string(&file).unwrap_or_default();
+    if existing.lines().any(|l| l.trim() == pattern) {
+        return Ok(());
+    }
+    std::fs::create_dir_all(&info)
+        .map_err(|e| Error::git(format!("cannot create {}: {e}", info.display())))?;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&file)
+        .map_err(|e| Error::git(format!("cannot open {}: {e}", file.display())))?;
+    let sep = if existing.is_empty() || existing.ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
+    write!(f, "{sep}# git-agent session worktrees\n{pattern}\n")
+        .map_err(|e| Error::git(format!("cannot write {}: {e}", file.display())))
+}

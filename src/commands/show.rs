@@ -1,0 +1,81 @@
+//! `git agent show <id>`: everything known about one session.
+
+use anstream::println;
+
+use crate::cli::ShowArgs;
+use crate::error::Result;
+use crate::output;
+use crate::repo::Repo;
+use crate::session;
+use crate::view::Report;
+
+pub fn run(repo: &Repo, args: &ShowArgs) -> Result<i32> {
+    let session = session::resolve(repo, args.id.as_deref())?;
+    let report = Report::measure(repo, &session)?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report.to_json()).unwrap_or_default()
+        );
+        return Ok(0);
+    }
+    let meta = &session.meta;
+    let style = output::state_style(report.state);
+    let field = |name: &str, value: &str| println!("{name:<9} {value}");
+    field("session", session.id.as_str());
+    println!("{:<9} {style}{}{style:#}", "state", report.state);
+    field("branch", &meta.branch);
+    match session.path() {
+        Some(path) => field("path", &path.display().to_string()),
+        None => field("path", &format!("(none; was {})", meta.worktree.display())),
+    }
+    field("base", &session.base.to_string());
+    field("origin", &meta.origin.display().to_string());
+    field(
+        "created",
+        &format!("{} ({} ago)", meta.created, output::age(&meta.created)),
+    );
+    field("updated", &meta.updated);
+    if !meta.scope.is_empty() {
+        field("scope", &meta.scope.join(" "));
+    }
+    if let Some(agent) = &meta.agent {
+        field("agent", agent);
+    }
+    if let Some(command) = &meta.command {
+        field("command", &command.join(" "));
+    }
+    if let Some(prompt) = &meta.prompt {
+        field("prompt", prompt);
+    }
+    if let Some(run) = &meta.run {
+        let end = match (&run.ended, run.exit_code) {
+            (Some(ended), Some(code)) => format!(", ended {ended}, exit {code}"),
+            (Some(ended), None) => format!(", ended {ended}"),
+            _ => String::new(),
+        };
+        let reason = run
+            .reason
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
+        field("run", &format!("started {}{end}{reason}", run.started));
+    }
+    if let Some(snap) = session.snapshot {
+        field("snapshot", &snap.to_string());
+    }
+    let c = &report.changes;
+    field(
+        "changes",
+        &format!("{} files, +{} -{}", c.files, c.insertions, c.deletions),
+    );
+    for path in &c.paths {
+        let mark = if report.out_of_scope.contains(path) {
+            "  (out of scope)"
+        } else {
+            ""
+        };
+        println!("          {path}{mark}");
+    }
+    Ok(0)
+}

@@ -1,0 +1,204 @@
+//! The one place that starts `git` processes.
+//!
+//! gix reads refs, objects and config in-process; everything that changes a
+//! working tree (worktree add/remove, read-tree, add, diff for people) runs
+//! the real `git` through [`Git`], with stdin closed, inherited `GIT_DIR`,
+//! `GIT_WORK_TREE` and `GIT_INDEX_FILE` removed, and `LC_ALL=C` so output we
+//! parse is never translated.
+
+use std::ffi::{OsStr, OsString};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use crate::error::{Error, Result};
+
+/// Variables that would make a child git act on another repository.
+const SCRUBBED: &[&str] = &[
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_COMMON_DIR",
+    "GIT_PREFIX",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+];
+
+/// A `git -C <dir>` invocation builder.
+#[derive(Debug, Clone)]
+pub struct Git {
+    dir: PathBuf,
+    envs: Vec<(OsString, OsString)>,
+    configs: Vec<String>,
+}
+
+impl Git {
+    /// Run git in `dir` (a worktree or git dir).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Git {
+            dir: dir.into(),
+            envs: Vec::new(),
+            configs: Vec::new(),
+        }
+    }
+
+    /// Set an environment variable for the child.
+    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
+        self.envs
+            .push((key.as_ref().to_owned(), value.as_ref().to_owned()));
+        self
+    }
+
+    /// Pass `-c key=value` to the child.
+    pub fn config(mut self, key_value: impl Into<String>) -> Self {
+        self.configs.push(key_value.into());
+        self
+    }
+
+    fn command<I, S>(&self, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut cmd = Command::new("git");
+        for key in SCRUBBED {
+            cmd.env_remove(key);
+        }
+        cmd.env("LC_ALL", "C");
+        cmd.envs(self.envs.iter().map(|(k, v)| (k, v)));
+        cmd.arg("-C").arg(&self.dir);
+        for c in &self.configs {
+            cmd.arg("-c").arg(c);
+        }
+        cmd.args(args);
+        cmd
+    }
+
+    /// Run and return the raw output, whatever the exit status.
+    pub fn output<I, S>(&self, args: I) -> Result<Output>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut cmd = self.command(args);
+        cmd.stdin(Stdio::null());
+        cmd.output().map_err(spawn_error)
+    }
+
+    /// Run, fail on a non-zero exit with git's own stderr, return stdout bytes.
+    pub fn run_bytes<I, S>(&self, args: I) -> Result<Vec<u8>>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let args: Vec<OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
+        let out = self.output(&args)?;
+        check(&args, out)
+    }
+
+    /// Like [`Git::run_bytes`], with stdout as text and the trailing newline trimmed.
+    pub fn run<I, S>(&self, args: I) -> Result<String>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let out = self.run_bytes(args)?;
+        let mut s = String::from_utf8_lossy(&out).into_owned();
+        while s.ends_with('\n') {
+            s.pop();
+        }
+        Ok(s)
+    }
+
+    /// Run with `input` on stdin; fail on a non-zero exit.
+    pub fn run_stdin<I, S>(&self, args: I, input: &[u8]) -> Result<String>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let args: Vec<OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
+        let mut cmd = self.command(&args);
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().map_err(spawn_error)?;
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin
+                .write_all(input)
+                .map_err(|e| Error::git(format!("writing to git: {e}")))?;
+        }
+        let out = child.wait_with_output().map_err(spawn_error)?;
+        let bytes = check(&args, out)?;
+        Ok(String::from_utf8_lossy(&bytes).trim_end().to_owned())
+    }
+
+    /// Run with the terminal inherited (pager, colours); return the exit code.
+    pub fn run_inherit<I, S>(&self, args: I) -> Result<i32>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut cmd = self.command(args);
+        // Let git translate and page as it would for the user.
+        cmd.env_remove("LC_ALL");
+        let status = cmd.status().map_err(spawn_error)?;
+        Ok(status.code().unwrap_or(1))
+    }
+
+    /// Run `sh -c <script>` in this directory (for `agent.postCreate`).
+    pub fn shell(&self, script: &str) -> Result<()> {
+        let mut cmd = Command::new("sh");
+        for key in SCRUBBED {
+            cmd.env_remove(key);
+        }
+        cmd.envs(self.envs.iter().map(|(k, v)| (k, v)));
+        cmd.arg("-c")
+            .arg(script)
+            .current_dir(&self.dir)
+            .stdin(Stdio::null());
+        let status = cmd
+            .status()
+            .map_err(|e| Error::git(format!("cannot run `{script}`: {e}")))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(Error::refused(format!("`{script}` failed ({status})")))
+        }
+    }
+}
+
+fn spawn_error(e: std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        Error::refused("git is not installed or not on PATH")
+    } else {
+        Error::git(format!("cannot run git: {e}"))
+    }
+}
+
+fn check(args: &[OsString], out: Output) -> Result<Vec<u8>> {
+    if out.status.success() {
+        return Ok(out.stdout);
+    }
+    let verb = args
+        .iter()
+        .map(|a| a.to_string_lossy())
+        .find(|a| !a.starts_with('-'))
+        .unwrap_or_default()
+        .into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let detail = stderr
+        .lines()
+        .map(|l| {
+            l.trim_start_matches("fatal: ")
+                .trim_start_matches("error: ")
+        })
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    Err(Error::git(format!("git {verb} failed: {detail}")))
+}
+
+/// Canonical form of a path for comparing and printing (falls back to the input).
+pub fn tidy(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}

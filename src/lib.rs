@@ -1,0 +1,61 @@
+//! git-agent: one worktree and branch per AI coding agent, all state in the
+//! repository. `main.rs` only calls [`main_with_args`].
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod git;
+pub mod output;
+pub mod repo;
+pub mod runs;
+pub mod session;
+pub mod snapshot;
+pub mod view;
+pub mod worktree;
+
+use std::ffi::OsString;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::error::Error;
+use crate::repo::Repo;
+
+/// Parse, run, report: returns the process exit code.
+pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            output::report(&e);
+            e.exit_code()
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<i32, Error> {
+    if let Command::Completions(args) = &cli.command {
+        return commands::completions::run(args);
+    }
+    let cwd = std::env::current_dir()
+        .map_err(|e| Error::refused(format!("cannot read the current directory: {e}")))?;
+    let repo = Repo::discover(&cwd)?;
+    output::init_color(cli.color, &repo.config);
+    match &cli.command {
+        Command::New(args) => commands::new::run(&repo, args),
+        Command::List(args) => commands::list::run(&repo, args),
+        Command::Show(args) => commands::show::run(&repo, args),
+        Command::Path(args) => commands::path::run(&repo, args),
+        Command::Diff(args) => commands::diff::run(&repo, args),
+        Command::Discard(args) => commands::discard::run(&repo, args),
+        Command::Completions(_) => unreachable!("handled before opening the repository"),
+    }
+}

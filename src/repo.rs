@@ -1,0 +1,170 @@
+//! Finding the repository and the places git-agent keeps things in it.
+//!
+//! State is always resolved through the common git dir, so every linked
+//! worktree (and a session's own worktree) sees the same sessions.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::git::{Git, tidy};
+
+/// The repository as seen from the current directory.
+pub struct Repo {
+    pub gix: gix::Repository,
+    /// `$GIT_COMMON_DIR`: shared by all worktrees.
+    pub common_dir: PathBuf,
+    /// The main worktree's top directory.
+    pub main_worktree: PathBuf,
+    /// The top directory of the worktree the command runs in.
+    pub current_worktree: PathBuf,
+    pub config: Config,
+}
+
+impl Repo {
+    /// Discover the repository containing `cwd` and refuse the kinds git-agent
+    /// cannot handle safely.
+    pub fn discover(cwd: &Path) -> Result<Repo> {
+        let gix = gix::ThreadSafeRepository::discover_with_environment_overrides(cwd)
+            .map(gix::Repository::from)
+            .map_err(|e| discover_error(cwd, e))?;
+        let config = Config::load(&gix);
+        if let Some(format) = config.string("extensions.refStorage")
+            && !format.eq_ignore_ascii_case("files")
+        {
+            return Err(Error::refused(format!(
+                "this repository stores refs as '{format}'; git-agent supports only the 'files' ref storage"
+            ))
+            .with_hint("convert it with `git refs migrate --ref-format=files`"));
+        }
+        let Some(workdir) = gix.workdir() else {
+            return Err(Error::refused(
+                "this is a bare repository; git-agent needs a repository with a working tree",
+            ));
+        };
+        let current_worktree = tidy(workdir);
+        let common_dir = tidy(gix.common_dir());
+        let main_worktree = match gix.main_repo() {
+            Ok(main) => main.workdir().map(tidy),
+            Err(_) => None,
+        }
+        .ok_or_else(|| {
+            Error::refused("the main worktree of this repository is bare; git-agent needs one with a working tree")
+        })?;
+        Ok(Repo {
+            gix,
+            common_dir,
+            main_worktree,
+            current_worktree,
+            config,
+        })
+    }
+
+    /// git run in the main worktree.
+    pub fn git(&self) -> Git {
+        Git::new(&self.main_worktree)
+    }
+
+    /// `<common dir>/agents`, created on demand: logs, locks, temporary indexes.
+    pub fn state_dir(&self) -> Result<PathBuf> {
+        let dir = self.common_dir.join("agents");
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| Error::git(format!("cannot create {}: {e}", dir.display())))?;
+        Ok(dir)
+    }
+
+    /// The directory session worktrees go in (absolute; `agent.worktreeDir`).
+    pub fn worktree_root(&self) -> PathBuf {
+        let dir = PathBuf::from(self.config.worktree_dir());
+        if dir.is_absolute() {
+            dir
+        } else {
+            self.main_worktree.join(dir)
+        }
+    }
+
+    /// The commit `HEAD` of the current worktree points at, if any.
+    pub fn head_commit(&self) -> Result<Option<gix::ObjectId>> {
+        let head = self
+            .gix
+            .head()
+            .map_err(|e| Error::git(format!("cannot read HEAD: {e}")))?;
+        Ok(head.id().map(|id| id.detach()))
+    }
+
+    /// Resolve a user-given revision to a commit id.
+    pub fn resolve_commit(&self, rev: &str) -> Result<gix::ObjectId> {
+        let not_found = || Error::refused(format!("'{rev}' is not a commit in this repository"));
+        let id = self.gix.rev_parse_single(rev).map_err(|_| not_found())?;
+        let object = id.object().map_err(|_| not_found())?;
+        let commit = object.peel_to_commit().map_err(|_| not_found())?;
+        Ok(commit.id)
+    }
+
+    /// Does `refs/heads/<branch>` exist?
+    pub fn branch_exists(&self, branch: &str) -> bool {
+        self.gix
+            .try_find_reference(format!("refs/heads/{branch}").as_str())
+            .ok()
+            .flatten()
+            .is_some()
+    }
+}
+
+fn discover_error(cwd: &Path, e: impl std::fmt::Debug + std::fmt::Display) -> Error {
+    let text = e.to_string();
+    let debug = format!("{e:?}");
+    if text.contains("objectformat") || text.contains("objectFormat") || text.contains("sha256") {
+        return Error::refused(format!(
+            "this repository uses an object format git-agent does not support ({text}); only SHA-1 repositories are supported"
+        ));
+    }
+    if debug.contains("NoGitRepository")
+        || text.contains("not a git repository")
+        || text.contains("Could not find a git repository")
+    {
+        return Error::refused(format!(
+            "not a git repository (or any of the parent directories): {}",
+            cwd.display()
+        ))
+        .with_hint("run git agent inside a git repository, or `git init` one first");
+    }
+    Error::refused(format!(
+        "cannot open the repository at {}: {text}",
+        cwd.display()
+    ))
+}
+
+/// An exclusive lock on `<common dir>/agents/<name>.lock`, held until dropped.
+pub struct Lock(#[allow(dead_code)] std::fs::File);
+
+impl Repo {
+    /// Wait for and take a lock shared by every git-agent process on this
+    /// repository (for steps git itself does not make safe to run in parallel).
+    pub fn lock(&self, name: &str) -> Result<Lock> {
+        let path = self.state_dir()?.join(format!("{name}.lock"));
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::git(format!("cannot open {}: {e}", path.display())))?;
+        file.lock()
+            .map_err(|e| Error::git(format!("cannot lock {}: {e}", path.display())))?;
+        Ok(Lock(file))
+    }
+}
+
+impl Repo {
+    /// The tree of a commit.
+    pub fn resolve_tree(&self, commit: gix::ObjectId) -> Result<gix::ObjectId> {
+        let commit = self
+            .gix
+            .find_commit(commit)
+            .map_err(|e| Error::git(format!("cannot read commit {commit}: {e}")))?;
+        commit
+            .tree_id()
+            .map(|id| id.detach())
+            .map_err(|e| Error::git(format!("cannot read the tree of {}: {e}", commit.id)))
+    }
+}

@@ -1,0 +1,501 @@
+//! The session model: ids, states, metadata and where they live in refs.
+//!
+//! Layout, per session (all in the common git dir, so every worktree sees it):
+//!
+//! - `refs/agents/<id>/meta`     → a blob of TOML ([`Meta`]); every state change
+//!   is a compare-and-swap of this ref.
+//! - `refs/agents/<id>/base`     → the commit the session started from.
+//! - `refs/agents/<id>/snapshot` → the latest snapshot commit (see
+//!   [`crate::snapshot`]): its tree is the worktree's full state, its first
+//!   parent the branch tip, its second parent the index as a commit.
+//!
+//! Everything a session needs is reachable from these refs, so neither
+//! `git gc` nor a deleted branch or worktree can lose it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::repo::Repo;
+
+pub const REF_ROOT: &str = "refs/agents/";
+pub const NOTES_REF: &str = "refs/notes/agents";
+
+/// A validated session id.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Id(String);
+
+impl Id {
+    /// `[A-Za-z0-9][A-Za-z0-9._-]{0,63}` that is also a valid ref name component.
+    pub fn parse(s: &str) -> Result<Id> {
+        let invalid = |why: &str| {
+            Error::refused(format!("invalid session id '{s}': {why}")).with_hint(
+                "ids are 1 to 64 characters: letters, digits, '.', '_' and '-', starting with a letter or digit",
+            )
+        };
+        let mut chars = s.chars();
+        match chars.next() {
+            None => return Err(invalid("it is empty")),
+            Some(c) if !c.is_ascii_alphanumeric() => {
+                return Err(invalid("it must start with a letter or digit"));
+            }
+            _ => {}
+        }
+        if s.len() > 64 {
+            return Err(invalid("it is longer than 64 characters"));
+        }
+        if let Some(c) =
+            chars.find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+        {
+            return Err(invalid(&format!("'{c}' is not allowed")));
+        }
+        if s.contains("..") || s.ends_with('.') || s.ends_with(".lock") {
+            return Err(invalid(
+                "it is not a valid git ref name component ('..', a trailing '.' or '.lock')",
+            ));
+        }
+        Ok(Id(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn meta_ref(&self) -> String {
+        format!("{REF_ROOT}{}/meta", self.0)
+    }
+    pub fn base_ref(&self) -> String {
+        format!("{REF_ROOT}{}/base", self.0)
+    }
+    pub fn snapshot_ref(&self) -> String {
+        format!("{REF_ROOT}{}/snapshot", self.0)
+    }
+}
+
+impl std::fmt::Display for Id {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Where a session is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    Active,
+    Running,
+    Done,
+    Failed,
+    Kept,
+    Discarded,
+    Broken,
+}
+
+impl State {
+    /// Has a worktree and branch of its own (or should have).
+    pub fn is_live(self) -> bool {
+        matches!(
+            self,
+            State::Active | State::Running | State::Done | State::Failed | State::Broken
+        )
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Active => "active",
+            State::Running => "running",
+            State::Done => "done",
+            State::Failed => "failed",
+            State::Kept => "kept",
+            State::Discarded => "discarded",
+            State::Broken => "broken",
+        }
+    }
+}
+
+impl std::fmt::Display for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The last run of an agent or command in the session.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
+    pub started: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log: Option<PathBuf>,
+}
+
+/// Change counts recorded with the latest snapshot.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Changes {
+    pub files: usize,
+    pub insertions: usize,
+    pub deletions: usize,
+    #[serde(default)]
+    pub paths: Vec<String>,
+}
+
+/// What `refs/agents/<id>/meta` holds (TOML).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Meta {
+    pub version: u32,
+    pub id: String,
+    pub state: State,
+    pub branch: String,
+    pub worktree: PathBuf,
+    pub base: String,
+    pub origin: PathBuf,
+    pub created: String,
+    pub updated: String,
+    #[serde(default)]
+    pub scope: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run: Option<Run>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<Changes>,
+}
+
+/// A session as read from its refs.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: Id,
+    pub meta: Meta,
+    /// The blob `refs/agents/<id>/meta` pointed at when read: the CAS token.
+    pub meta_blob: gix::ObjectId,
+    pub base: gix::ObjectId,
+    pub snapshot: Option<gix::ObjectId>,
+}
+
+impl Session {
+    /// The state with what is on disk taken into account: a live session whose
+    /// worktree or branch vanished is `broken`.
+    pub fn state(&self, repo: &Repo) -> State {
+        let stored = self.meta.state;
+        if stored.is_live()
+            && stored != State::Broken
+            && !(self.worktree_present() && repo.branch_exists(&self.meta.branch))
+        {
+            return State::Broken;
+        }
+        stored
+    }
+
+    /// Is the session's worktree directory there, as a git worktree?
+    pub fn worktree_present(&self) -> bool {
+        self.meta.worktree.join(".git").exists()
+    }
+
+    /// The worktree path when the session has one locally.
+    pub fn path(&self) -> Option<&Path> {
+        (self.meta.state.is_live() && self.worktree_present())
+            .then_some(self.meta.worktree.as_path())
+    }
+}
+
+/// Now, as RFC 3339 UTC to the second.
+pub fn now() -> String {
+    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+}
+
+/// Read every session, sorted by id. One pass over `refs/agents/`.
+pub fn list(repo: &Repo) -> Result<Vec<Session>> {
+    #[derive(Default)]
+    struct Refs {
+        meta: Option<gix::ObjectId>,
+        base: Option<gix::ObjectId>,
+        snapshot: Option<gix::ObjectId>,
+    }
+    let mut by_id: BTreeMap<String, Refs> = BTreeMap::new();
+    let platform = repo
+        .gix
+        .references()
+        .map_err(|e| Error::git(format!("cannot read refs: {e}")))?;
+    let iter = platform
+        .prefixed(REF_ROOT)
+        .map_err(|e| Error::git(format!("cannot read {REF_ROOT}: {e}")))?;
+    for reference in iter {
+        let Ok(reference) = reference else { continue };
+        let name = reference.name().as_bstr().to_string();
+        let Some(rest) = name.strip_prefix(REF_ROOT) else {
+            continue;
+        };
+        let Some((id, kind)) = rest.rsplit_once('/') else {
+            continue;
+        };
+        let Some(target) = reference.target().try_id().map(|id| id.to_owned()) else {
+            continue;
+        };
+        let entry = by_id.entry(id.to_owned()).or_default();
+        match kind {
+            "meta" => entry.meta = Some(target),
+            "base" => entry.base = Some(target),
+            "snapshot" => entry.snapshot = Some(target),
+            _ => {}
+        }
+    }
+    let mut sessions = Vec::with_capacity(by_id.len());
+    for (id, refs) in by_id {
+        let (Some(meta_blob), Some(base)) = (refs.meta, refs.base) else {
+            continue;
+        };
+        let Ok(id) = Id::parse(&id) else { continue };
+        let meta = read_meta(repo, &id, meta_blob)?;
+        sessions.push(Session {
+            id,
+            meta,
+            meta_blob,
+            base,
+            snapshot: refs.snapshot,
+        });
+    }
+    Ok(sessions)
+}
+
+fn read_meta(repo: &Repo, id: &Id, blob: gix::ObjectId) -> Result<Meta> {
+    let corrupt = |why: String| {
+        Error::refused(format!(
+            "the metadata of session '{id}' ({}) is unreadable: {why}",
+            id.meta_ref()
+        ))
+    };
+    let object = repo
+        .gix
+        .find_object(blob)
+        .map_err(|e| corrupt(e.to_string()))?;
+    let text = std::str::from_utf8(&object.data).map_err(|e| corrupt(e.to_string()))?;
+    toml::from_str(text).map_err(|e| corrupt(e.to_string()))
+}
+
+/// Find a session by exact id or unique prefix; `None` means "the session
+/// whose worktree I am in".
+pub fn resolve(repo: &Repo, wanted: Option<&str>) -> Result<Session> {
+    let sessions = list(repo)?;
+    let Some(wanted) = wanted else {
+        return sessions
+            .into_iter()
+            .find(|s| {
+                s.meta.state.is_live()
+                    && crate::git::tidy(&s.meta.worktree) == repo.current_worktree
+            })
+            .ok_or_else(|| {
+                Error::usage("no session id given, and this is not a session's worktree")
+                    .with_hint("name a session; `git agent list` shows them")
+            });
+    };
+    if let Some(found) = sessions.iter().position(|s| s.id.as_str() == wanted) {
+        return Ok(sessions
+            .into_iter()
+            .nth(found)
+            .expect("position is in range"));
+    }
+    let mut matches: Vec<Session> = sessions
+        .into_iter()
+        .filter(|s| s.id.as_str().starts_with(wanted))
+        .collect();
+    match matches.len() {
+        1 => Ok(matches.remove(0)),
+        0 => {
+            // An invalid id can never name a session: say why it is invalid.
+            Id::parse(wanted)?;
+            Err(Error::refused(format!("no session '{wanted}'"))
+                .with_hint("`git agent list --all` shows every session"))
+        }
+        _ => {
+            let names: Vec<&str> = matches.iter().map(|s| s.id.as_str()).collect();
+            Err(Error::refused(format!(
+                "session id '{wanted}' is ambiguous: it could be {}",
+                names.join(", ")
+            )))
+        }
+    }
+}
+
+/// Serialize metadata and store it as a blob.
+fn write_meta(repo: &Repo, meta: &Meta) -> Result<gix::ObjectId> {
+    let text = toml::to_string(meta)
+        .map_err(|e| Error::git(format!("cannot encode session metadata: {e}")))?;
+    let id = repo
+        .gix
+        .write_blob(text.as_bytes())
+        .map_err(|e| Error::git(format!("cannot write session metadata: {e}")))?;
+    Ok(id.detach())
+}
+
+/// Create a session's refs; fails if the id is taken (atomically: two
+/// processes creating the same id cannot both succeed).
+pub fn create(repo: &Repo, id: &Id, meta: &Meta, base: gix::ObjectId) -> Result<Session> {
+    let blob = write_meta(repo, meta)?;
+    let zero = gix::ObjectId::null(gix::hash::Kind::Sha1);
+    let script = format!(
+        "update {} {blob} {zero}\nupdate {} {base} {zero}\n",
+        id.meta_ref(),
+        id.base_ref()
+    );
+    repo.git()
+        .run_stdin(["update-ref", "--stdin"], script.as_bytes())
+        .map_err(|_| {
+            Error::refused(format!("a session named '{id}' already exists"))
+                .with_hint("pick another id, or omit it to get a generated one")
+        })?;
+    Ok(Session {
+        id: id.clone(),
+        meta: meta.clone(),
+        meta_blob: blob,
+        base,
+        snapshot: None,
+    })
+}
+
+/// Store new metadata (and optionally a new snapshot) if nobody changed the
+/// session since `session` was read. On success `session` is updated.
+pub fn update(
+    repo: &Repo,
+    session: &mut Session,
+    mut meta: Meta,
+    snapshot: Option<gix::ObjectId>,
+) -> Result<()> {
+    meta.updated = now();
+    let blob = write_meta(repo, &meta)?;
+    let zero = gix::ObjectId::null(gix::hash::Kind::Sha1);
+    let mut script = format!(
+        "update {} {blob} {}\n",
+        session.id.meta_ref(),
+        session.meta_blob
+    );
+    if let Some(snap) = snapshot {
+        let old = session.snapshot.unwrap_or(zero);
+        script.push_str(&format!(
+            "update {} {snap} {old}\n",
+            session.id.snapshot_ref()
+        ));
+    }
+    repo.git().run_stdin(["update-ref", "--stdin"], script.as_bytes()).map_err(|_| {
+        Error::busy(format!(
+            "session '{}' was changed by another git-agent command at the same time; nothing was changed by this one",
+            session.id
+        ))
+        .with_hint("run the command again")
+    })?;
+    session.meta = meta;
+    session.meta_blob = blob;
+    if snapshot.is_some() {
+        session.snapshot = snapshot;
+    }
+    Ok(())
+}
+
+/// Delete every ref of a session, each only if it still has the value read.
+pub fn delete(repo: &Repo, session: &Session) -> Result<()> {
+    let mut script = format!(
+        "delete {} {}\ndelete {} {}\n",
+        session.id.meta_ref(),
+        session.meta_blob,
+        session.id.base_ref(),
+        session.base
+    );
+    if let Some(snap) = session.snapshot {
+        script.push_str(&format!("delete {} {snap}\n", session.id.snapshot_ref()));
+    }
+    repo.git()
+        .run_stdin(["update-ref", "--stdin"], script.as_bytes())
+        .map(drop)
+        .map_err(|_| {
+            Error::busy(format!(
+                "session '{}' changed while it was being removed",
+                session.id
+            ))
+        })
+}
+
+/// A short, easy-to-type id not used by any session yet.
+pub fn generate_id(repo: &Repo) -> Result<Id> {
+    const FIRST: &[&str] = &[
+        "amber", "brisk", "calm", "dapper", "eager", "fuzzy", "gentle", "happy", "icy", "jolly",
+        "keen", "lucky", "merry", "nimble", "olive", "proud", "quick", "rapid", "sunny", "tidy",
+        "upbeat", "vivid", "witty", "zesty",
+    ];
+    const SECOND: &[&str] = &[
+        "badger", "bison", "crane", "dingo", "eagle", "ferret", "gecko", "heron", "ibis", "jackal",
+        "koala", "lemur", "marten", "newt", "otter", "panda", "quail", "raven", "stoat", "tapir",
+        "urchin", "vole", "walrus", "yak",
+    ];
+    let taken: std::collections::HashSet<String> =
+        list(repo)?.into_iter().map(|s| s.id.0).collect();
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
+        ^ (u64::from(std::process::id()) << 32);
+    let mut next = || {
+        // xorshift: plenty for picking words.
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for attempt in 0..200u32 {
+        let a = FIRST[(next() % FIRST.len() as u64) as usize];
+        let b = SECOND[(next() % SECOND.len() as u64) as usize];
+        let candidate = if attempt < 50 {
+            format!("{a}-{b}")
+        } else {
+            format!("{a}-{b}-{}", next() % 1000)
+        };
+        let branch_taken =
+            repo.branch_exists(&format!("{}{candidate}", repo.config.branch_prefix()));
+        if !taken.contains(&candidate)
+            && !branch_taken
+            && !repo.worktree_root().join(&candidate).exists()
+        {
+            return Id::parse(&candidate);
+        }
+    }
+    Err(Error::refused("could not generate a free session id")
+        .with_hint("give one: git agent new <id>"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_follow_the_spec() {
+        for ok in ["a", "fix-login", "A1.b_c-d", &"x".repeat(64)] {
+            assert!(Id::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "-x",
+            ".x",
+            "a/b",
+            "a..b",
+            "a.",
+            "x.lock",
+            "a b",
+            "é",
+            &"x".repeat(65),
+            "a@{b",
+        ] {
+            assert!(Id::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! Snapshots: a worktree's full state — commits, staged, unstaged and
+//! untracked files (ignored files excluded) — as git objects, without
+//! touching the worktree's own index or files.
+//!
+//! A snapshot commit is laid out like `git stash` does it: its tree is the
+//! working tree as `git add -A` would stage it, its first parent is `HEAD`,
+//! and its second parent is a commit of the index, so a restore can put back
+//! the staged/unstaged split as well as the files.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::git::Git;
+use crate::repo::Repo;
+use crate::session::Changes;
+
+/// The trees that describe a worktree at one moment.
+#[derive(Debug, Clone)]
+pub struct WorktreeState {
+    pub head: gix::ObjectId,
+    /// The index as a tree (HEAD's tree when the index has conflicts).
+    pub index_tree: gix::ObjectId,
+    /// Everything, untracked files included.
+    pub full_tree: gix::ObjectId,
+}
+
+/// Identity for the commits git-agent makes for itself.
+fn internal(git: Git) -> Git {
+    git.env("GIT_AUTHOR_NAME", "git-agent")
+        .env("GIT_AUTHOR_EMAIL", "git-agent@localhost")
+        .env("GIT_COMMITTER_NAME", "git-agent")
+        .env("GIT_COMMITTER_EMAIL", "git-agent@localhost")
+}
+
+/// Read a worktree's full state into trees, through a temporary index.
+pub fn capture(repo: &Repo, worktree: &Path) -> Result<WorktreeState> {
+    let git = Git::new(worktree);
+    let out = git.run(["rev-parse", "--git-path", "index", "--verify", "HEAD"])?;
+    let mut lines = out.lines();
+    let (Some(index), Some(head)) = (lines.next(), lines.next()) else {
+        return Err(Error::git(format!(
+            "cannot read the state of {}",
+            worktree.display()
+        )));
+    };
+    let index = absolute(worktree, index);
+    let head = parse_oid(head)?;
+    let tmp = tempfile::Builder::new()
+        .prefix("index-")
+        .tempfile_in(repo.state_dir()?)
+        .map_err(|e| Error::git(format!("cannot create a temporary index: {e}")))?;
+    if index.exists() {
+        std::fs::copy(&index, tmp.path())
+            .map_err(|e| Error::git(format!("cannot copy the index: {e}")))?;
+    } else {
+        // No index yet (for example a fresh `--no-checkout` worktree): start empty.
+        std::fs::remove_file(tmp.path()).ok();
+    }
+    let with_tmp = git.clone().env("GIT_INDEX_FILE", tmp.path());
+    let index_tree = match with_tmp.run(["write-tree"]) {
+        Ok(tree) => parse_oid(&tree)?,
+        Err(_) => parse_oid(&git.run(["rev-parse", "HEAD^{tree}"])?)?,
+    };
+    with_tmp.run(["add", "-A", "--", ":/"])?;
+    let full_tree = parse_oid(&with_tmp.run(["write-tree"])?)?;
+    Ok(WorktreeState {
+        head,
+        index_tree,
+        full_tree,
+    })
+}
+
+/// Record a worktree state as a snapshot commit (not on any branch).
+pub fn commit(repo: &Repo, state: &WorktreeState, message: &str) -> Result<gix::ObjectId> {
+    let git = internal(repo.git());
+    let index_commit = git.run([
+        "commit-tree",
+        &state.index_tree.to_string(),
+        "-p",
+        &state.head.to_string(),
+        "-m",
+        "git-agent: index",
+    ])?;
+    let snap = git.run([
+        "commit-tree",
+        &state.full_tree.to_string(),
+        "-p",
+        &state.head.to_string(),
+        "-p",
+        &index_commit,
+        "-m",
+        message,
+    ])?;
+    parse_oid(&snap)
+}
+
+/// Files, insertions and deletions between two tree-ishes, as
+/// `git diff --numstat --no-renames` counts them (binary files count as files).
+pub fn changes(repo: &Repo, from: gix::ObjectId, to: gix::ObjectId) -> Result<Changes> {
+    let out = repo.git().run_bytes([
+        "diff",
+        "--numstat",
+        "-z",
+        "--no-renames",
+        "--no-ext-diff",
+        "--no-textconv",
+        &from.to_string(),
+        &to.to_string(),
+    ])?;
+    let mut changes = Changes::default();
+    for record in out.split(|b| *b == 0).filter(|r| !r.is_empty()) {
+        let text = String::from_utf8_lossy(record);
+        let mut fields = text.splitn(3, '\t');
+        let (Some(ins), Some(del), Some(path)) = (fields.next(), fields.next(), fields.next())
+        else {
+            continue;
+        };
+        changes.files += 1;
+        changes.insertions += ins.parse::<usize>().unwrap_or(0);
+        changes.deletions += del.parse::<usize>().unwrap_or(0);
+        changes.paths.push(path.to_owned());
+    }
+    Ok(changes)
+}
+
+pub fn parse_oid(hex: &str) -> Result<gix::ObjectId> {
+    gix::ObjectId::from_hex(hex.trim().as_bytes()).map_err(|_| {
+        Error::git(format!(
+            "git printed '{hex}' where an object id was expected"
+        ))
+    })
+}
+
+fn absolute(base: &Path, path: &str) -> PathBuf {
+    let p = PathBuf::from(path);
+    if p.is_absolute() { p } else { base.join(p) }
+}

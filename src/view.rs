@@ -1,0 +1,134 @@
+//! How a session is presented: its live change counts, scope check and the
+//! documented JSON object shared by `new`, `list` and `show`.
+
+use serde_json::{Value, json};
+
+use crate::error::Result;
+use crate::repo::Repo;
+use crate::session::{Changes, Session, State};
+use crate::snapshot;
+
+/// A session with what was measured about it now.
+pub struct Report<'a> {
+    pub session: &'a Session,
+    pub state: State,
+    pub changes: Changes,
+    pub out_of_scope: Vec<String>,
+}
+
+impl<'a> Report<'a> {
+    /// Measure a session: live from its worktree when it has one, else from
+    /// its latest snapshot.
+    pub fn measure(repo: &Repo, session: &'a Session) -> Result<Report<'a>> {
+        let state = session.state(repo);
+        let changes = match session.path() {
+            Some(path) if state != State::Broken => {
+                let now = snapshot::capture(repo, path)?;
+                snapshot::changes(repo, session.base, now.full_tree)?
+            }
+            _ => match (&session.meta.changes, session.snapshot) {
+                (Some(recorded), _) => recorded.clone(),
+                (None, Some(snap)) => snapshot::changes(repo, session.base, snap)?,
+                (None, None) => Changes::default(),
+            },
+        };
+        let out_of_scope = out_of_scope(&session.meta.scope, &changes.paths);
+        Ok(Report {
+            session,
+            state,
+            changes,
+            out_of_scope,
+        })
+    }
+
+    /// The session object of the JSON schema (see README, "JSON").
+    pub fn to_json(&self) -> Value {
+        let meta = &self.session.meta;
+        let run = meta.run.as_ref().map(|run| {
+            json!({
+                "pid": run.pid,
+                "started": run.started,
+                "ended": run.ended,
+                "exit_code": run.exit_code,
+                "reason": run.reason,
+                "log": run.log,
+            })
+        });
+        json!({
+            "id": self.session.id.as_str(),
+            "state": self.state.as_str(),
+            "branch": meta.branch,
+            "path": self.session.path(),
+            "base": self.session.base.to_string(),
+            "origin": meta.origin,
+            "created": meta.created,
+            "updated": meta.updated,
+            "agent": meta.agent,
+            "command": meta.command,
+            "prompt": meta.prompt,
+            "scope": meta.scope,
+            "run": run,
+            "snapshot": self.session.snapshot.map(|s| s.to_string()),
+            "changes": {
+                "files": self.changes.files,
+                "insertions": self.changes.insertions,
+                "deletions": self.changes.deletions,
+                "out_of_scope": self.out_of_scope,
+            },
+        })
+    }
+}
+
+/// Paths not matched by any scope glob (none when there is no scope).
+pub fn out_of_scope(scope: &[String], paths: &[String]) -> Vec<String> {
+    if scope.is_empty() {
+        return Vec::new();
+    }
+    paths
+        .iter()
+        .filter(|p| !scope.iter().any(|g| in_scope(g, p)))
+        .cloned()
+        .collect()
+}
+
+/// git's glob pathspec rules: `*` stays within a directory, `**` crosses
+/// them, and a pattern also matches everything below a directory it names.
+fn in_scope(glob: &str, path: &str) -> bool {
+    use gix::glob::wildmatch::Mode;
+    let glob = glob.trim_start_matches("./");
+    let dir = glob.trim_end_matches('/');
+    path.starts_with(&format!("{dir}/"))
+        || gix::glob::wildmatch(glob.into(), path.into(), Mode::NO_MATCH_SLASH_LITERAL)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_globs_follow_git_pathspec_glob_rules() {
+        let paths: Vec<String> = [
+            "src/a.rs",
+            "src/x/b.rs",
+            "docs/a.md",
+            "docs/x/b.md",
+            "README.md",
+            "Cargo.toml",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            out_of_scope(&["src/**".into()], &paths),
+            ["docs/a.md", "docs/x/b.md", "README.md", "Cargo.toml"]
+        );
+        assert_eq!(
+            out_of_scope(&["docs/*".into(), "*.md".into()], &paths),
+            ["src/a.rs", "src/x/b.rs", "docs/x/b.md", "Cargo.toml"]
+        );
+        assert_eq!(
+            out_of_scope(&["src".into(), "Cargo.toml".into()], &paths),
+            ["docs/a.md", "docs/x/b.md", "README.md"]
+        );
+        assert!(out_of_scope(&[], &paths).is_empty());
+    }
+}
