@@ -7,7 +7,7 @@
 //! session shows as `broken` rather than vanishing.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::cli::NewArgs;
 use crate::error::{Error, Result};
@@ -182,7 +182,7 @@ fn add_worktree(
 }
 
 /// Best-effort roll back of a half-made session.
-fn undo(repo: &Repo, session: &session::Session, branch: &str, path: &PathBuf) {
+fn undo(repo: &Repo, session: &session::Session, branch: &str, path: &Path) {
     let git = repo.git();
     let _ = git.output([
         "worktree".as_ref(),
