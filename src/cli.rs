@@ -45,6 +45,8 @@ pub enum Command {
     Path(PathArgs),
     /// Show a session's whole change against its base, as git diff prints it.
     Diff(DiffArgs),
+    /// Bring a session's change into this checkout (staged, or as commits).
+    Keep(KeepArgs),
     /// Remove a session's worktree and branch; restorable until gc.
     Discard(DiscardArgs),
     /// Print the shell completion script.
@@ -104,6 +106,27 @@ pub struct DiffArgs {
         value_name = "ARGS"
     )]
     pub args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct KeepArgs {
+    /// Session id or unique prefix (default: the session whose worktree you are in).
+    pub id: Option<String>,
+    /// Make one commit on the current branch instead of staging the change.
+    #[arg(long, conflicts_with = "commit")]
+    pub squash: bool,
+    /// Message of the --squash commit (default: the run's prompt, else the id).
+    #[arg(short, long, value_name = "MSG", requires = "squash")]
+    pub message: Option<String>,
+    /// Replay the session's commits, plus one for uncommitted leftovers.
+    #[arg(long)]
+    pub commit: bool,
+    /// Leave the session's worktree and branch in place afterwards.
+    #[arg(long)]
+    pub keep_worktree: bool,
+    /// Keep even with a live run (stopped first) or out-of-scope changes.
+    #[arg(long, short)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

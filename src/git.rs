@@ -116,20 +116,32 @@ impl Git {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
+        let bytes = self.run_stdin_bytes(args, input)?;
+        Ok(String::from_utf8_lossy(&bytes).trim_end().to_owned())
+    }
+
+    /// Like [`Git::run_stdin`] with raw bytes in and out.
+    pub fn run_stdin_bytes<I, S>(&self, args: I, input: &[u8]) -> Result<Vec<u8>>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
         let args: Vec<OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
         let mut cmd = self.command(&args);
         cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = cmd.spawn().map_err(spawn_error)?;
-        if let Some(mut stdin) = child.stdin.take() {
-            stdin
-                .write_all(input)
-                .map_err(|e| Error::git(format!("writing to git: {e}")))?;
-        }
+        let writer = child.stdin.take().map(|mut stdin| {
+            let input = input.to_vec();
+            // A separate thread so a large input cannot deadlock on a full stdout pipe.
+            std::thread::spawn(move || stdin.write_all(&input))
+        });
         let out = child.wait_with_output().map_err(spawn_error)?;
-        let bytes = check(&args, out)?;
-        Ok(String::from_utf8_lossy(&bytes).trim_end().to_owned())
+        if let Some(writer) = writer {
+            let _ = writer.join();
+        }
+        check(&args, out)
     }
 
     /// Run with the terminal inherited (pager, colours); return the exit code.

@@ -6,6 +6,8 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod git;
+pub mod merge;
+pub mod notes;
 pub mod output;
 pub mod repo;
 pub mod runs;
@@ -55,6 +57,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
         Command::Show(args) => commands::show::run(&repo, args),
         Command::Path(args) => commands::path::run(&repo, args),
         Command::Diff(args) => commands::diff::run(&repo, args),
+        Command::Keep(args) => commands::keep::run(&repo, args),
         Command::Discard(args) => commands::discard::run(&repo, args),
         Command::Completions(_) => unreachable!("handled before opening the repository"),
     }

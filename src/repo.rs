@@ -11,7 +11,11 @@ use crate::git::{Git, tidy};
 
 /// The repository as seen from the current directory.
 pub struct Repo {
+    /// The repository as opened from the current worktree (its HEAD, revisions).
     pub gix: gix::Repository,
+    /// The same repository opened from the main worktree: refs and objects
+    /// through paths that stay valid when the current worktree is removed.
+    pub shared: gix::Repository,
     /// `$GIT_COMMON_DIR`: shared by all worktrees.
     pub common_dir: PathBuf,
     /// The main worktree's top directory.
@@ -51,8 +55,15 @@ impl Repo {
         .ok_or_else(|| {
             Error::refused("the main worktree of this repository is bare; git-agent needs one with a working tree")
         })?;
+        let shared = gix::open(&main_worktree).map_err(|e| {
+            Error::git(format!(
+                "cannot open the main worktree {}: {e}",
+                main_worktree.display()
+            ))
+        })?;
         Ok(Repo {
             gix,
+            shared,
             common_dir,
             main_worktree,
             current_worktree,
@@ -103,7 +114,7 @@ impl Repo {
 
     /// Does `refs/heads/<branch>` exist?
     pub fn branch_exists(&self, branch: &str) -> bool {
-        self.gix
+        self.shared
             .try_find_reference(format!("refs/heads/{branch}").as_str())
             .ok()
             .flatten()
@@ -153,13 +164,42 @@ impl Repo {
             .map_err(|e| Error::git(format!("cannot lock {}: {e}", path.display())))?;
         Ok(Lock(file))
     }
+
+    /// Like [`Repo::lock`], but give up with a "busy" error after `patience`.
+    pub fn lock_wait(&self, name: &str, patience: std::time::Duration) -> Result<Lock> {
+        let path = self.state_dir()?.join(format!("{name}.lock"));
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::git(format!("cannot open {}: {e}", path.display())))?;
+        let start = std::time::Instant::now();
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(Lock(file)),
+                Err(std::fs::TryLockError::WouldBlock) if start.elapsed() < patience => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(Error::busy(format!(
+                        "another git-agent {name} has been running for {}s; try again when it is done",
+                        patience.as_secs()
+                    )));
+                }
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(Error::git(format!("cannot lock {}: {e}", path.display())));
+                }
+            }
+        }
+    }
 }
 
 impl Repo {
     /// The tree of a commit.
     pub fn resolve_tree(&self, commit: gix::ObjectId) -> Result<gix::ObjectId> {
         let commit = self
-            .gix
+            .shared
             .find_commit(commit)
             .map_err(|e| Error::git(format!("cannot read commit {commit}: {e}")))?;
         commit

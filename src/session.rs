@@ -226,7 +226,7 @@ pub fn list(repo: &Repo) -> Result<Vec<Session>> {
     }
     let mut by_id: BTreeMap<String, Refs> = BTreeMap::new();
     let platform = repo
-        .gix
+        .shared
         .references()
         .map_err(|e| Error::git(format!("cannot read refs: {e}")))?;
     let iter = platform
@@ -334,7 +334,7 @@ fn write_meta(repo: &Repo, meta: &Meta) -> Result<gix::ObjectId> {
     let text = toml::to_string(meta)
         .map_err(|e| Error::git(format!("cannot encode session metadata: {e}")))?;
     let id = repo
-        .gix
+        .shared
         .write_blob(text.as_bytes())
         .map_err(|e| Error::git(format!("cannot write session metadata: {e}")))?;
     Ok(id.detach())

@@ -20,7 +20,11 @@ pub struct TestRepo {
 pub fn hermetic(program: &str, home: &Path) -> Command {
     let mut cmd = Command::new(program);
     let bin_dir = Path::new(BIN).parent().expect("binary has a directory");
-    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     cmd.env_clear()
         .env("PATH", path)
         .env("HOME", home)
@@ -45,7 +49,11 @@ impl TestRepo {
         let home = base.join("home");
         std::fs::create_dir_all(&home).expect("home");
         let root = base.join("repo");
-        TestRepo { _tmp: tmp, home, root }
+        TestRepo {
+            _tmp: tmp,
+            home,
+            root,
+        }
     }
 
     /// A repository with one commit: a.txt, src/lib.rs, docs/guide.md.
@@ -84,12 +92,21 @@ impl TestRepo {
 
     pub fn git_in(&self, dir: &Path, args: &[&str]) -> String {
         let out = self.git_out(dir, args);
-        assert!(out.status.success(), "git {args:?} in {} failed: {}", dir.display(), String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "git {args:?} in {} failed: {}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).trim_end().to_owned()
     }
 
     pub fn git_out(&self, dir: &Path, args: &[&str]) -> Output {
-        hermetic("git", &self.home).current_dir(dir).args(args).output().expect("spawn git")
+        hermetic("git", &self.home)
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .expect("spawn git")
     }
 
     /// Run `git-agent` in the main worktree.
@@ -98,7 +115,11 @@ impl TestRepo {
     }
 
     pub fn agent_in(&self, dir: &Path, args: &[&str]) -> Run {
-        let out = hermetic(BIN, &self.home).current_dir(dir).args(args).output().expect("spawn git-agent");
+        let out = hermetic(BIN, &self.home)
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .expect("spawn git-agent");
         Run::from(out)
     }
 
@@ -113,7 +134,8 @@ impl TestRepo {
 
     pub fn json(&self, args: &[&str]) -> serde_json::Value {
         let run = self.agent(args).success();
-        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{args:?} printed invalid JSON ({e}): {}", run.stdout))
+        serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("{args:?} printed invalid JSON ({e}): {}", run.stdout))
     }
 
     /// `git status --porcelain=v2` plus `ls-files -s` plus HEAD: what must
@@ -155,16 +177,32 @@ impl From<Output> for Run {
 
 impl Run {
     pub fn success(self) -> Run {
-        assert_eq!(self.code, 0, "expected success; stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "expected success; stdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 
     /// Exit `code`, an `error:` line, and never a panic or backtrace.
     pub fn fails(self, code: i32) -> Run {
-        assert_eq!(self.code, code, "expected exit {code}; stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
-        assert!(self.stderr.contains("error:"), "no error line: {}", self.stderr);
+        assert_eq!(
+            self.code, code,
+            "expected exit {code}; stdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        assert!(
+            self.stderr.contains("error:"),
+            "no error line: {}",
+            self.stderr
+        );
         assert!(!self.stderr.contains("panicked"), "panic: {}", self.stderr);
-        assert!(!self.stderr.contains("RUST_BACKTRACE"), "backtrace: {}", self.stderr);
+        assert!(
+            !self.stderr.contains("RUST_BACKTRACE"),
+            "backtrace: {}",
+            self.stderr
+        );
         self
     }
 }

@@ -9,31 +9,57 @@ fn new_makes_a_locked_worktree_on_a_branch_with_session_refs() {
     let repo = TestRepo::new();
     let wt = repo.new_session(&["fix-login"]);
     assert_eq!(wt, repo.path(".worktrees/fix-login"));
-    assert_eq!(std::fs::read_to_string(wt.join("a.txt")).unwrap(), "alpha\nbeta\ngamma\n");
-    assert_eq!(repo.git_in(&wt, &["symbolic-ref", "HEAD"]), "refs/heads/agent/fix-login");
+    assert_eq!(
+        std::fs::read_to_string(wt.join("a.txt")).unwrap(),
+        "alpha\nbeta\ngamma\n"
+    );
+    assert_eq!(
+        repo.git_in(&wt, &["symbolic-ref", "HEAD"]),
+        "refs/heads/agent/fix-login"
+    );
     let list = repo.git(&["worktree", "list", "--porcelain"]);
     assert!(list.contains("locked git-agent fix-login"), "{list}");
     let refs = repo.git(&["for-each-ref", "--format=%(refname)", "refs/agents/"]);
-    assert_eq!(refs, "refs/agents/fix-login/base\nrefs/agents/fix-login/meta");
+    assert_eq!(
+        refs,
+        "refs/agents/fix-login/base\nrefs/agents/fix-login/meta"
+    );
     let meta = repo.git(&["cat-file", "-p", "refs/agents/fix-login/meta"]);
     assert!(meta.contains("state = \"active\""), "{meta}");
-    assert_eq!(repo.git(&["rev-parse", "refs/agents/fix-login/base"]), repo.git(&["rev-parse", "HEAD"]));
+    assert_eq!(
+        repo.git(&["rev-parse", "refs/agents/fix-login/base"]),
+        repo.git(&["rev-parse", "HEAD"])
+    );
     // Nothing shows in the main checkout.
-    assert_eq!(repo.git(&["status", "--porcelain", "--untracked-files=all"]), "");
+    assert_eq!(
+        repo.git(&["status", "--porcelain", "--untracked-files=all"]),
+        ""
+    );
 }
 
 #[test]
 fn dispatches_as_a_git_subcommand_from_anywhere() {
     let repo = TestRepo::new();
     let run = |dir: &Path, args: &[&str]| {
-        let out = hermetic("git", &repo.home).current_dir(dir).args(args).output().unwrap();
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = hermetic("git", &repo.home)
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     run(&repo.path("src"), &["agent", "new", "one"]);
     let wt = repo.path(".worktrees/one");
     assert!(run(&wt, &["agent", "list"]).contains("one"));
-    assert_eq!(run(&wt, &["agent", "path"]).trim(), wt.display().to_string());
+    assert_eq!(
+        run(&wt, &["agent", "path"]).trim(),
+        wt.display().to_string()
+    );
     assert!(run(&wt.join("src"), &["agent", "show"]).contains("session   one"));
 }
 
@@ -59,7 +85,10 @@ fn base_option_and_invalid_base() {
     repo.git(&["commit", "-qam", "two"]);
     let wt = repo.new_session(&["old", "--base", "HEAD~1"]);
     assert_eq!(repo.git_in(&wt, &["rev-parse", "HEAD"]), first);
-    assert_eq!(std::fs::read_to_string(wt.join("a.txt")).unwrap(), "alpha\nbeta\ngamma\n");
+    assert_eq!(
+        std::fs::read_to_string(wt.join("a.txt")).unwrap(),
+        "alpha\nbeta\ngamma\n"
+    );
     repo.agent(&["new", "x", "--base", "no-such-rev"]).fails(1);
     assert_eq!(repo.git(&["for-each-ref", "refs/agents/x"]), "");
 }
@@ -68,7 +97,11 @@ fn base_option_and_invalid_base() {
 fn diff_shows_committed_staged_unstaged_and_untracked_without_touching_the_session() {
     let repo = TestRepo::new();
     let wt = repo.new_session(&["d"]);
-    assert_eq!(repo.agent(&["diff", "d"]).success().stdout, "", "no change, no diff");
+    assert_eq!(
+        repo.agent(&["diff", "d"]).success().stdout,
+        "",
+        "no change, no diff"
+    );
     write(&wt.join("committed.txt"), "c\n");
     repo.git_in(&wt, &["add", "committed.txt"]);
     repo.git_in(&wt, &["commit", "-qm", "agent commit"]);
@@ -79,19 +112,42 @@ fn diff_shows_committed_staged_unstaged_and_untracked_without_touching_the_sessi
     std::fs::remove_file(wt.join("docs/guide.md")).unwrap();
     // `git status` itself refreshes the index: take it first.
     let status_before = repo.git_in(&wt, &["status", "--porcelain=v2", "--untracked-files=all"]);
-    let index_before = std::fs::read(repo.git_in(&wt, &["rev-parse", "--path-format=absolute", "--git-path", "index"])).unwrap();
+    let index_before = std::fs::read(repo.git_in(
+        &wt,
+        &["rev-parse", "--path-format=absolute", "--git-path", "index"],
+    ))
+    .unwrap();
 
     let names = repo.agent(&["diff", "d", "--name-status"]).success().stdout;
-    assert_eq!(names, "M\ta.txt\nA\tcommitted.txt\nD\tdocs/guide.md\nA\tnew/untracked.txt\nA\tstaged.txt\n");
+    assert_eq!(
+        names,
+        "M\ta.txt\nA\tcommitted.txt\nD\tdocs/guide.md\nA\tnew/untracked.txt\nA\tstaged.txt\n"
+    );
     let patch = repo.agent(&["diff", "d"]).success().stdout;
     assert!(patch.contains("-beta\n+BETA"), "{patch}");
     assert!(patch.contains("+++ b/new/untracked.txt"), "{patch}");
-    let stat = repo.agent(&["diff", "d", "--stat", "--", "new"]).success().stdout;
-    assert!(stat.contains("new/untracked.txt") && !stat.contains("a.txt"), "{stat}");
+    let stat = repo
+        .agent(&["diff", "d", "--stat", "--", "new"])
+        .success()
+        .stdout;
+    assert!(
+        stat.contains("new/untracked.txt") && !stat.contains("a.txt"),
+        "{stat}"
+    );
 
-    let index_path = repo.git_in(&wt, &["rev-parse", "--path-format=absolute", "--git-path", "index"]);
-    assert_eq!(std::fs::read(index_path).unwrap(), index_before, "diff must not rewrite the session's index");
-    assert_eq!(repo.git_in(&wt, &["status", "--porcelain=v2", "--untracked-files=all"]), status_before);
+    let index_path = repo.git_in(
+        &wt,
+        &["rev-parse", "--path-format=absolute", "--git-path", "index"],
+    );
+    assert_eq!(
+        std::fs::read(index_path).unwrap(),
+        index_before,
+        "diff must not rewrite the session's index"
+    );
+    assert_eq!(
+        repo.git_in(&wt, &["status", "--porcelain=v2", "--untracked-files=all"]),
+        status_before
+    );
 }
 
 #[test]
@@ -102,7 +158,10 @@ fn list_and_show_count_changes_and_print_documented_json() {
     write(&wt.join("src/new.rs"), "one\ntwo\n");
     let list = repo.json(&["list", "--json"]);
     let s = &list[0];
-    for field in ["id", "state", "branch", "path", "base", "origin", "created", "updated", "agent", "command", "prompt", "scope", "run", "changes"] {
+    for field in [
+        "id", "state", "branch", "path", "base", "origin", "created", "updated", "agent",
+        "command", "prompt", "scope", "run", "changes",
+    ] {
         assert!(s.get(field).is_some(), "missing {field}: {s}");
     }
     assert_eq!(s["id"], "counted");
@@ -117,7 +176,13 @@ fn list_and_show_count_changes_and_print_documented_json() {
     assert_eq!(s["changes"]["deletions"], 1);
     assert_eq!(s["changes"]["out_of_scope"], serde_json::json!(["a.txt"]));
     let table = repo.agent(&["list"]).success().stdout;
-    assert!(table.contains("counted") && table.contains("active") && table.contains("+2") && table.contains("-1"), "{table}");
+    assert!(
+        table.contains("counted")
+            && table.contains("active")
+            && table.contains("+2")
+            && table.contains("-1"),
+        "{table}"
+    );
     assert!(table.contains("1 out of scope"), "{table}");
     let show = repo.agent(&["show", "count"]).success().stdout;
     assert!(show.contains("a.txt  (out of scope)"), "{show}");
@@ -128,9 +193,17 @@ fn ids_resolve_by_unique_prefix_and_ambiguity_names_candidates() {
     let repo = TestRepo::new();
     repo.new_session(&["alpha-one"]);
     repo.new_session(&["alpha-two"]);
-    assert!(repo.agent(&["path", "alpha-o"]).success().stdout.ends_with("alpha-one\n"));
+    assert!(
+        repo.agent(&["path", "alpha-o"])
+            .success()
+            .stdout
+            .ends_with("alpha-one\n")
+    );
     let err = repo.agent(&["show", "alpha"]).fails(1).stderr;
-    assert!(err.contains("ambiguous") && err.contains("alpha-one") && err.contains("alpha-two"), "{err}");
+    assert!(
+        err.contains("ambiguous") && err.contains("alpha-one") && err.contains("alpha-two"),
+        "{err}"
+    );
     repo.agent(&["show", "zzz"]).fails(1);
 }
 
@@ -147,19 +220,32 @@ fn generated_ids_are_distinct_and_valid() {
 #[test]
 fn worktree_dir_is_excluded_from_subdirs_and_linked_worktrees() {
     let repo = TestRepo::new();
-    repo.agent_in(&repo.path("src"), &["new", "from-sub"]).success();
-    assert_eq!(repo.git(&["status", "--porcelain", "--untracked-files=all"]), "");
+    repo.agent_in(&repo.path("src"), &["new", "from-sub"])
+        .success();
+    assert_eq!(
+        repo.git(&["status", "--porcelain", "--untracked-files=all"]),
+        ""
+    );
     // The repository as a linked worktree of another checkout.
     let linked = repo.base().join("linked");
     repo.git(&["worktree", "add", "-q", linked.to_str().unwrap()]);
     repo.agent_in(&linked, &["new", "from-linked"]).success();
     assert!(repo.path(".worktrees/from-linked").is_dir());
-    assert_eq!(repo.git(&["status", "--porcelain", "--untracked-files=all"]), "");
-    assert_eq!(repo.git_in(&linked, &["status", "--porcelain", "--untracked-files=all"]), "");
+    assert_eq!(
+        repo.git(&["status", "--porcelain", "--untracked-files=all"]),
+        ""
+    );
+    assert_eq!(
+        repo.git_in(&linked, &["status", "--porcelain", "--untracked-files=all"]),
+        ""
+    );
     let exclude = std::fs::read_to_string(repo.path(".git/info/exclude")).unwrap();
     assert_eq!(exclude.matches("/.worktrees/").count(), 1, "{exclude}");
     // origin is where new ran.
-    assert_eq!(repo.json(&["show", "from-linked", "--json"])["origin"], linked.display().to_string());
+    assert_eq!(
+        repo.json(&["show", "from-linked", "--json"])["origin"],
+        linked.display().to_string()
+    );
 }
 
 #[test]
@@ -169,17 +255,36 @@ fn configuration_from_git_config_and_git_dash_c() {
     repo.git(&["config", "agent.branchPrefix", "bots/"]);
     let wt = repo.new_session(&["c1"]);
     assert_eq!(wt, repo.base().join("trees/c1"));
-    assert!(repo.git(&["branch", "--list", "bots/c1"]).contains("bots/c1"));
+    assert!(
+        repo.git(&["branch", "--list", "bots/c1"])
+            .contains("bots/c1")
+    );
     // `git -c` overrides reach git-agent through GIT_CONFIG_PARAMETERS.
     let out = hermetic("git", &repo.home)
         .current_dir(&repo.root)
-        .args(["-c", "agent.worktreeDir=elsewhere", "-c", "agent.BranchPrefix=x/", "agent", "new", "c2"])
+        .args([
+            "-c",
+            "agent.worktreeDir=elsewhere",
+            "-c",
+            "agent.BranchPrefix=x/",
+            "agent",
+            "new",
+            "c2",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(repo.path("elsewhere/c2").is_dir());
     assert!(repo.git(&["branch", "--list", "x/c2"]).contains("x/c2"));
-    assert_eq!(repo.git(&["status", "--porcelain"]), "", "relative dir inside the checkout is excluded");
+    assert_eq!(
+        repo.git(&["status", "--porcelain"]),
+        "",
+        "relative dir inside the checkout is excluded"
+    );
 }
 
 #[test]
@@ -192,10 +297,19 @@ fn carry_brings_staged_unstaged_and_untracked_changes_and_leaves_the_caller_alon
     let before = repo.fingerprint(&repo.root);
     let wt = repo.new_session(&["carried", "--carry"]);
     assert_eq!(repo.fingerprint(&repo.root), before);
-    assert_eq!(std::fs::read_to_string(wt.join("a.txt")).unwrap(), "unstaged\n");
-    assert_eq!(std::fs::read_to_string(wt.join("notes/untracked.txt")).unwrap(), "u\n");
+    assert_eq!(
+        std::fs::read_to_string(wt.join("a.txt")).unwrap(),
+        "unstaged\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(wt.join("notes/untracked.txt")).unwrap(),
+        "u\n"
+    );
     assert_eq!(repo.git_in(&wt, &["show", ":a.txt"]), "staged");
-    assert_eq!(repo.git_in(&wt, &["status", "--porcelain"]), "MM a.txt\n?? notes/");
+    assert_eq!(
+        repo.git_in(&wt, &["status", "--porcelain"]),
+        "MM a.txt\n?? notes/"
+    );
 }
 
 #[test]
@@ -213,7 +327,11 @@ fn discard_snapshots_everything_then_removes_worktree_and_branch() {
     assert_eq!(repo.git(&["branch", "--list", "agent/gone"]), "");
     assert!(!repo.git(&["worktree", "list"]).contains("gone"));
     let snap = repo.git(&["rev-parse", "refs/agents/gone/snapshot"]);
-    assert_eq!(repo.git(&["rev-parse", &format!("{snap}^1")]), agent_commit, "branch commits stay reachable");
+    assert_eq!(
+        repo.git(&["rev-parse", &format!("{snap}^1")]),
+        agent_commit,
+        "branch commits stay reachable"
+    );
     assert_eq!(repo.git(&["show", &format!("{snap}:u.txt")]), "untracked");
     assert_eq!(repo.git(&["show", &format!("{snap}:a.txt")]), "edited");
     let show = repo.json(&["show", "gone", "--json"]);
@@ -221,13 +339,28 @@ fn discard_snapshots_everything_then_removes_worktree_and_branch() {
     assert!(show["path"].is_null());
     assert_eq!(show["changes"]["files"], 3);
     // Still diffable from the snapshot, listed only with --all.
-    assert!(repo.agent(&["diff", "gone", "--name-only"]).success().stdout.contains("u.txt"));
+    assert!(
+        repo.agent(&["diff", "gone", "--name-only"])
+            .success()
+            .stdout
+            .contains("u.txt")
+    );
     assert_eq!(repo.json(&["list", "--json"]).as_array().unwrap().len(), 0);
-    assert_eq!(repo.json(&["list", "--all", "--json"]).as_array().unwrap().len(), 1);
+    assert_eq!(
+        repo.json(&["list", "--all", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     repo.agent(&["discard", "gone"]).fails(1);
     repo.agent(&["path", "gone"]).fails(1);
     let fsck = repo.git_out(&repo.root, &["fsck", "--no-dangling"]);
-    assert!(fsck.status.success(), "{}", String::from_utf8_lossy(&fsck.stderr));
+    assert!(
+        fsck.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fsck.stderr)
+    );
 }
 
 #[test]
@@ -243,9 +376,17 @@ fn a_worktree_deleted_by_hand_is_broken_and_discard_still_cleans_up() {
     repo.agent(&["path", "hand"]).fails(1);
     repo.agent(&["discard", "hand"]).success();
     let snap = repo.git(&["rev-parse", "refs/agents/hand/snapshot"]);
-    assert_eq!(repo.git(&["show", &format!("{snap}:x.txt")]), "x", "the branch's commit was saved");
+    assert_eq!(
+        repo.git(&["show", &format!("{snap}:x.txt")]),
+        "x",
+        "the branch's commit was saved"
+    );
     assert_eq!(repo.git(&["branch", "--list", "agent/hand"]), "");
-    assert!(!repo.git(&["worktree", "list", "--porcelain"]).contains("hand"));
+    assert!(
+        !repo
+            .git(&["worktree", "list", "--porcelain"])
+            .contains("hand")
+    );
 }
 
 #[test]
@@ -265,15 +406,28 @@ fn twelve_parallel_news_give_twelve_sessions() {
         .collect();
     for p in procs {
         let out = p.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let list = repo2.json(&["list", "--json"]);
-    let mut ids: Vec<String> = list.as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect();
+    let mut ids: Vec<String> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .collect();
     ids.dedup();
     assert_eq!(ids.len(), 12);
     for s in list.as_array().unwrap() {
         assert_eq!(s["state"], "active");
-        assert!(Path::new(s["path"].as_str().unwrap()).join("a.txt").exists());
+        assert!(
+            Path::new(s["path"].as_str().unwrap())
+                .join("a.txt")
+                .exists()
+        );
     }
     assert_eq!(repo2.git(&["status", "--porcelain"]), "");
 }
@@ -289,11 +443,21 @@ fn bad_input_is_an_error_line_never_a_panic() {
     // Bare.
     let bare = repo.base().join("bare.git");
     repo.git(&["init", "-q", "--bare", bare.to_str().unwrap()]);
-    assert!(repo.agent_in(&bare, &["list"]).fails(1).stderr.contains("bare"));
+    assert!(
+        repo.agent_in(&bare, &["list"])
+            .fails(1)
+            .stderr
+            .contains("bare")
+    );
     // No commits yet.
     let empty = repo.base().join("empty");
     repo.git(&["init", "-q", empty.to_str().unwrap()]);
-    assert!(repo.agent_in(&empty, &["new"]).fails(1).stderr.contains("no commits"));
+    assert!(
+        repo.agent_in(&empty, &["new"])
+            .fails(1)
+            .stderr
+            .contains("no commits")
+    );
     // Ids.
     repo.agent(&["new", "bad id"]).fails(1);
     repo.agent(&["new", "a..b"]).fails(1);
@@ -302,7 +466,12 @@ fn bad_input_is_an_error_line_never_a_panic() {
     repo.agent(&["diff", "unknown"]).fails(1);
     repo.agent(&["discard", "unknown"]).fails(1);
     repo.new_session(&["dup"]);
-    assert!(repo.agent(&["new", "dup"]).fails(1).stderr.contains("already exists"));
+    assert!(
+        repo.agent(&["new", "dup"])
+            .fails(1)
+            .stderr
+            .contains("already exists")
+    );
     // Usage.
     repo.agent(&["frobnicate"]).fails(2);
     repo.agent(&["list", "--bogus"]).fails(2);
@@ -322,7 +491,15 @@ fn bad_input_is_an_error_line_never_a_panic() {
 #[test]
 fn reftable_repositories_are_refused() {
     let repo = TestRepo::bare_dir();
-    let out = repo.git_out(&repo.base(), &["init", "-q", "--ref-format=reftable", repo.root.to_str().unwrap()]);
+    let out = repo.git_out(
+        &repo.base(),
+        &[
+            "init",
+            "-q",
+            "--ref-format=reftable",
+            repo.root.to_str().unwrap(),
+        ],
+    );
     if !out.status.success() {
         return; // this git cannot make reftable repositories
     }
@@ -345,7 +522,15 @@ fn a_lifecycle_leaves_fsck_clean() {
     }
     repo.git(&["gc", "-q", "--prune=now"]);
     let snap = repo.git(&["rev-parse", "refs/agents/l1/snapshot"]);
-    assert_eq!(repo.git(&["show", &format!("{snap}:f.txt")]), "l1", "gc keeps session objects");
+    assert_eq!(
+        repo.git(&["show", &format!("{snap}:f.txt")]),
+        "l1",
+        "gc keeps session objects"
+    );
     let fsck = repo.git_out(&repo.root, &["fsck", "--strict"]);
-    assert!(fsck.status.success(), "{}", String::from_utf8_lossy(&fsck.stderr));
+    assert!(
+        fsck.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fsck.stderr)
+    );
 }

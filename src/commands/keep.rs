@@ -1,0 +1,393 @@
+//! `git agent keep <id>`: bring a session's whole change home.
+//!
+//! Everything is decided in the object database before the target is
+//! touched: the session is snapshotted, the target's index and files are
+//! read into trees, and every three-way merge (base = the session's base) is
+//! computed with `git merge-tree`. Only when all of them are clean are the
+//! changed paths written ([`crate::merge::apply`]) and, for `--squash` /
+//! `--commit`, the branch moved with a compare-and-swap. On any conflict
+//! nothing in the target changes.
+
+use std::path::{Path, PathBuf};
+
+use crate::cli::KeepArgs;
+use crate::commands::discard::{save, stop_live_run};
+use crate::error::{Error, Result};
+use crate::git::{Git, tidy};
+use crate::merge::{self, Merge};
+use crate::repo::Repo;
+use crate::session::{self, Session, State};
+use crate::snapshot::{self, parse_oid};
+use crate::{notes, view, worktree};
+
+pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
+    let mut session = session::resolve(repo, args.id.as_deref())?;
+    let state = session.state(repo);
+    if !state.is_live() {
+        return Err(Error::refused(format!(
+            "session '{}' is already {state}",
+            session.id
+        )));
+    }
+    let target = target(repo, &session)?;
+    check_target(&target)?;
+    let committing = args.squash || args.commit;
+    if committing {
+        check_can_commit(&target)?;
+    }
+    stop_live_run(repo, &mut session, args.force)?;
+    let _lock = repo.lock_wait("keep", std::time::Duration::from_secs(120))?;
+
+    // 1. Make the session's whole state reachable from its refs.
+    let tip = save(repo, &mut session, "keep")?;
+    let snap = session.snapshot.ok_or_else(|| {
+        Error::refused(format!(
+            "session '{}' has no worktree or branch left to keep",
+            session.id
+        ))
+    })?;
+    let snap_tree = repo.resolve_tree(snap)?;
+    let base_tree = repo.resolve_tree(session.base)?;
+    let changed = session.meta.changes.clone().unwrap_or_default();
+    let outside = view::out_of_scope(&session.meta.scope, &changed.paths);
+    if !outside.is_empty() && !args.force {
+        return Err(Error::refused(format!(
+            "session '{}' changed paths outside its scope ({}): {}",
+            session.id,
+            session.meta.scope.join(", "),
+            outside.join(", ")
+        ))
+        .with_hint("review them with `git agent diff`, or keep anyway with --force"));
+    }
+    if snap_tree == base_tree {
+        finish(repo, &mut session, tip, args.keep_worktree)?;
+        anstream::eprintln!(
+            "Session {}: nothing to keep; its worktree and branch were removed.",
+            session.id
+        );
+        return Ok(0);
+    }
+
+    // 2. Decide the full result.
+    let now = snapshot::capture(repo, &target)?;
+    let head_tree = repo.resolve_tree(now.head)?;
+    let (index_new, files_new, new_head) = if committing {
+        let final_commit = if args.squash {
+            squash_commit(
+                repo,
+                &session,
+                args.message.as_deref(),
+                base_tree,
+                snap_tree,
+                now.head,
+                head_tree,
+            )?
+        } else {
+            replay_commits(repo, &session, tip, snap_tree, now.head, head_tree)?
+        };
+        let final_tree = repo.resolve_tree(final_commit.0)?;
+        let files = clean(
+            &session,
+            merge::trees(repo, head_tree, now.full_tree, final_tree)?,
+        )?;
+        (final_tree, files, Some(final_commit))
+    } else {
+        let index = clean(
+            &session,
+            merge::trees(repo, base_tree, now.index_tree, snap_tree)?,
+        )?;
+        let files = clean(
+            &session,
+            merge::trees(repo, base_tree, now.full_tree, snap_tree)?,
+        )?;
+        (index, files, None)
+    };
+
+    // 3. Apply it.
+    merge::apply(
+        repo,
+        &target,
+        (now.full_tree, files_new),
+        (now.index_tree, index_new),
+    )?;
+    if let Some((head, made)) = &new_head {
+        Git::new(&target).run([
+            "update-ref",
+            "-m",
+            &format!("git-agent: keep {}", session.id),
+            "HEAD",
+            &head.to_string(),
+            &now.head.to_string(),
+        ])?;
+        let how = if args.squash {
+            "keep --squash"
+        } else {
+            "keep --commit"
+        };
+        notes::add(repo, made, &notes::text(&session, how))?;
+    }
+    finish(repo, &mut session, tip, args.keep_worktree)?;
+    if !args.keep_worktree && session.meta.worktree == repo.current_worktree {
+        anstream::eprintln!(
+            "The session's worktree was removed; continue in {}",
+            target.display()
+        );
+    }
+    let files = changed.files;
+    match &new_head {
+        Some((head, made)) => anstream::eprintln!(
+            "Kept session {} into {}: {} commit{} ({} file{}), now at {}.",
+            session.id,
+            target.display(),
+            made.len(),
+            if made.len() == 1 { "" } else { "s" },
+            files,
+            if files == 1 { "" } else { "s" },
+            &head.to_string()[..7]
+        ),
+        None => anstream::eprintln!(
+            "Kept session {} into {}: {} file{} staged; review with `git diff --cached`.",
+            session.id,
+            target.display(),
+            files,
+            if files == 1 { "" } else { "s" }
+        ),
+    }
+    Ok(0)
+}
+
+/// The checkout to keep into: where keep runs, or the session's origin when
+/// run inside the session's own worktree.
+fn target(repo: &Repo, session: &Session) -> Result<PathBuf> {
+    let here = &repo.current_worktree;
+    if session.path().map(tidy).as_ref() != Some(here) {
+        return Ok(here.clone());
+    }
+    let origin = &session.meta.origin;
+    if origin.join(".git").exists() && tidy(origin) != *here {
+        Ok(tidy(origin))
+    } else {
+        Err(Error::refused(format!(
+            "session '{}' came from {}, which is no longer a checkout",
+            session.id,
+            origin.display()
+        ))
+        .with_hint("run keep from the checkout that should receive the change"))
+    }
+}
+
+/// Refuse a checkout in the middle of a merge, rebase, cherry-pick or revert,
+/// or with unresolved conflicts.
+fn check_target(target: &Path) -> Result<()> {
+    let git = Git::new(target);
+    let git_dir = PathBuf::from(git.run(["rev-parse", "--absolute-git-dir"])?);
+    for (marker, what) in [
+        ("MERGE_HEAD", "a merge"),
+        ("rebase-merge", "a rebase"),
+        ("rebase-apply", "a rebase or am"),
+        ("CHERRY_PICK_HEAD", "a cherry-pick"),
+        ("REVERT_HEAD", "a revert"),
+    ] {
+        if git_dir.join(marker).exists() {
+            return Err(
+                Error::refused(format!("{} is in the middle of {what}", target.display()))
+                    .with_hint("finish or abort it first, then keep again"),
+            );
+        }
+    }
+    if !git.run(["ls-files", "-u"])?.is_empty() {
+        return Err(
+            Error::refused(format!("{} has unresolved conflicts", target.display()))
+                .with_hint("resolve them first, then keep again"),
+        );
+    }
+    Ok(())
+}
+
+/// `--squash` and `--commit` need a branch, no staged work of the target's
+/// own, and an identity to commit with.
+fn check_can_commit(target: &Path) -> Result<()> {
+    let git = Git::new(target);
+    if git.output(["symbolic-ref", "-q", "HEAD"])?.status.code() != Some(0) {
+        return Err(
+            Error::refused(format!("HEAD in {} is detached", target.display())).with_hint(
+                "check out a branch, or keep without --squash/--commit to stage the change",
+            ),
+        );
+    }
+    if git
+        .output(["rev-parse", "-q", "--verify", "HEAD"])?
+        .status
+        .code()
+        != Some(0)
+    {
+        return Err(Error::refused(format!(
+            "the branch in {} has no commits yet",
+            target.display()
+        )));
+    }
+    if git.output(["diff", "--cached", "--quiet"])?.status.code() != Some(0) {
+        return Err(Error::refused(format!(
+            "{} has staged changes of its own",
+            target.display()
+        ))
+        .with_hint(
+            "commit or unstage them first, or keep without --squash/--commit to stage the change",
+        ));
+    }
+    if git.output(["var", "GIT_COMMITTER_IDENT"])?.status.code() != Some(0) {
+        return Err(
+            Error::refused("git has no committer identity to make the commit with").with_hint(
+                "git config user.name 'Your Name' && git config user.email you@example.com",
+            ),
+        );
+    }
+    Ok(())
+}
+
+fn clean(session: &Session, merge: Merge) -> Result<gix::ObjectId> {
+    match merge {
+        Merge::Clean(tree) => Ok(tree),
+        Merge::Conflict(paths) => {
+            let mut message = format!(
+                "keeping session '{}' would conflict in {} path{}; nothing was changed:",
+                session.id,
+                paths.len(),
+                if paths.len() == 1 { "" } else { "s" }
+            );
+            for p in &paths {
+                message.push_str(&format!("\n    {p}"));
+            }
+            let first = paths.first().map(String::as_str).unwrap_or(".");
+            Err(Error::refused(message).with_hint(format!(
+                "see the session's side with `git agent diff {} -- {first}`; resolve it in the session (or in your checkout) and keep again",
+                session.id
+            )))
+        }
+    }
+}
+
+/// One commit on the target's HEAD holding the whole change.
+fn squash_commit(
+    repo: &Repo,
+    session: &Session,
+    message: Option<&str>,
+    base_tree: gix::ObjectId,
+    snap_tree: gix::ObjectId,
+    head: gix::ObjectId,
+    head_tree: gix::ObjectId,
+) -> Result<(gix::ObjectId, Vec<gix::ObjectId>)> {
+    let tree = clean(
+        session,
+        merge::trees(repo, base_tree, head_tree, snap_tree)?,
+    )?;
+    let message = message
+        .map(str::to_owned)
+        .or_else(|| session.meta.prompt.clone())
+        .unwrap_or_else(|| session.id.to_string());
+    let commit = commit_tree(repo.git(), tree, head, &message)?;
+    Ok((commit, vec![commit]))
+}
+
+/// The session's commits replayed onto HEAD (authors and messages kept),
+/// plus one commit for what was left uncommitted.
+fn replay_commits(
+    repo: &Repo,
+    session: &Session,
+    tip: Option<gix::ObjectId>,
+    snap_tree: gix::ObjectId,
+    head: gix::ObjectId,
+    head_tree: gix::ObjectId,
+) -> Result<(gix::ObjectId, Vec<gix::ObjectId>)> {
+    let git = repo.git();
+    let tip = tip.unwrap_or(session.base);
+    let list = git.run([
+        "rev-list",
+        "--reverse",
+        "--topo-order",
+        "--parents",
+        &format!("{}..{tip}", session.base),
+    ])?;
+    let (mut parent, mut tree, mut made) = (head, head_tree, Vec::new());
+    for line in list.lines() {
+        let ids: Vec<&str> = line.split(' ').collect();
+        if ids.len() != 2 {
+            return Err(Error::refused(format!(
+                "session '{}' has merge commits; they cannot be replayed",
+                session.id
+            ))
+            .with_hint("keep with --squash instead"));
+        }
+        let (commit, original_parent) = (parse_oid(ids[0])?, parse_oid(ids[1])?);
+        let merged = merge::trees(
+            repo,
+            repo.resolve_tree(original_parent)?,
+            tree,
+            repo.resolve_tree(commit)?,
+        )?;
+        tree = clean(session, merged)?;
+        let info = git.run_bytes([
+            "show",
+            "-s",
+            "--format=%an%x00%ae%x00%aI%x00%B",
+            &commit.to_string(),
+        ])?;
+        let fields: Vec<String> = info
+            .splitn(4, |b| *b == 0)
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .collect();
+        let [name, email, date, message] = <[String; 4]>::try_from(fields)
+            .map_err(|_| Error::git(format!("cannot read commit {commit}")))?;
+        let author = git
+            .clone()
+            .env("GIT_AUTHOR_NAME", name)
+            .env("GIT_AUTHOR_EMAIL", email)
+            .env("GIT_AUTHOR_DATE", date);
+        parent = commit_tree(author, tree, parent, message.trim_end())?;
+        made.push(parent);
+    }
+    let tip_tree = repo.resolve_tree(tip)?;
+    if snap_tree != tip_tree {
+        tree = clean(session, merge::trees(repo, tip_tree, tree, snap_tree)?)?;
+        let message = format!("Uncommitted changes of session {}", session.id);
+        parent = commit_tree(repo.git(), tree, parent, &message)?;
+        made.push(parent);
+    }
+    Ok((parent, made))
+}
+
+fn commit_tree(
+    git: Git,
+    tree: gix::ObjectId,
+    parent: gix::ObjectId,
+    message: &str,
+) -> Result<gix::ObjectId> {
+    let out = git.run_stdin(
+        ["commit-tree", &tree.to_string(), "-p", &parent.to_string()],
+        message.as_bytes(),
+    )?;
+    parse_oid(&out)
+}
+
+/// Remove worktree and branch (unless asked to keep them) and record `kept`.
+fn finish(
+    repo: &Repo,
+    session: &mut Session,
+    tip: Option<gix::ObjectId>,
+    keep_worktree: bool,
+) -> Result<()> {
+    let path = session.meta.worktree.clone();
+    if keep_worktree {
+        let _ = repo
+            .git()
+            .output(["worktree".as_ref(), "unlock".as_ref(), path.as_os_str()]);
+    } else {
+        worktree::remove(repo, &path)?;
+        if let Some(tip) = tip {
+            worktree::delete_branch(repo, &session.meta.branch, tip)?;
+        }
+    }
+    let mut meta = session.meta.clone();
+    meta.state = State::Kept;
+    session::update(repo, session, meta, None)
+}

@@ -1,0 +1,175 @@
+//! Three-way tree merges and applying a decided result to a checkout.
+//!
+//! `keep` decides everything in git's object database first (trees from
+//! `git merge-tree`, which never touches a working tree); only when every
+//! merge is clean does [`apply`] write the changed paths into the target's
+//! files and index.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::git::Git;
+use crate::repo::Repo;
+use crate::snapshot::parse_oid;
+
+/// The outcome of a tree merge.
+pub enum Merge {
+    Clean(gix::ObjectId),
+    Conflict(Vec<String>),
+}
+
+/// Merge `theirs` into `ours` with `base` as the merge base (all tree-ish).
+pub fn trees(
+    repo: &Repo,
+    base: gix::ObjectId,
+    ours: gix::ObjectId,
+    theirs: gix::ObjectId,
+) -> Result<Merge> {
+    if ours == base || ours == theirs {
+        return Ok(Merge::Clean(theirs));
+    }
+    if theirs == base {
+        return Ok(Merge::Clean(ours));
+    }
+    let out = repo.git().output([
+        "merge-tree".to_string(),
+        "--write-tree".into(),
+        "--name-only".into(),
+        "-z".into(),
+        format!("--merge-base={base}"),
+        ours.to_string(),
+        theirs.to_string(),
+    ])?;
+    let mut fields = out.stdout.split(|b| *b == 0);
+    let tree = fields
+        .next()
+        .map(|t| String::from_utf8_lossy(t).into_owned())
+        .unwrap_or_default();
+    match out.status.code() {
+        Some(0) => Ok(Merge::Clean(parse_oid(&tree)?)),
+        Some(1) => {
+            let mut paths: Vec<String> = fields
+                .take_while(|f| !f.is_empty())
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect();
+            paths.dedup();
+            Ok(Merge::Conflict(paths))
+        }
+        _ => Err(Error::git(format!(
+            "git merge-tree failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))),
+    }
+}
+
+/// One changed path between two trees, from `git diff-tree --raw`.
+struct Change {
+    new_mode: String,
+    new_oid: String,
+    deleted: bool,
+    path: Vec<u8>,
+}
+
+fn changes(git: &Git, from: gix::ObjectId, to: gix::ObjectId) -> Result<Vec<Change>> {
+    let out = git.run_bytes([
+        "diff-tree",
+        "-r",
+        "-z",
+        "--no-renames",
+        &from.to_string(),
+        &to.to_string(),
+    ])?;
+    let mut fields = out.split(|b| *b == 0).filter(|f| !f.is_empty());
+    let mut list = Vec::new();
+    while let (Some(info), Some(path)) = (fields.next(), fields.next()) {
+        let info = String::from_utf8_lossy(info);
+        let parts: Vec<&str> = info.trim_start_matches(':').split(' ').collect();
+        if parts.len() < 5 {
+            return Err(Error::git(format!(
+                "unexpected git diff-tree output: {info}"
+            )));
+        }
+        list.push(Change {
+            new_mode: parts[1].to_owned(),
+            new_oid: parts[3].to_owned(),
+            deleted: parts[4].starts_with('D'),
+            path: path.to_vec(),
+        });
+    }
+    Ok(list)
+}
+
+/// Make a checkout whose files are `files_now` and index `index_now` have
+/// files `files_new` and index `index_new`, touching only the paths that
+/// differ. Paths that do not differ — the checkout's own work — are left
+/// exactly as they are.
+pub fn apply(
+    repo: &Repo,
+    target: &Path,
+    (files_now, files_new): (gix::ObjectId, gix::ObjectId),
+    (index_now, index_new): (gix::ObjectId, gix::ObjectId),
+) -> Result<()> {
+    let git = Git::new(target);
+    let file_changes = changes(&git, files_now, files_new)?;
+    let index_changes = changes(&git, index_now, index_new)?;
+
+    // Files: deletions first (a file may give way to a directory), then
+    // everything else checked out from a temporary index holding the result,
+    // so modes, symlinks and checkout filters behave as in `git checkout`.
+    for change in file_changes.iter().filter(|c| c.deleted) {
+        let rel = String::from_utf8_lossy(&change.path).into_owned();
+        remove_file_and_empty_parents(target, &rel)?;
+    }
+    let writes: Vec<&Change> = file_changes.iter().filter(|c| !c.deleted).collect();
+    if !writes.is_empty() {
+        let tmp = tempfile::Builder::new()
+            .prefix("keep-index-")
+            .tempfile_in(repo.state_dir()?)
+            .map_err(|e| Error::git(format!("cannot create a temporary index: {e}")))?;
+        let with_tmp = git.clone().env("GIT_INDEX_FILE", tmp.path());
+        with_tmp.run(["read-tree", &files_new.to_string()])?;
+        let mut list = Vec::new();
+        for change in &writes {
+            list.extend_from_slice(&change.path);
+            list.push(0);
+        }
+        with_tmp.run_stdin_bytes(["checkout-index", "-f", "-z", "--stdin"], &list)?;
+    }
+
+    // Index: one `update-index --index-info`, which git applies atomically.
+    if !index_changes.is_empty() {
+        let mut info = Vec::new();
+        for change in &index_changes {
+            let line = if change.deleted {
+                format!("0 {}\t", "0".repeat(40))
+            } else {
+                format!("{} {}\t", change.new_mode, change.new_oid)
+            };
+            info.extend_from_slice(line.as_bytes());
+            info.extend_from_slice(&change.path);
+            info.push(0);
+        }
+        git.run_stdin_bytes(["update-index", "-z", "--index-info"], &info)?;
+    }
+    // Refresh stat data so `git status` shows the staged/unstaged split at once.
+    git.output(["update-index", "-q", "--refresh"])?;
+    Ok(())
+}
+
+fn remove_file_and_empty_parents(root: &Path, rel: &str) -> Result<()> {
+    let path = root.join(rel);
+    match std::fs::symlink_metadata(&path) {
+        Ok(meta) if meta.is_dir() => return Ok(()),
+        Ok(_) => std::fs::remove_file(&path)
+            .map_err(|e| Error::git(format!("cannot remove {}: {e}", path.display())))?,
+        Err(_) => return Ok(()),
+    }
+    let mut dir = path.parent();
+    while let Some(d) = dir {
+        if d == root || std::fs::remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
+    Ok(())
+}

@@ -1,0 +1,400 @@
+//! keep: three-way, atomic, staged by default; --squash, --commit, notes.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use crate::common::{BIN, TestRepo, hermetic, write};
+
+/// The target's own work in `paths`: file bytes and index entries.
+fn own_work(repo: &TestRepo, paths: &[&str]) -> String {
+    let mut s = String::new();
+    for p in paths {
+        s.push_str(&format!("{p}: {:?}\n", std::fs::read(repo.path(p)).ok()));
+        s.push_str(&repo.git(&["ls-files", "-s", "--", p]));
+        s.push('\n');
+    }
+    s
+}
+
+#[test]
+fn keep_stages_committed_uncommitted_and_untracked_work_into_a_moved_on_dirty_checkout() {
+    let repo = TestRepo::new();
+    repo.write("long.txt", "1\n2\n3\n4\n5\n6\n7\n8\n");
+    repo.git(&["add", "long.txt"]);
+    repo.git(&["commit", "-qm", "long"]);
+    let wt = repo.new_session(&["work"]);
+    write(&wt.join("long.txt"), "1\n2\n3\n4\n5\n6\n7\nEIGHT\n");
+    write(&wt.join("committed.txt"), "c\n");
+    repo.git_in(&wt, &["add", "committed.txt"]);
+    repo.git_in(&wt, &["commit", "-qm", "agent commit"]);
+    write(&wt.join("staged.txt"), "s\n");
+    repo.git_in(&wt, &["add", "staged.txt"]);
+    write(&wt.join("src/lib.rs"), "pub fn f() { changed() }\n");
+    write(&wt.join("dir/untracked.txt"), "u\n");
+
+    // The checkout moves on (an overlapping but mergeable edit) and has its own work.
+    repo.write("long.txt", "ONE\n2\n3\n4\n5\n6\n7\n8\n");
+    repo.git(&["commit", "-qam", "main moves on"]);
+    repo.write("docs/guide.md", "# Guide, edited by me\n");
+    repo.write("mine-staged.txt", "mine\n");
+    repo.git(&["add", "mine-staged.txt"]);
+    repo.write("mine-staged.txt", "mine, then unstaged\n");
+    repo.write("mine-untracked.txt", "x\n");
+    let own = own_work(
+        &repo,
+        &["docs/guide.md", "mine-staged.txt", "mine-untracked.txt"],
+    );
+    let head = repo.git(&["rev-parse", "HEAD"]);
+
+    repo.agent(&["keep", "work"]).success();
+
+    assert_eq!(
+        repo.git(&["rev-parse", "HEAD"]),
+        head,
+        "default keep makes no commit"
+    );
+    assert_eq!(
+        own_work(
+            &repo,
+            &["docs/guide.md", "mine-staged.txt", "mine-untracked.txt"]
+        ),
+        own
+    );
+    assert_eq!(repo.read("long.txt"), "ONE\n2\n3\n4\n5\n6\n7\nEIGHT\n");
+    assert_eq!(repo.read("dir/untracked.txt"), "u\n");
+    let cached = repo.git(&["diff", "--cached", "--name-status"]);
+    assert_eq!(
+        cached,
+        "A\tcommitted.txt\nA\tdir/untracked.txt\nM\tlong.txt\nA\tmine-staged.txt\nM\tsrc/lib.rs\nA\tstaged.txt"
+    );
+    assert_eq!(
+        repo.git(&["diff", "--name-only"]),
+        "docs/guide.md\nmine-staged.txt",
+        "own unstaged work stays unstaged"
+    );
+    // The session is kept: worktree and branch gone, refs kept.
+    assert!(!wt.exists());
+    assert_eq!(repo.git(&["branch", "--list", "agent/work"]), "");
+    assert_eq!(repo.json(&["show", "work", "--json"])["state"], "kept");
+    repo.git(&["rev-parse", "refs/agents/work/snapshot"]);
+}
+
+#[test]
+fn keep_carries_deletions_renames_binaries_modes_and_symlinks() {
+    let repo = TestRepo::new();
+    repo.write("run.sh", "#!/bin/sh\necho hi\n");
+    repo.write("old-name.txt", "same content\nlines\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-qm", "more files"]);
+    let wt = repo.new_session(&["kinds"]);
+    std::fs::remove_file(wt.join("a.txt")).unwrap();
+    std::fs::rename(wt.join("old-name.txt"), wt.join("new-name.txt")).unwrap();
+    std::fs::write(wt.join("blob.bin"), [0u8, 159, 146, 150, 0, 1, 2, 255]).unwrap();
+    std::fs::set_permissions(wt.join("run.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::os::unix::fs::symlink("src/lib.rs", wt.join("link")).unwrap();
+    // A file replaced by a directory.
+    std::fs::remove_file(wt.join("docs/guide.md")).unwrap();
+    write(&wt.join("docs/guide.md/index.md"), "now a directory\n");
+
+    repo.agent(&["keep", "kinds"]).success();
+
+    assert!(!repo.path("a.txt").exists());
+    assert!(!repo.path("old-name.txt").exists());
+    assert_eq!(repo.read("new-name.txt"), "same content\nlines\n");
+    assert_eq!(
+        std::fs::read(repo.path("blob.bin")).unwrap(),
+        [0u8, 159, 146, 150, 0, 1, 2, 255]
+    );
+    assert_eq!(
+        std::fs::metadata(repo.path("run.sh"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o111,
+        0o111
+    );
+    assert_eq!(
+        std::fs::read_link(repo.path("link")).unwrap(),
+        Path::new("src/lib.rs")
+    );
+    assert_eq!(repo.read("docs/guide.md/index.md"), "now a directory\n");
+    let staged = repo.git(&["diff", "--cached", "-M", "--name-status"]);
+    assert!(staged.contains("D\ta.txt"), "{staged}");
+    assert!(
+        staged.contains("R100\told-name.txt\tnew-name.txt"),
+        "{staged}"
+    );
+    assert!(staged.contains("M\trun.sh"), "{staged}");
+    assert!(staged.contains("A\tlink"), "{staged}");
+    assert_eq!(
+        repo.git(&["ls-files", "-s", "link"]).split(' ').next(),
+        Some("120000")
+    );
+    assert_eq!(
+        repo.git(&["diff", "--name-only"]),
+        "",
+        "everything is staged, nothing left unstaged"
+    );
+}
+
+#[test]
+fn a_conflict_changes_nothing_in_the_target_and_keeps_the_session() {
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["clash"]);
+    write(&wt.join("a.txt"), "alpha\nTHEIRS\ngamma\n");
+    write(&wt.join("fine.txt"), "would merge fine\n");
+    repo.write("a.txt", "alpha\nMINE\ngamma\n");
+    repo.write("staged.txt", "s\n");
+    repo.git(&["add", "staged.txt"]);
+    let before = repo.fingerprint(&repo.root);
+    let bytes_before = repo.read("a.txt");
+
+    let err = repo.agent(&["keep", "clash"]).fails(1).stderr;
+
+    assert!(err.contains("conflict") && err.contains("a.txt"), "{err}");
+    assert!(err.contains("git agent diff clash -- a.txt"), "{err}");
+    assert_eq!(repo.fingerprint(&repo.root), before);
+    assert_eq!(repo.read("a.txt"), bytes_before);
+    assert!(!repo.path("fine.txt").exists());
+    assert!(
+        wt.join("fine.txt").exists(),
+        "the session keeps its worktree"
+    );
+    assert_eq!(repo.json(&["show", "clash", "--json"])["state"], "active");
+    assert!(
+        repo.git(&["branch", "--list", "agent/clash"])
+            .contains("agent/clash")
+    );
+}
+
+#[test]
+fn squash_makes_one_commit_with_the_message_and_a_note() {
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["sq"]);
+    write(&wt.join("one.txt"), "1\n");
+    repo.git_in(&wt, &["add", "one.txt"]);
+    repo.git_in(&wt, &["commit", "-qm", "first"]);
+    write(&wt.join("two.txt"), "2\n");
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    repo.write("unstaged-mine.txt", "x\n");
+    repo.agent(&["keep", "sq", "--squash", "-m", "Add one and two"])
+        .success();
+    assert_eq!(repo.git(&["rev-parse", "HEAD~1"]), head);
+    assert_eq!(repo.git(&["log", "-1", "--format=%s"]), "Add one and two");
+    assert_eq!(
+        repo.git(&["show", "--name-only", "--format=", "HEAD"]),
+        "one.txt\ntwo.txt"
+    );
+    assert_eq!(repo.git(&["status", "--porcelain"]), "?? unstaged-mine.txt");
+    let note = repo.git(&["notes", "--ref=agents", "show", "HEAD"]);
+    assert!(note.contains("session = \"sq\""), "{note}");
+    assert!(
+        repo.git(&["log", "-1", "--notes=agents"])
+            .contains("session = \"sq\"")
+    );
+    assert_eq!(
+        repo.git(&["config", "--get-all", "notes.rewriteRef"]),
+        "refs/notes/agents"
+    );
+    // Without -m the message is the session id.
+    let wt2 = repo.new_session(&["sq2"]);
+    write(&wt2.join("three.txt"), "3\n");
+    repo.agent(&["keep", "sq2", "--squash"]).success();
+    assert_eq!(repo.git(&["log", "-1", "--format=%s"]), "sq2");
+}
+
+#[test]
+fn commit_replays_the_session_commits_plus_leftovers() {
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["rp"]);
+    for (file, msg) in [("x.txt", "add x"), ("y.txt", "add y")] {
+        write(&wt.join(file), "content\n");
+        repo.git_in(&wt, &["add", file]);
+        repo.git_in(&wt, &["commit", "-qm", msg]);
+    }
+    write(&wt.join("left.txt"), "left over\n");
+    repo.write("a.txt", "main moved\n");
+    repo.git(&["commit", "-qam", "main moved"]);
+    repo.agent(&["keep", "rp", "--commit"]).success();
+    let log = repo.git(&["log", "--format=%s|%an", "-4"]);
+    assert_eq!(
+        log,
+        "Uncommitted changes of session rp|Test Author\nadd y|Test Author\nadd x|Test Author\nmain moved|Test Author"
+    );
+    for rev in ["HEAD", "HEAD~1", "HEAD~2"] {
+        assert!(
+            repo.git(&["notes", "--ref=agents", "show", rev])
+                .contains("session = \"rp\"")
+        );
+    }
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+}
+
+#[test]
+fn squash_and_commit_refuse_staged_work_and_detached_heads() {
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["r"]);
+    write(&wt.join("n.txt"), "n\n");
+    repo.write("mine.txt", "m\n");
+    repo.git(&["add", "mine.txt"]);
+    let before = repo.fingerprint(&repo.root);
+    assert!(
+        repo.agent(&["keep", "r", "--squash"])
+            .fails(1)
+            .stderr
+            .contains("staged changes")
+    );
+    repo.agent(&["keep", "r", "--commit"]).fails(1);
+    assert_eq!(repo.fingerprint(&repo.root), before);
+    repo.git(&["reset", "-q"]);
+    repo.git(&["checkout", "-q", "--detach"]);
+    assert!(
+        repo.agent(&["keep", "r", "--squash"])
+            .fails(1)
+            .stderr
+            .contains("detached")
+    );
+    // The default staged mode works on a detached HEAD.
+    repo.agent(&["keep", "r"]).success();
+    assert_eq!(repo.git(&["diff", "--cached", "--name-only"]), "n.txt");
+    repo.agent(&["keep", "nope", "--squash", "--commit"])
+        .fails(2);
+}
+
+#[test]
+fn a_session_without_changes_keeps_as_nothing_to_keep() {
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["empty"]);
+    let before = repo.fingerprint(&repo.root);
+    let run = repo.agent(&["keep", "empty"]).success();
+    assert!(run.stderr.contains("nothing to keep"), "{}", run.stderr);
+    assert_eq!(repo.fingerprint(&repo.root), before);
+    assert!(!wt.exists());
+    assert_eq!(repo.json(&["show", "empty", "--json"])["state"], "kept");
+}
+
+#[test]
+fn keep_from_a_subdirectory_and_from_inside_the_session() {
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["sub"]);
+    write(&wt.join("from-sub.txt"), "1\n");
+    repo.agent_in(&repo.path("src"), &["keep", "sub"]).success();
+    assert!(repo.path("from-sub.txt").exists());
+
+    let linked = repo.base().join("linked");
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "--detach",
+        linked.to_str().unwrap(),
+    ]);
+    repo.agent_in(&linked, &["new", "inside"]).success();
+    let wt = repo.path(".worktrees/inside");
+    write(&wt.join("inside.txt"), "2\n");
+    repo.agent_in(&wt.join("src"), &["keep"]).success();
+    assert!(linked.join("inside.txt").exists(), "kept into the origin");
+    assert!(!repo.path("inside.txt").exists());
+}
+
+#[test]
+fn keep_worktree_leaves_worktree_and_branch_unlocked() {
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["kw"]);
+    write(&wt.join("k.txt"), "k\n");
+    repo.agent(&["keep", "kw", "--keep-worktree"]).success();
+    assert!(wt.join("k.txt").exists() && repo.path("k.txt").exists());
+    assert!(
+        repo.git(&["branch", "--list", "agent/kw"])
+            .contains("agent/kw")
+    );
+    assert!(
+        !repo
+            .git(&["worktree", "list", "--porcelain"])
+            .contains("locked")
+    );
+    assert_eq!(repo.json(&["show", "kw", "--json"])["state"], "kept");
+}
+
+#[test]
+fn keep_is_refused_mid_merge_and_for_out_of_scope_changes() {
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["scoped", "--scope", "src/**"]);
+    write(&wt.join("src/ok.rs"), "ok\n");
+    write(&wt.join("README.md"), "out of scope\n");
+    let err = repo.agent(&["keep", "scoped"]).fails(1).stderr;
+    assert!(
+        err.contains("outside its scope") && err.contains("README.md"),
+        "{err}"
+    );
+    assert!(!repo.path("src/ok.rs").exists());
+
+    // A merge in progress in the target.
+    repo.git(&["checkout", "-q", "-b", "side"]);
+    repo.write("a.txt", "side\n");
+    repo.git(&["commit", "-qam", "side"]);
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("a.txt", "main\n");
+    repo.git(&["commit", "-qam", "main"]);
+    let _ = repo.git_out(&repo.root, &["merge", "side"]);
+    let err = repo.agent(&["keep", "scoped", "--force"]).fails(1).stderr;
+    assert!(err.contains("merge"), "{err}");
+    repo.git(&["merge", "--abort"]);
+    repo.agent(&["keep", "scoped", "--force"]).success();
+    assert!(repo.path("src/ok.rs").exists() && repo.path("README.md").exists());
+}
+
+fn eight_sessions(repo: &TestRepo) -> Vec<String> {
+    (0..8)
+        .map(|i| {
+            let id = format!("s{i}");
+            let wt = repo.new_session(&[&id]);
+            write(&wt.join(format!("file{i}.txt")), &format!("{i}\n"));
+            id
+        })
+        .collect()
+}
+
+#[test]
+fn eight_sessions_kept_one_after_another_and_in_parallel_lose_nothing() {
+    let repo = TestRepo::new();
+    for id in eight_sessions(&repo) {
+        repo.agent(&["keep", &id]).success();
+    }
+    assert_eq!(
+        repo.git(&["diff", "--cached", "--name-only"])
+            .lines()
+            .count(),
+        8
+    );
+
+    let repo = TestRepo::new();
+    let ids = eight_sessions(&repo);
+    let procs: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            hermetic(BIN, &repo.home)
+                .current_dir(&repo.root)
+                .args(["keep", id])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for p in procs {
+        let out = p.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let staged = repo.git(&["diff", "--cached", "--name-only"]);
+    for i in 0..8 {
+        assert!(staged.contains(&format!("file{i}.txt")), "{staged}");
+        assert_eq!(repo.read(&format!("file{i}.txt")), format!("{i}\n"));
+    }
+    let fsck = repo.git_out(&repo.root, &["fsck"]);
+    assert!(fsck.status.success());
+}
