@@ -45,12 +45,96 @@ pub enum Command {
     Path(PathArgs),
     /// Show a session's whole change against its base, as git diff prints it.
     Diff(DiffArgs),
+    /// Run a command or agent in a session's worktree.
+    Run(RunArgs),
+    /// Print the output of a session's detached runs.
+    Logs(LogsArgs),
+    /// Wait for runs to end; exit 0 only if all ended `done`.
+    Wait(WaitArgs),
+    /// End a session's live run (its whole process group).
+    Stop(StopArgs),
     /// Bring a session's change into this checkout (staged, or as commits).
     Keep(KeepArgs),
     /// Remove a session's worktree and branch; restorable until gc.
     Discard(DiscardArgs),
     /// Print the shell completion script.
     Completions(CompletionsArgs),
+    /// Internal: watch a detached run.
+    #[command(name = "__supervise", hide = true)]
+    Supervise(SuperviseArgs),
+}
+
+/// How to run an agent or command (shared by `new` and `run`).
+#[derive(Debug, Args)]
+pub struct RunOptions {
+    /// Run the configured agent (agent.<name>.command, or a built-in:
+    /// codex, claude, opencode, aider, gemini); without a name, agent.default.
+    #[arg(short = 'a', long = "agent", value_name = "AGENT", num_args = 0..=1, default_missing_value = "")]
+    pub agent: Option<String>,
+    /// The prompt, appended as the agent's last argument.
+    #[arg(
+        short = 'm',
+        long = "prompt",
+        value_name = "PROMPT",
+        conflicts_with = "prompt_file"
+    )]
+    pub prompt: Option<String>,
+    /// Read the prompt from a file.
+    #[arg(long, value_name = "FILE")]
+    pub prompt_file: Option<std::path::PathBuf>,
+    /// Run in the background; output goes to the session's log.
+    #[arg(long)]
+    pub detach: bool,
+    /// Kill the run after this long (30s, 10m, 2h); default agent.timeout.
+    #[arg(long, value_name = "DUR")]
+    pub timeout: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Session id or unique prefix (default: the session whose worktree you are in).
+    pub id: Option<String>,
+    #[command(flatten)]
+    pub options: RunOptions,
+    /// Fail (exit 1) and undo everything if the run changes the worktree.
+    #[arg(long)]
+    pub read_only: bool,
+    /// The command to run, after `--`.
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Session id or unique prefix (default: the session whose worktree you are in).
+    pub id: Option<String>,
+    /// Keep printing while the run is live.
+    #[arg(short, long)]
+    pub follow: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// Sessions to wait for (default: every running one).
+    pub ids: Vec<String>,
+    /// Give up after this long (exit 1).
+    #[arg(long, value_name = "DUR")]
+    pub timeout: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StopArgs {
+    /// Session id or unique prefix (default: the session whose worktree you are in).
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SuperviseArgs {
+    pub id: String,
+    #[arg(long)]
+    pub timeout_ms: Option<u64>,
+    #[arg(long)]
+    pub read_only: bool,
 }
 
 #[derive(Debug, Args)]
@@ -69,6 +153,11 @@ pub struct NewArgs {
     /// Print the session as JSON.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub run: RunOptions,
+    /// A command to run in the new session, after `--`.
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Args)]

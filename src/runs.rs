@@ -1,9 +1,549 @@
-//! Processes of agent runs: is one alive, stop it.
+//! Agent runs: the only place that starts agent processes.
+//!
+//! A run is watched by a git-agent process — the caller in the foreground,
+//! a detached `git-agent __supervise` otherwise — which records `running`
+//! with the child's pid, enforces the timeout, and when the child ends
+//! records `done`/`failed`, commits leftovers (`agent.autoCommit`), notes
+//! the run's commits and snapshots the worktree into the session's refs.
+//! The child always gets its own process group, so `stop` and timeouts end
+//! everything it started.
 
-use nix::sys::signal::{Signal, kill, killpg};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{SigSet, SigmaskHow, Signal, kill, killpg, sigprocmask};
 use nix::unistd::Pid;
 
-/// Is a process with this pid alive (and not a zombie we could reap)?
+use crate::commands::discard::save;
+use crate::error::{Error, Result};
+use crate::git::Git;
+use crate::repo::Repo;
+use crate::session::{self, Id, Run, Session, State};
+use crate::snapshot;
+
+/// Built-in agent command lines; `agent.<name>.command` overrides them. The
+/// prompt is appended as the last argument.
+pub const PRESETS: &[(&str, &str)] = &[
+    (
+        "codex",
+        "codex exec --sandbox workspace-write -c approval_policy=never",
+    ),
+    ("claude", "claude -p"),
+    ("opencode", "opencode run"),
+    ("aider", "aider --yes-always --message"),
+    ("gemini", "gemini -p"),
+];
+
+/// What to run and how.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub command: Vec<String>,
+    pub agent: Option<String>,
+    pub prompt: Option<String>,
+    pub timeout: Option<Duration>,
+    pub read_only: bool,
+}
+
+/// The run options shared by `new` and `run`, as given on the command line.
+pub struct Request<'a> {
+    /// `Some("")` for `-a` without a name.
+    pub agent: Option<&'a str>,
+    pub prompt: Option<&'a str>,
+    pub prompt_file: Option<&'a Path>,
+    pub command: &'a [String],
+    pub timeout: Option<&'a str>,
+    pub read_only: bool,
+}
+
+impl Request<'_> {
+    /// Does this ask for a run at all?
+    pub fn wants_run(&self) -> bool {
+        self.agent.is_some()
+            || self.prompt.is_some()
+            || self.prompt_file.is_some()
+            || !self.command.is_empty()
+    }
+}
+
+/// Turn a request into a plan: pick the agent, read the prompt, check the
+/// program exists.
+pub fn plan(repo: &Repo, req: &Request) -> Result<Plan> {
+    let prompt = match (req.prompt, req.prompt_file) {
+        (Some(p), _) => Some(p.to_owned()),
+        (None, Some(file)) => Some(
+            std::fs::read_to_string(file)
+                .map_err(|e| {
+                    Error::refused(format!(
+                        "cannot read the prompt file {}: {e}",
+                        file.display()
+                    ))
+                })?
+                .trim_end()
+                .to_owned(),
+        ),
+        (None, None) => None,
+    };
+    let timeout = match req
+        .timeout
+        .map(str::to_owned)
+        .or_else(|| repo.config.string(crate::config::TIMEOUT.name))
+    {
+        Some(t) => Some(parse_duration(&t)?),
+        None => None,
+    };
+    let (command, agent) = if !req.command.is_empty() {
+        if req.agent.is_some() {
+            return Err(Error::usage(
+                "give either -a <agent> or a command after --, not both",
+            ));
+        }
+        let mut command = req.command.to_vec();
+        if let Some(p) = &prompt {
+            command.push(p.clone());
+        }
+        (command, None)
+    } else {
+        let name = match req.agent {
+            Some(name) if !name.is_empty() => name.to_owned(),
+            _ => repo.config.string(crate::config::DEFAULT_AGENT.name).filter(|s| !s.is_empty()).ok_or_else(|| {
+                Error::usage("no agent named and no agent.default configured")
+                    .with_hint("pass -a <agent> (codex, claude, opencode, aider, gemini) or `git config agent.default codex`")
+            })?,
+        };
+        let line = agent_command_line(repo, &name)?;
+        let mut command = shell_words::split(&line).map_err(|e| {
+            Error::refused(format!(
+                "agent.{name}.command is not a valid command line: {e}"
+            ))
+        })?;
+        if command.is_empty() {
+            return Err(Error::refused(format!("agent.{name}.command is empty")));
+        }
+        if let Some(p) = &prompt {
+            command.push(p.clone());
+        }
+        (command, Some(name))
+    };
+    let program = &command[0];
+    if which::which(program).is_err() {
+        let mut err = Error::refused(format!("cannot find the program '{program}'"));
+        if let Some(name) = &agent {
+            err = err.with_hint(format!("install it, or point agent.{name}.command at it: git config agent.{name}.command '<command line>'"));
+        }
+        return Err(err);
+    }
+    Ok(Plan {
+        command,
+        agent,
+        prompt,
+        timeout,
+        read_only: req.read_only,
+    })
+}
+
+fn agent_command_line(repo: &Repo, name: &str) -> Result<String> {
+    if let Some(line) = repo.config.string(&format!("agent.{name}.command")) {
+        return Ok(line);
+    }
+    PRESETS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, line)| (*line).to_owned())
+        .ok_or_else(|| {
+            Error::refused(format!("unknown agent '{name}'")).with_hint(format!(
+                "configure it: git config agent.{name}.command '<command line>'"
+            ))
+        })
+}
+
+/// `30s`, `10m`, `2h`, `1h30m`.
+pub fn parse_duration(text: &str) -> Result<Duration> {
+    humantime::parse_duration(text.trim()).map_err(|_| {
+        Error::usage(format!("invalid duration '{text}'")).with_hint("use forms like 30s, 10m, 2h")
+    })
+}
+
+/// Where a session's run output goes.
+pub fn log_path(repo: &Repo, id: &Id) -> Result<PathBuf> {
+    let dir = repo.state_dir()?.join(id.as_str());
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::git(format!("cannot create {}: {e}", dir.display())))?;
+    Ok(dir.join("run.log"))
+}
+
+/// Record the run as started (state `running`) before any process exists, so
+/// that two runs in one session cannot both start.
+pub fn begin(repo: &Repo, session: &mut Session, plan: &Plan, log: Option<PathBuf>) -> Result<()> {
+    if let Some(run) = session.meta.run.as_ref().filter(|r| r.is_live()) {
+        return Err(Error::refused(format!(
+            "session '{}' already has a live run (pid {})",
+            session.id,
+            run.pid.or(run.supervisor).unwrap_or(0)
+        ))
+        .with_hint("wait for it (`git agent wait`) or stop it (`git agent stop`)"));
+    }
+    let path = session
+        .path()
+        .filter(|_| session.state(repo) != State::Broken)
+        .ok_or_else(|| {
+            Error::refused(format!(
+                "session '{}' has no worktree to run in",
+                session.id
+            ))
+        })?
+        .to_path_buf();
+    let head = Git::new(&path).run(["rev-parse", "HEAD"])?;
+    let mut meta = session.meta.clone();
+    meta.state = State::Running;
+    meta.agent = plan.agent.clone();
+    meta.command = Some(plan.command.clone());
+    meta.prompt = plan.prompt.clone();
+    meta.run = Some(Run {
+        started: session::now(),
+        log,
+        head_before: Some(head),
+        ..Run::default()
+    });
+    session::update(repo, session, meta, None)
+}
+
+/// Start a detached supervisor for the run recorded by [`begin`]; returns at once.
+pub fn detach(repo: &Repo, session: &Session, plan: &Plan) -> Result<()> {
+    let run = session
+        .meta
+        .run
+        .as_ref()
+        .ok_or_else(|| Error::git("no run recorded"))?;
+    let log = run
+        .log
+        .clone()
+        .ok_or_else(|| Error::git("no log path recorded"))?;
+    let out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log)
+        .map_err(|e| Error::git(format!("cannot open {}: {e}", log.display())))?;
+    let err = out
+        .try_clone()
+        .map_err(|e| Error::git(format!("cannot open {}: {e}", log.display())))?;
+    let exe = std::env::current_exe()
+        .map_err(|e| Error::git(format!("cannot find git-agent itself: {e}")))?;
+    let mut cmd = Command::new(exe);
+    cmd.arg("__supervise").arg(session.id.as_str());
+    if let Some(t) = plan.timeout {
+        cmd.arg("--timeout-ms").arg(t.as_millis().to_string());
+    }
+    if plan.read_only {
+        cmd.arg("--read-only");
+    }
+    cmd.current_dir(&repo.main_worktree)
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .process_group(0);
+    let child = cmd
+        .spawn()
+        .map_err(|e| Error::git(format!("cannot start the run supervisor: {e}")))?;
+    let pid = child.id();
+    session::modify(repo, &session.id, |meta| {
+        if let Some(run) = meta.run.as_mut().filter(|r| r.ended.is_none()) {
+            run.supervisor.get_or_insert(pid);
+        }
+    })?;
+    Ok(())
+}
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Run the recorded command to its end, in the foreground (`attached`: the
+/// terminal is handed to it) or inside a supervisor. Returns the exit code
+/// to report.
+pub fn execute(repo: &Repo, id: &Id, plan: &Plan, attached: bool) -> Result<i32> {
+    let session = session::resolve(repo, Some(id.as_str()))?;
+    let started = session
+        .meta
+        .run
+        .as_ref()
+        .map(|r| r.started.clone())
+        .unwrap_or_default();
+    let worktree = session.meta.worktree.clone();
+    let before = if plan.read_only {
+        Some(snapshot::capture(repo, &worktree)?)
+    } else {
+        None
+    };
+
+    let mut cmd = Command::new(&plan.command[0]);
+    cmd.args(&plan.command[1..])
+        .current_dir(&worktree)
+        .process_group(0);
+    for key in [
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_COMMON_DIR",
+        "GIT_PREFIX",
+        "GIT_OBJECT_DIRECTORY",
+    ] {
+        cmd.env_remove(key);
+    }
+    cmd.env("GIT_AGENT_ID", id.as_str())
+        .env("GIT_AGENT_BASE", session.base.to_string())
+        .env("GIT_AGENT_WORKTREE", &worktree);
+    match &plan.prompt {
+        Some(p) => cmd.env("GIT_AGENT_PROMPT", p),
+        None => cmd.env_remove("GIT_AGENT_PROMPT"),
+    };
+    if !attached {
+        cmd.stdin(Stdio::null());
+    }
+    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
+    let mut child = match cmd.spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            record_end(repo, id, &started, Some(127), Some("failed-to-start"))?;
+            return Err(Error::refused(format!(
+                "cannot start '{}': {e}",
+                plan.command[0]
+            )));
+        }
+    };
+    let pid = child.id();
+    let me = std::process::id();
+    session::modify(repo, id, |meta| {
+        if let Some(run) = meta.run.as_mut().filter(|r| r.started == started) {
+            run.pid = Some(pid);
+            run.supervisor = Some(me);
+        }
+    })?;
+    let terminal = if attached {
+        Terminal::give_to(pid)
+    } else {
+        None
+    };
+
+    let deadline = plan.timeout.map(|t| Instant::now() + t);
+    let mut reason: Option<&str> = None;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) => {}
+            Err(e) => return Err(Error::git(format!("lost track of the run: {e}"))),
+        }
+        if reason.is_none() && deadline.is_some_and(|d| Instant::now() >= d) {
+            reason = Some("timeout");
+            std::thread::spawn(move || stop_group(pid));
+        }
+        if reason.is_none() && INTERRUPTED.load(Ordering::SeqCst) {
+            reason = Some("interrupted");
+            std::thread::spawn(move || stop_group(pid));
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    };
+    drop(terminal);
+    // Whatever the child left in its group goes with it.
+    let _ = killpg(Pid::from_raw(pid as i32), Signal::SIGKILL);
+
+    let mut code = match (status.code(), status.signal()) {
+        (Some(code), _) => code,
+        (None, Some(sig)) => 128 + sig,
+        (None, None) => 1,
+    };
+    if reason.is_none() && status.signal() == Some(Signal::SIGINT as i32) {
+        reason = Some("interrupted");
+    }
+    if reason.is_some() && code == 0 {
+        code = 1;
+    }
+    let mut violation = None;
+    if let Some(before) = &before {
+        let after = snapshot::capture(repo, &worktree)?;
+        if after.head != before.head
+            || after.index_tree != before.index_tree
+            || after.full_tree != before.full_tree
+        {
+            violation = Some(restore_read_only(repo, &worktree, before, &after)?);
+            code = 1;
+        }
+    }
+    finish(
+        repo,
+        id,
+        &started,
+        &worktree,
+        code,
+        reason.or(violation.as_ref().map(|_| "read-only")),
+    )?;
+    if let Some(paths) = violation {
+        return Err(Error::refused(format!(
+            "the read-only run changed the worktree; it was put back as it was. Changed: {}",
+            paths.join(", ")
+        )));
+    }
+    Ok(code)
+}
+
+/// After the child ended: leftovers commit, notes, snapshot, final state.
+fn finish(
+    repo: &Repo,
+    id: &Id,
+    started: &str,
+    worktree: &Path,
+    code: i32,
+    reason: Option<&str>,
+) -> Result<()> {
+    let session = session::resolve(repo, Some(id.as_str()))?;
+    let head_before = session
+        .meta
+        .run
+        .as_ref()
+        .and_then(|r| r.head_before.clone());
+    if worktree.join(".git").exists() {
+        if repo
+            .config
+            .boolean(crate::config::AUTO_COMMIT.name)
+            .ok()
+            .flatten()
+            == Some(true)
+        {
+            auto_commit(worktree, id)?;
+        }
+        if let Some(before) = head_before {
+            let made = Git::new(worktree).run(["rev-list", &format!("{before}..HEAD")])?;
+            let commits: Vec<gix::ObjectId> = made
+                .lines()
+                .filter_map(|l| snapshot::parse_oid(l).ok())
+                .collect();
+            crate::notes::add(repo, &commits, &crate::notes::text(&session, "run"))?;
+        }
+        let mut session = session::resolve(repo, Some(id.as_str()))?;
+        save(repo, &mut session, "run ended")?;
+    }
+    record_end(repo, id, started, Some(code), reason)
+}
+
+fn record_end(
+    repo: &Repo,
+    id: &Id,
+    started: &str,
+    code: Option<i32>,
+    reason: Option<&str>,
+) -> Result<()> {
+    session::modify(repo, id, |meta| {
+        let Some(run) = meta.run.as_mut().filter(|r| r.started == started) else {
+            return;
+        };
+        // `stop` may have recorded the end (and its reason) already.
+        run.ended.get_or_insert_with(session::now);
+        if run.reason.is_none() {
+            run.reason = reason.map(str::to_owned);
+        }
+        run.exit_code = run.exit_code.or(code);
+        let ok = run.exit_code == Some(0) && run.reason.is_none();
+        if matches!(
+            meta.state,
+            State::Running | State::Active | State::Done | State::Failed
+        ) {
+            meta.state = if ok { State::Done } else { State::Failed };
+        }
+    })
+    .map(drop)
+}
+
+/// `agent.autoCommit`: commit whatever the run left uncommitted.
+fn auto_commit(worktree: &Path, id: &Id) -> Result<()> {
+    let git = Git::new(worktree);
+    if git.run(["status", "--porcelain"])?.is_empty() {
+        return Ok(());
+    }
+    git.run(["add", "-A"])?;
+    let mut commit = git.clone();
+    if git.output(["var", "GIT_COMMITTER_IDENT"])?.status.code() != Some(0) {
+        commit = commit
+            .env("GIT_AUTHOR_NAME", "git-agent")
+            .env("GIT_AUTHOR_EMAIL", "git-agent@localhost")
+            .env("GIT_COMMITTER_NAME", "git-agent")
+            .env("GIT_COMMITTER_EMAIL", "git-agent@localhost");
+    }
+    commit.run([
+        "commit",
+        "-q",
+        "--no-verify",
+        "-m",
+        &format!("git-agent: changes left by the run in session {id}"),
+    ])?;
+    Ok(())
+}
+
+/// Put a worktree back as it was before a read-only run; returns the paths
+/// the run changed.
+fn restore_read_only(
+    repo: &Repo,
+    worktree: &Path,
+    before: &snapshot::WorktreeState,
+    after: &snapshot::WorktreeState,
+) -> Result<Vec<String>> {
+    let mut paths = snapshot::changes(repo, before.full_tree, after.full_tree)?.paths;
+    for p in snapshot::changes(repo, before.index_tree, after.index_tree)?.paths {
+        if !paths.contains(&p) {
+            paths.push(p);
+        }
+    }
+    if after.head != before.head {
+        paths.insert(0, "HEAD".into());
+    }
+    let git = Git::new(worktree);
+    git.run(["reset", "-q", "--hard", &before.head.to_string()])?;
+    git.run(["read-tree", "--reset", "-u", &before.full_tree.to_string()])?;
+    // With the index holding everything that existed before, `clean` removes
+    // exactly the files the run created (ignored ones are left alone).
+    git.run(["clean", "-q", "-f", "-d"])?;
+    git.run(["read-tree", &before.index_tree.to_string()])?;
+    git.output(["update-index", "-q", "--refresh"])?;
+    Ok(paths)
+}
+
+/// Hands the terminal to the run's process group and takes it back on drop.
+struct Terminal {
+    tty: std::fs::File,
+    ours: Pid,
+}
+
+impl Terminal {
+    fn give_to(pgid: u32) -> Option<Terminal> {
+        use std::io::IsTerminal;
+        if !std::io::stdin().is_terminal() {
+            return None;
+        }
+        let tty = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/tty")
+            .ok()?;
+        let ours = nix::unistd::tcgetpgrp(&tty).ok()?;
+        block_ttou();
+        nix::unistd::tcsetpgrp(&tty, Pid::from_raw(pgid as i32)).ok()?;
+        Some(Terminal { tty, ours })
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        let _ = nix::unistd::tcsetpgrp(&self.tty, self.ours);
+    }
+}
+
+/// A background process group may only take the terminal back with SIGTTOU blocked.
+fn block_ttou() {
+    let mut set = SigSet::empty();
+    set.add(Signal::SIGTTOU);
+    let _ = sigprocmask(SigmaskHow::SIG_BLOCK, Some(&set), None);
+}
+
+/// Is a process with this pid alive (and not a zombie)?
 pub fn is_alive(pid: u32) -> bool {
     let Ok(raw) = i32::try_from(pid) else {
         return false;
@@ -33,11 +573,11 @@ pub fn stop_group(pgid: u32) {
     if killpg(group, Signal::SIGTERM).is_err() {
         return;
     }
-    for _ in 0..50 {
+    for _ in 0..40 {
         if killpg(group, None).is_err() {
             return;
         }
-        std::thread::sleep(std::time::Duration::from_millis(100));
+        std::thread::sleep(Duration::from_millis(50));
     }
     let _ = killpg(group, Signal::SIGKILL);
 }

@@ -136,6 +136,22 @@ pub struct Run {
     pub reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log: Option<PathBuf>,
+    /// The git-agent process watching the run (foreground: the caller;
+    /// detached: the supervisor). The run is live while it or `pid` is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supervisor: Option<u32>,
+    /// The worktree's HEAD when the run started: commits after it are the run's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_before: Option<String>,
+}
+
+impl Run {
+    /// Started and not ended, with a process still there to end it.
+    pub fn is_live(&self) -> bool {
+        self.ended.is_none()
+            && (self.pid.is_some_and(crate::runs::is_alive)
+                || self.supervisor.is_some_and(crate::runs::is_alive))
+    }
 }
 
 /// Change counts recorded with the latest snapshot.
@@ -206,7 +222,7 @@ impl Session {
 
     /// The worktree path when the session has one locally.
     pub fn path(&self) -> Option<&Path> {
-        (self.meta.state.is_live() && self.worktree_present())
+        (self.meta.state != State::Discarded && self.worktree_present())
             .then_some(self.meta.worktree.as_path())
     }
 }
@@ -259,15 +275,61 @@ pub fn list(repo: &Repo) -> Result<Vec<Session>> {
         };
         let Ok(id) = Id::parse(&id) else { continue };
         let meta = read_meta(repo, &id, meta_blob)?;
-        sessions.push(Session {
+        let mut session = Session {
             id,
             meta,
             meta_blob,
             base,
             snapshot: refs.snapshot,
-        });
+        };
+        reconcile(repo, &mut session);
+        sessions.push(session);
     }
     Ok(sessions)
+}
+
+/// A `running` session whose processes are all gone (killed, machine
+/// rebooted) is recorded as `failed` with reason `vanished`, so nothing
+/// stays "running" forever. Losing the race to another writer is fine.
+fn reconcile(repo: &Repo, session: &mut Session) {
+    if session.meta.state != State::Running {
+        return;
+    }
+    let Some(run) = session.meta.run.as_ref() else {
+        return;
+    };
+    // A run that is just starting has no process recorded yet.
+    let starting = run.pid.is_none() && run.supervisor.is_none();
+    if starting || run.is_live() {
+        return;
+    }
+    let mut meta = session.meta.clone();
+    meta.state = State::Failed;
+    if let Some(run) = meta.run.as_mut() {
+        run.ended.get_or_insert_with(now);
+        run.reason.get_or_insert_with(|| "vanished".into());
+    }
+    let _ = update(repo, session, meta, None);
+}
+
+/// Re-read a session and apply `change` to its metadata with
+/// compare-and-swap, retrying when another process wrote in between.
+pub fn modify(repo: &Repo, id: &Id, mut change: impl FnMut(&mut Meta)) -> Result<Session> {
+    let mut last = None;
+    for _ in 0..50 {
+        let mut session = resolve(repo, Some(id.as_str()))?;
+        let mut meta = session.meta.clone();
+        change(&mut meta);
+        if meta == session.meta {
+            return Ok(session);
+        }
+        match update(repo, &mut session, meta, None) {
+            Ok(()) => return Ok(session),
+            Err(e) => last = Some(e),
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    Err(last.unwrap_or_else(|| Error::busy(format!("session '{id}' is busy"))))
 }
 
 fn read_meta(repo: &Repo, id: &Id, blob: gix::ObjectId) -> Result<Meta> {

@@ -43,35 +43,45 @@ pub fn run(repo: &Repo, args: &DiscardArgs) -> Result<i32> {
     Ok(0)
 }
 
-/// Refuse while a run is live, or with `force` end it and record that.
+/// Refuse while a run is live, or with `force` end it: record `stopped`
+/// first (the run's watcher keeps that reason), then kill its process group.
 pub fn stop_live_run(repo: &Repo, session: &mut Session, force: bool) -> Result<()> {
-    let Some(pid) = session
-        .meta
-        .run
-        .as_ref()
-        .filter(|r| r.ended.is_none())
-        .and_then(|r| r.pid)
-    else {
+    let Some(run) = session.meta.run.clone().filter(|r| r.is_live()) else {
         return Ok(());
     };
-    if !runs::is_alive(pid) {
-        return Ok(());
-    }
     if !force {
-        return Err(Error::refused(format!(
-            "session '{}' has a live run (pid {pid})",
-            session.id
-        ))
-        .with_hint("wait for it (`git agent wait`), stop it, or pass --force"));
+        return Err(
+            Error::refused(format!("session '{}' has a live run", session.id)).with_hint(
+                "wait for it (`git agent wait`), stop it (`git agent stop`), or pass --force",
+            ),
+        );
     }
-    runs::stop_group(pid);
-    let mut meta = session.meta.clone();
-    meta.state = State::Failed;
-    if let Some(run) = meta.run.as_mut() {
-        run.ended = Some(session::now());
-        run.reason = Some("stopped".into());
+    let started = run.started.clone();
+    *session = session::modify(repo, &session.id, |meta| {
+        if let Some(run) = meta
+            .run
+            .as_mut()
+            .filter(|r| r.started == started && r.ended.is_none())
+        {
+            run.ended = Some(session::now());
+            run.reason = Some("stopped".into());
+            meta.state = State::Failed;
+        }
+    })?;
+    if let Some(pid) = run.pid {
+        runs::stop_group(pid);
     }
-    session::update(repo, session, meta, None)
+    // Let the watcher finish its bookkeeping (snapshot, final state).
+    if let Some(sup) = run.supervisor.filter(|s| *s != std::process::id()) {
+        for _ in 0..200 {
+            if !runs::is_alive(sup) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+    }
+    *session = session::resolve(repo, Some(session.id.as_str()))?;
+    Ok(())
 }
 
 /// Snapshot the session's worktree (or, when that is gone, its branch tip)

@@ -18,6 +18,13 @@ use crate::snapshot;
 use crate::view::Report;
 
 pub fn run(repo: &Repo, args: &NewArgs) -> Result<i32> {
+    let req = crate::commands::run::request(&args.run, &args.command, false);
+    // Check the run can start before creating anything.
+    let plan = if req.wants_run() {
+        Some(crate::runs::plan(repo, &req)?)
+    } else {
+        None
+    };
     let base = match &args.base {
         Some(rev) => repo.resolve_commit(rev)?,
         None => repo.head_commit()?.ok_or_else(|| {
@@ -78,7 +85,7 @@ pub fn run(repo: &Repo, args: &NewArgs) -> Result<i32> {
         run: None,
         changes: None,
     };
-    let session = session::create(repo, &id, &meta, base)?;
+    let mut session = session::create(repo, &id, &meta, base)?;
     if let Err(e) = add_worktree(repo, &id, &branch, &path, base, carried.as_ref()) {
         undo(repo, &session, &branch, &path);
         return Err(e);
@@ -101,6 +108,12 @@ pub fn run(repo: &Repo, args: &NewArgs) -> Result<i32> {
             })?;
     }
 
+    if let Some(plan) = &plan {
+        if !args.json {
+            anstream::println!("{id}\t{}", path.display());
+        }
+        return crate::commands::run::start(repo, &mut session, plan, args.run.detach);
+    }
     if args.json {
         let report = Report::measure(repo, &session)?;
         anstream::println!(

@@ -1,0 +1,50 @@
+//! `git agent logs <id> [-f]`: the output of the session's detached runs.
+
+use std::io::{Read, Seek, SeekFrom, Write};
+
+use crate::cli::LogsArgs;
+use crate::error::{Error, Result};
+use crate::repo::Repo;
+use crate::session;
+
+pub fn run(repo: &Repo, args: &LogsArgs) -> Result<i32> {
+    let session = session::resolve(repo, args.id.as_deref())?;
+    let path = repo
+        .common_dir
+        .join("agents")
+        .join(session.id.as_str())
+        .join("run.log");
+    if !path.exists() {
+        anstream::eprintln!(
+            "Session {} has no log (foreground runs print to the terminal).",
+            session.id
+        );
+        return Ok(0);
+    }
+    let mut file = std::fs::File::open(&path)
+        .map_err(|e| Error::git(format!("cannot read {}: {e}", path.display())))?;
+    let mut out = std::io::stdout().lock();
+    let mut pos = 0u64;
+    loop {
+        file.seek(SeekFrom::Start(pos))
+            .map_err(|e| Error::git(e.to_string()))?;
+        let mut chunk = Vec::new();
+        file.read_to_end(&mut chunk)
+            .map_err(|e| Error::git(e.to_string()))?;
+        pos += chunk.len() as u64;
+        if out.write_all(&chunk).and_then(|_| out.flush()).is_err() {
+            return Ok(0); // the reader went away (a closed pipe is not an error)
+        }
+        if !args.follow {
+            return Ok(0);
+        }
+        let live = session::resolve(repo, Some(session.id.as_str()))?
+            .meta
+            .run
+            .is_some_and(|r| r.ended.is_none() && r.is_live());
+        if !live && chunk.is_empty() {
+            return Ok(0);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}

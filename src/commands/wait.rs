@@ -1,0 +1,62 @@
+//! `git agent wait [<id>…] [--timeout <dur>]`: block until runs end; exit 0
+//! only if every one ended `done`.
+
+use std::time::{Duration, Instant};
+
+use crate::cli::WaitArgs;
+use crate::error::{Error, Result};
+use crate::repo::Repo;
+use crate::session::{self, State};
+
+pub fn run(repo: &Repo, args: &WaitArgs) -> Result<i32> {
+    let deadline = match &args.timeout {
+        Some(t) => Some(Instant::now() + crate::runs::parse_duration(t)?),
+        None => None,
+    };
+    let ids: Vec<session::Id> = if args.ids.is_empty() {
+        session::list(repo)?
+            .into_iter()
+            .filter(|s| s.meta.state == State::Running)
+            .map(|s| s.id)
+            .collect()
+    } else {
+        args.ids
+            .iter()
+            .map(|id| session::resolve(repo, Some(id)).map(|s| s.id))
+            .collect::<Result<_>>()?
+    };
+    loop {
+        // `list` reconciles runs whose processes vanished.
+        let sessions = session::list(repo)?;
+        let watched: Vec<_> = sessions.iter().filter(|s| ids.contains(&s.id)).collect();
+        if watched.iter().all(|s| s.meta.state != State::Running) {
+            let mut ok = true;
+            for s in &watched {
+                let run = s.meta.run.as_ref();
+                let code = run
+                    .and_then(|r| r.exit_code)
+                    .map(|c| format!(", exit {c}"))
+                    .unwrap_or_default();
+                let reason = run
+                    .and_then(|r| r.reason.clone())
+                    .map(|r| format!(", {r}"))
+                    .unwrap_or_default();
+                anstream::eprintln!("{}: {}{code}{reason}", s.id, s.meta.state);
+                ok &= s.meta.state == State::Done;
+            }
+            return Ok(if ok { 0 } else { 1 });
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            let running: Vec<&str> = watched
+                .iter()
+                .filter(|s| s.meta.state == State::Running)
+                .map(|s| s.id.as_str())
+                .collect();
+            return Err(Error::refused(format!(
+                "timed out; still running: {}",
+                running.join(", ")
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
