@@ -6,6 +6,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod git;
+pub mod livestat;
 pub mod merge;
 pub mod notes;
 pub mod output;

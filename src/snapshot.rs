@@ -50,8 +50,7 @@ pub fn capture(repo: &Repo, worktree: &Path) -> Result<WorktreeState> {
         .tempfile_in(repo.state_dir()?)
         .map_err(|e| Error::git(format!("cannot create a temporary index: {e}")))?;
     if index.exists() {
-        std::fs::copy(&index, tmp.path())
-            .map_err(|e| Error::git(format!("cannot copy the index: {e}")))?;
+        copy_keeping_mtime(&index, tmp.path())?;
     } else {
         // No index yet (for example a fresh `--no-checkout` worktree): start empty.
         std::fs::remove_file(tmp.path()).ok();
@@ -129,6 +128,24 @@ pub fn parse_oid(hex: &str) -> Result<gix::ObjectId> {
             "git printed '{hex}' where an object id was expected"
         ))
     })
+}
+
+/// Copy an index and keep its modification time: git decides which entries
+/// are "racily clean" (and must be re-read) by comparing file times with the
+/// index's own time, so a fresh time on the copy could hide a same-size edit
+/// made just after a checkout.
+fn copy_keeping_mtime(from: &Path, to: &Path) -> Result<()> {
+    let fail =
+        |e: std::io::Error| Error::git(format!("cannot copy the index {}: {e}", from.display()));
+    std::fs::copy(from, to).map_err(fail)?;
+    let modified = std::fs::metadata(from)
+        .and_then(|m| m.modified())
+        .map_err(fail)?;
+    std::fs::File::options()
+        .write(true)
+        .open(to)
+        .and_then(|f| f.set_modified(modified))
+        .map_err(fail)
 }
 
 fn absolute(base: &Path, path: &str) -> PathBuf {

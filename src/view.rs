@@ -20,9 +20,21 @@ impl<'a> Report<'a> {
     /// Measure a session: live from its worktree when it has one, else from
     /// its latest snapshot.
     pub fn measure(repo: &Repo, session: &'a Session) -> Result<Report<'a>> {
+        let live = live_path(repo, session).map(|path| live_changes(path, session.base));
+        Report::with_live(repo, session, live)
+    }
+
+    /// Like [`Report::measure`] with the live counts already computed
+    /// (`None`: no live worktree; `Some(None)`: gix could not count them).
+    pub fn with_live(
+        repo: &Repo,
+        session: &'a Session,
+        live: Option<Option<Changes>>,
+    ) -> Result<Report<'a>> {
         let state = session.state(repo);
-        let changes = match session.path() {
-            Some(path) if state != State::Broken => {
+        let changes = match (live, live_path(repo, session)) {
+            (Some(Some(changes)), _) => changes,
+            (_, Some(path)) => {
                 let now = snapshot::capture(repo, path)?;
                 snapshot::changes(repo, session.base, now.full_tree)?
             }
@@ -77,6 +89,25 @@ impl<'a> Report<'a> {
             },
         })
     }
+}
+
+/// The worktree whose live state counts, when the session has a usable one.
+pub fn live_path<'s>(repo: &Repo, session: &'s Session) -> Option<&'s std::path::Path> {
+    session
+        .path()
+        .filter(|_| session.state(repo) != State::Broken)
+}
+
+/// Live counts through gix, in process and without writing anything;
+/// `None` where gix cannot (sparse index…) and git must be asked instead.
+pub fn live_changes(path: &std::path::Path, base: gix::ObjectId) -> Option<Changes> {
+    let stats = crate::livestat::change_stats(path, base).ok()?;
+    Some(Changes {
+        files: stats.files,
+        insertions: stats.insertions,
+        deletions: stats.deletions,
+        paths: stats.paths,
+    })
 }
 
 /// Paths not matched by any scope glob (none when there is no scope).

@@ -1,5 +1,8 @@
 //! `git agent list`: live sessions (or all), with change counts measured now.
 
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use anstream::println;
 use anstyle::Style;
 
@@ -7,17 +10,22 @@ use crate::cli::ListArgs;
 use crate::error::Result;
 use crate::output;
 use crate::repo::Repo;
-use crate::session;
-use crate::view::Report;
+use crate::session::{self, Changes};
+use crate::view::{self, Report};
 
 pub fn run(repo: &Repo, args: &ListArgs) -> Result<i32> {
-    let sessions = session::list(repo)?;
+    let sessions: Vec<_> = session::list(repo)?
+        .into_iter()
+        .filter(|s| args.all || s.meta.state.is_live())
+        .collect();
+    let jobs: Vec<_> = sessions
+        .iter()
+        .map(|s| view::live_path(repo, s).map(|p| (p.to_path_buf(), s.base)))
+        .collect();
+    let live = count_in_parallel(&jobs);
     let mut reports = Vec::with_capacity(sessions.len());
-    for s in &sessions {
-        if !args.all && !s.meta.state.is_live() {
-            continue;
-        }
-        reports.push(Report::measure(repo, s)?);
+    for (s, live) in sessions.iter().zip(live) {
+        reports.push(Report::with_live(repo, s, live)?);
     }
     if args.json {
         let array: Vec<_> = reports.iter().map(Report::to_json).collect();
@@ -64,4 +72,37 @@ pub fn run(repo: &Repo, args: &ListArgs) -> Result<i32> {
         );
     }
     Ok(0)
+}
+
+/// Count every live worktree's changes, spread over the machine's cores
+/// (gix in process: no git process per session).
+fn count_in_parallel(
+    jobs: &[Option<(std::path::PathBuf, gix::ObjectId)>],
+) -> Vec<Option<Option<Changes>>> {
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(jobs.len().max(1));
+    let next = AtomicUsize::new(0);
+    let results: Vec<Mutex<Option<Option<Changes>>>> =
+        jobs.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(job) = jobs.get(i) else { break };
+                    let counted = job
+                        .as_ref()
+                        .map(|(path, base)| view::live_changes(path, *base));
+                    if let Ok(mut slot) = results[i].lock() {
+                        *slot = counted;
+                    }
+                }
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|m| m.into_inner().ok().flatten())
+        .collect()
 }

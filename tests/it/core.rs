@@ -534,3 +534,24 @@ fn a_lifecycle_leaves_fsck_clean() {
         String::from_utf8_lossy(&fsck.stderr)
     );
 }
+
+#[test]
+fn a_same_size_edit_right_after_checkout_is_counted_and_snapshotted() {
+    // Racy-git: the file's time can equal the index's; a copied index with a
+    // fresh time would make git trust stale stat data and miss the edit.
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["racy"]);
+    write(&wt.join("a.txt"), "ALPHA\nbeta\ngamma\n");
+    let s = repo.json(&["show", "racy", "--json"]);
+    assert_eq!(s["changes"]["files"], 1, "{s}");
+    assert_eq!(
+        repo.json(&["list", "--json"])[0]["changes"]["insertions"],
+        1
+    );
+    repo.agent(&["discard", "racy"]).success();
+    let snap = repo.git(&["rev-parse", "refs/agents/racy/snapshot"]);
+    assert_eq!(
+        repo.git(&["show", &format!("{snap}:a.txt")]),
+        "ALPHA\nbeta\ngamma"
+    );
+}

@@ -7,19 +7,28 @@ use std::time::{Duration, Instant};
 use crate::common::{BIN, TestRepo, hermetic, write};
 
 fn fake_agent() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake-agent").display().to_string()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/fake-agent")
+        .display()
+        .to_string()
 }
 
 fn alive(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| !s.rsplit_once(')').is_some_and(|(_, r)| r.trim_start().starts_with('Z')))
+        .map(|s| {
+            !s.rsplit_once(')')
+                .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
+        })
         .unwrap_or(false)
 }
 
 fn wait_until(mut cond: impl FnMut() -> bool) {
     let start = Instant::now();
     while !cond() {
-        assert!(start.elapsed() < Duration::from_secs(20), "timed out waiting");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "timed out waiting"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -28,7 +37,11 @@ fn wait_until(mut cond: impl FnMut() -> bool) {
 fn foreground_exit_codes_are_propagated_and_recorded() {
     let repo = TestRepo::new();
     let fa = fake_agent();
-    let ok = repo.agent(&["new", "ok", "--", &fa, "write", "x.txt", "hi", "print", "out"]).success();
+    let ok = repo
+        .agent(&[
+            "new", "ok", "--", &fa, "write", "x.txt", "hi", "print", "out",
+        ])
+        .success();
     assert!(ok.stdout.contains("out"));
     let s = repo.json(&["show", "ok", "--json"]);
     assert_eq!(s["state"], "done");
@@ -59,36 +72,73 @@ fn the_run_sees_its_environment_and_not_the_callers_git_dir() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let wt = repo.path(".worktrees/env");
     assert!(stdout.contains("GIT_AGENT_ID=env"), "{stdout}");
-    assert!(stdout.contains(&format!("GIT_AGENT_WORKTREE={}", wt.display())), "{stdout}");
-    assert!(stdout.contains(&format!("GIT_AGENT_BASE={}", repo.git(&["rev-parse", "HEAD"]))), "{stdout}");
+    assert!(
+        stdout.contains(&format!("GIT_AGENT_WORKTREE={}", wt.display())),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "GIT_AGENT_BASE={}",
+            repo.git(&["rev-parse", "HEAD"])
+        )),
+        "{stdout}"
+    );
     assert!(stdout.contains("GIT_AGENT_PROMPT=do things"), "{stdout}");
-    assert!(!stdout.contains("GIT_DIR=") && !stdout.contains("GIT_INDEX_FILE="), "{stdout}");
-    assert!(stdout.contains("prompt: do things"), "the prompt is the last argument: {stdout}");
+    assert!(
+        !stdout.contains("GIT_DIR=") && !stdout.contains("GIT_INDEX_FILE="),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("prompt: do things"),
+        "the prompt is the last argument: {stdout}"
+    );
 }
 
 #[test]
 fn agents_come_from_config_with_the_prompt_appended() {
     let repo = TestRepo::new();
-    repo.git(&["config", "agent.fake.command", &format!("'{}' write by-agent.txt done", fake_agent())]);
-    let run = repo.agent(&["new", "ag", "-a", "fake", "-m", "Fix the bug"]).success();
+    repo.git(&[
+        "config",
+        "agent.fake.command",
+        &format!("'{}' write by-agent.txt done", fake_agent()),
+    ]);
+    let run = repo
+        .agent(&["new", "ag", "-a", "fake", "-m", "Fix the bug"])
+        .success();
     assert!(run.stdout.contains("prompt: Fix the bug"), "{}", run.stdout);
     let s = repo.json(&["show", "ag", "--json"]);
     assert_eq!(s["agent"], "fake");
     assert_eq!(s["prompt"], "Fix the bug");
-    assert_eq!(s["command"].as_array().unwrap().last().unwrap(), "Fix the bug");
+    assert_eq!(
+        s["command"].as_array().unwrap().last().unwrap(),
+        "Fix the bug"
+    );
     assert!(repo.path(".worktrees/ag/by-agent.txt").exists());
     // agent.default for -m without -a.
     repo.git(&["config", "agent.default", "fake"]);
     repo.agent(&["new", "ag2", "-m", "again"]).success();
     assert_eq!(repo.json(&["show", "ag2", "--json"])["agent"], "fake");
     // A missing binary names the key to set, and creates nothing.
-    let err = repo.agent(&["new", "ag3", "-a", "codex", "-m", "x"]).fails(1).stderr;
-    assert!(err.contains("codex") && err.contains("agent.codex.command"), "{err}");
+    let err = repo
+        .agent(&["new", "ag3", "-a", "codex", "-m", "x"])
+        .fails(1)
+        .stderr;
+    assert!(
+        err.contains("codex") && err.contains("agent.codex.command"),
+        "{err}"
+    );
     assert_eq!(repo.git(&["for-each-ref", "refs/agents/ag3"]), "");
-    let err = repo.agent(&["new", "ag4", "-a", "nosuch", "-m", "x"]).fails(1).stderr;
+    let err = repo
+        .agent(&["new", "ag4", "-a", "nosuch", "-m", "x"])
+        .fails(1)
+        .stderr;
     assert!(err.contains("agent.nosuch.command"), "{err}");
 }
 
@@ -97,9 +147,27 @@ fn detach_returns_at_once_then_wait_logs_and_notes() {
     let repo = TestRepo::new();
     let fa = fake_agent();
     let start = Instant::now();
-    repo.agent(&["new", "bg", "--detach", "--", &fa, "print", "hello from the agent", "sleep", "2", "write", "f.txt", "x", "commit", "agent commit"])
-        .success();
-    assert!(start.elapsed() < Duration::from_millis(1500), "detach must not wait for the agent");
+    repo.agent(&[
+        "new",
+        "bg",
+        "--detach",
+        "--",
+        &fa,
+        "print",
+        "hello from the agent",
+        "sleep",
+        "2",
+        "write",
+        "f.txt",
+        "x",
+        "commit",
+        "agent commit",
+    ])
+    .success();
+    assert!(
+        start.elapsed() < Duration::from_millis(1500),
+        "detach must not wait for the agent"
+    );
     assert_eq!(repo.json(&["show", "bg", "--json"])["state"], "running");
     repo.agent(&["wait", "bg"]).success();
     let s = repo.json(&["show", "bg", "--json"]);
@@ -115,7 +183,20 @@ fn detach_returns_at_once_then_wait_logs_and_notes() {
 #[test]
 fn logs_follow_returns_when_the_run_ends() {
     let repo = TestRepo::new();
-    repo.agent(&["new", "fol", "--detach", "--", &fake_agent(), "print", "one", "sleep", "1", "print", "two"]).success();
+    repo.agent(&[
+        "new",
+        "fol",
+        "--detach",
+        "--",
+        &fake_agent(),
+        "print",
+        "one",
+        "sleep",
+        "1",
+        "print",
+        "two",
+    ])
+    .success();
     let out = repo.agent(&["logs", "fol", "-f"]).success().stdout;
     assert!(out.contains("one") && out.contains("two"), "{out}");
 }
@@ -127,25 +208,55 @@ fn timeout_kills_the_whole_process_group() {
     let out = hermetic(BIN, &repo.home)
         .current_dir(&repo.root)
         .env("FAKE_AGENT_PIDFILE", &pidfile)
-        .args(["new", "slow", "--timeout", "1s", "--", &fake_agent(), "spawn", "30", "sleep", "30"])
+        .args([
+            "new",
+            "slow",
+            "--timeout",
+            "1s",
+            "--",
+            &fake_agent(),
+            "spawn",
+            "30",
+            "sleep",
+            "30",
+        ])
         .output()
         .unwrap();
     assert_ne!(out.status.code(), Some(0));
     let s = repo.json(&["show", "slow", "--json"]);
     assert_eq!(s["state"], "failed");
     assert_eq!(s["run"]["reason"], "timeout");
-    let grandchild: u32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    let grandchild: u32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     wait_until(|| !alive(grandchild));
     // Detached, too.
-    repo.agent(&["new", "slow2", "--detach", "--timeout", "1s", "--", &fake_agent(), "sleep", "30"]).success();
+    repo.agent(&[
+        "new",
+        "slow2",
+        "--detach",
+        "--timeout",
+        "1s",
+        "--",
+        &fake_agent(),
+        "sleep",
+        "30",
+    ])
+    .success();
     assert_eq!(repo.agent(&["wait", "slow2"]).code, 1);
-    assert_eq!(repo.json(&["show", "slow2", "--json"])["run"]["reason"], "timeout");
+    assert_eq!(
+        repo.json(&["show", "slow2", "--json"])["run"]["reason"],
+        "timeout"
+    );
 }
 
 #[test]
 fn stop_ends_a_detached_run() {
     let repo = TestRepo::new();
-    repo.agent(&["new", "st", "--detach", "--", &fake_agent(), "sleep", "30"]).success();
+    repo.agent(&["new", "st", "--detach", "--", &fake_agent(), "sleep", "30"])
+        .success();
     let pid = || repo.json(&["show", "st", "--json"])["run"]["pid"].as_u64();
     wait_until(|| pid().is_some());
     let pid = pid().unwrap() as u32;
@@ -156,7 +267,8 @@ fn stop_ends_a_detached_run() {
     assert_eq!(s["run"]["reason"], "stopped");
     repo.agent(&["stop", "st"]).fails(1);
     // A live run refuses discard and keep without --force.
-    repo.agent(&["run", "st", "--detach", "--", &fake_agent(), "sleep", "30"]).success();
+    repo.agent(&["run", "st", "--detach", "--", &fake_agent(), "sleep", "30"])
+        .success();
     repo.agent(&["discard", "st"]).fails(1);
     repo.agent(&["keep", "st"]).fails(1);
     repo.agent(&["discard", "st", "--force"]).success();
@@ -166,22 +278,39 @@ fn stop_ends_a_detached_run() {
 #[test]
 fn a_killed_detached_run_is_reconciled_to_failed() {
     let repo = TestRepo::new();
-    repo.agent(&["new", "k", "--detach", "--", &fake_agent(), "sleep", "30"]).success();
+    repo.agent(&["new", "k", "--detach", "--", &fake_agent(), "sleep", "30"])
+        .success();
     let run = || repo.json(&["show", "k", "--json"])["run"].clone();
     wait_until(|| run()["pid"].is_u64());
     let json = repo.json(&["show", "k", "--json"]);
     let pid = json["run"]["pid"].as_u64().unwrap() as i32;
     // Kill the agent and its supervisor without letting anyone record it.
     let meta = repo.git(&["cat-file", "-p", "refs/agents/k/meta"]);
-    let sup: i32 = meta.lines().find(|l| l.starts_with("supervisor")).unwrap().split('=').nth(1).unwrap().trim().parse().unwrap();
+    let sup: i32 = meta
+        .lines()
+        .find(|l| l.starts_with("supervisor"))
+        .unwrap()
+        .split('=')
+        .nth(1)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     for p in [sup, pid] {
-        std::process::Command::new("kill").args(["-KILL", &p.to_string()]).status().unwrap();
+        std::process::Command::new("kill")
+            .args(["-KILL", &p.to_string()])
+            .status()
+            .unwrap();
     }
     wait_until(|| !alive(pid as u32) && !alive(sup as u32));
     let s = repo.json(&["show", "k", "--json"]);
     assert_eq!(s["state"], "failed");
     assert_eq!(s["run"]["reason"], "vanished");
-    assert!(repo.git(&["cat-file", "-p", "refs/agents/k/meta"]).contains("state = \"failed\""), "persisted");
+    assert!(
+        repo.git(&["cat-file", "-p", "refs/agents/k/meta"])
+            .contains("state = \"failed\""),
+        "persisted"
+    );
 }
 
 #[test]
@@ -192,13 +321,46 @@ fn a_read_only_run_that_changes_things_fails_and_is_undone() {
     write(&wt.join("a.txt"), "staged edit\n");
     repo.git_in(&wt, &["add", "a.txt"]);
     let before = repo.fingerprint(&wt);
-    let clean = repo.agent(&["run", "ro", "--read-only", "--", &fake_agent(), "print", "looked"]);
+    let clean = repo.agent(&[
+        "run",
+        "ro",
+        "--read-only",
+        "--",
+        &fake_agent(),
+        "print",
+        "looked",
+    ]);
     assert_eq!(clean.code, 0, "{}", clean.stderr);
-    let run = repo.agent(&["run", "ro", "--read-only", "--", &fake_agent(), "write", "a.txt", "mess", "write", "new/file.txt", "x", "rm", "src/lib.rs", "commit", "sneaky"]);
+    let run = repo.agent(&[
+        "run",
+        "ro",
+        "--read-only",
+        "--",
+        &fake_agent(),
+        "write",
+        "a.txt",
+        "mess",
+        "write",
+        "new/file.txt",
+        "x",
+        "rm",
+        "src/lib.rs",
+        "commit",
+        "sneaky",
+    ]);
     let run = run.fails(1);
-    assert!(run.stderr.contains("a.txt") && run.stderr.contains("new/file.txt") && run.stderr.contains("HEAD"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("a.txt")
+            && run.stderr.contains("new/file.txt")
+            && run.stderr.contains("HEAD"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(repo.fingerprint(&wt), before);
-    assert_eq!(std::fs::read_to_string(wt.join("pre-existing-untracked.txt")).unwrap(), "keep me\n");
+    assert_eq!(
+        std::fs::read_to_string(wt.join("pre-existing-untracked.txt")).unwrap(),
+        "keep me\n"
+    );
     assert!(!wt.join("new").exists());
     assert_eq!(repo.json(&["show", "ro", "--json"])["state"], "failed");
 }
@@ -209,10 +371,22 @@ fn auto_commit_commits_leftovers_with_a_note() {
     repo.git(&["config", "agent.autoCommit", "true"]);
     let wt = repo.new_session(&["ac"]);
     let base = repo.git(&["rev-parse", "HEAD"]);
-    repo.agent(&["run", "ac", "--", &fake_agent(), "write", "left.txt", "over"]).success();
+    repo.agent(&[
+        "run",
+        "ac",
+        "--",
+        &fake_agent(),
+        "write",
+        "left.txt",
+        "over",
+    ])
+    .success();
     assert_eq!(repo.git_in(&wt, &["status", "--porcelain"]), "");
     assert_eq!(repo.git_in(&wt, &["rev-parse", "HEAD~1"]), base);
-    assert!(repo.git(&["notes", "--ref=agents", "show", "agent/ac"]).contains("session = \"ac\""));
+    assert!(
+        repo.git(&["notes", "--ref=agents", "show", "agent/ac"])
+            .contains("session = \"ac\"")
+    );
 }
 
 #[test]
@@ -221,10 +395,23 @@ fn twenty_detached_runs_in_parallel_are_all_recorded() {
     let fa = fake_agent();
     let procs: Vec<_> = (0..20)
         .map(|i| {
-            let code = if i % 4 == 0 { "3" } else { "0" };
+            let code = if i.is_multiple_of(4) { "3" } else { "0" };
             hermetic(BIN, &repo.home)
                 .current_dir(&repo.root)
-                .args(["new", &format!("p{i}"), "--detach", "--", &fa, "write", &format!("f{i}.txt"), "x", "sleep", "1", "exit", code])
+                .args([
+                    "new",
+                    &format!("p{i}"),
+                    "--detach",
+                    "--",
+                    &fa,
+                    "write",
+                    &format!("f{i}.txt"),
+                    "x",
+                    "sleep",
+                    "1",
+                    "exit",
+                    code,
+                ])
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::piped())
                 .spawn()
@@ -233,18 +420,29 @@ fn twenty_detached_runs_in_parallel_are_all_recorded() {
         .collect();
     for p in procs {
         let out = p.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
-    assert_eq!(repo.agent(&["wait", "--timeout", "60s"]).code, 1, "some runs failed on purpose");
+    assert_eq!(
+        repo.agent(&["wait", "--timeout", "60s"]).code,
+        1,
+        "some runs failed on purpose"
+    );
     let list = repo.json(&["list", "--json"]);
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 20);
     for s in list {
         let i: usize = s["id"].as_str().unwrap()[1..].parse().unwrap();
-        let (state, code) = if i % 4 == 0 { ("failed", 3) } else { ("done", 0) };
+        let (state, code) = if i.is_multiple_of(4) {
+            ("failed", 3)
+        } else {
+            ("done", 0)
+        };
         assert_eq!(s["state"], state, "{s}");
         assert_eq!(s["run"]["exit_code"], code, "{s}");
         assert_eq!(s["changes"]["files"], 1, "{s}");
     }
 }
-
