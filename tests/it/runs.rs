@@ -393,7 +393,7 @@ fn auto_commit_commits_leftovers_with_a_note() {
 fn twenty_detached_runs_in_parallel_are_all_recorded() {
     let repo = TestRepo::new();
     let fa = fake_agent();
-    let procs: Vec<_> = (0..20)
+    let procs: Vec<_> = (0..20usize)
         .map(|i| {
             let code = if i.is_multiple_of(4) { "3" } else { "0" };
             hermetic(BIN, &repo.home)
