@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Benchmarks git-agent against the raw git commands it replaces, on the same
+# repositories in the same run, and prints ratios. Not a test: timings vary
+# with the machine. Usage: scripts/bench.sh [runs] (default 5; medians).
+#
+#   new        git agent new            vs  git worktree add -b
+#              on a real source tree (the crate sources in ~/.cargo/registry/src,
+#              a few thousand files) and on a generated tree of 20,000 files
+#   list       git agent list --json with 1,000 sessions (change counts live)
+#              vs  git worktree list --porcelain + git for-each-ref refs/agents/
+#   keep       git agent keep of a 1,000-file change  vs  git apply --index
+set -euo pipefail
+RUNS=${1:-5}
+here=$(cd "$(dirname "$0")/.." && pwd)
+cargo build --release --quiet --manifest-path "$here/Cargo.toml"
+export PATH="$here/target/release:$PATH"
+registry=$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/ 2>/dev/null | head -1 || true)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export HOME=$work/home GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
+export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com
+mkdir -p "$HOME"
+
+ms() { local s; s=$(date +%s%N); "$@" >/dev/null 2>&1; echo $((($(date +%s%N) - s) / 1000000)); }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2))}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}'; }
+report() { printf '%-44s git-agent %6s ms   git %6s ms   ratio %s\n' "$1" "$2" "$3" "$(ratio "$2" "$3")"; }
+
+make_repo() { # dir, then a command that fills it
+  local dir=$1; shift
+  git init -q -b main "$dir"
+  "$@" "$dir"
+  git -C "$dir" add -A >/dev/null 2>&1
+  git -C "$dir" commit -q -m initial
+}
+fill_crates() { # the crate sources this project built from; this project's own sources without them
+  if [ -n "$registry" ]; then cp -r "$registry". "$1/"; else cp -r "$here/src" "$here/tests" "$1/"; fi
+}
+fill_generated() { python3 - "$1" <<'PY'
+import os, sys
+root = sys.argv[1]
+for i in range(20000):
+    d = os.path.join(root, f"d{i // 500:02d}", f"s{(i // 50) % 10}")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, f"f{i}.txt"), "w") as f:
+        f.write(f"file {i}\n" * 5)
+PY
+}
+
+bench_new() { # repo label
+  local repo=$1 label=$2 a=() g=()
+  for i in $(seq "$RUNS"); do
+    a+=("$(ms git -C "$repo" agent new "b$i")")
+    g+=("$(ms git -C "$repo" worktree add -q -b "g$i" "$repo/.worktrees/g$i" HEAD)")
+  done
+  report "new ($label, $(git -C "$repo" ls-files | wc -l) files)" \
+    "$(printf '%s\n' "${a[@]}" | median)" "$(printf '%s\n' "${g[@]}" | median)"
+}
+
+echo "git-agent benchmarks, $RUNS runs each, medians"
+make_repo "$work/crates" fill_crates
+bench_new "$work/crates" "real source tree"
+make_repo "$work/gen" fill_generated
+bench_new "$work/gen" "generated tree"
+
+# list: 1,000 sessions in a small repository, a tenth of them with changes.
+make_repo "$work/many" cp -r "$here/src"
+for i in $(seq 1000); do git -C "$work/many" agent new "s$i" >/dev/null 2>&1; done
+for i in $(seq 1 10 1000); do echo change >> "$work/many/.worktrees/s$i/lib.rs"; done
+by_hand() { git -C "$work/many" worktree list --porcelain && git -C "$work/many" for-each-ref refs/agents/; }
+a=(); g=()
+for i in $(seq "$RUNS"); do a+=("$(ms git -C "$work/many" agent list --json)"); g+=("$(ms by_hand)"); done
+report "list --json (1,000 sessions)" "$(printf '%s\n' "${a[@]}" | median)" "$(printf '%s\n' "${g[@]}" | median)"
+
+# keep: a 1,000-file change into a clean checkout, against git apply --index.
+repo=$work/gen
+a=(); g=()
+for i in $(seq "$RUNS"); do
+  wt=$(git -C "$repo" agent new "k$i" | cut -f2)
+  (cd "$wt" && find d00 d01 -name '*.txt' | head -1000 | while read -r f; do echo "edit $i" >> "$f"; done)
+  git -C "$wt" diff --binary > "$work/patch"
+  a+=("$(ms git -C "$repo" agent keep "k$i")")
+  git -C "$repo" reset -q --hard
+  g+=("$(ms git -C "$repo" apply --index "$work/patch")")
+  git -C "$repo" reset -q --hard
+done
+report "keep (1,000 files)" "$(printf '%s\n' "${a[@]}" | median)" "$(printf '%s\n' "${g[@]}" | median)"
