@@ -125,6 +125,18 @@ impl Repo {
 fn discover_error(cwd: &Path, e: impl std::fmt::Debug + std::fmt::Display) -> Error {
     let text = e.to_string();
     let debug = format!("{e:?}");
+    // gix without the sha256 feature cannot even load such a repository's
+    // config: ask git what it is.
+    if let Ok(out) = Git::new(cwd).output(["rev-parse", "--show-object-format"])
+        && out.status.success()
+    {
+        let format = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        if format != "sha1" {
+            return Error::refused(format!(
+                "this repository uses {format} object ids; git-agent supports only SHA-1 repositories for now"
+            ));
+        }
+    }
     if text.contains("objectformat") || text.contains("objectFormat") || text.contains("sha256") {
         return Error::refused(format!(
             "this repository uses an object format git-agent does not support ({text}); only SHA-1 repositories are supported"

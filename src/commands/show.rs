@@ -43,7 +43,7 @@ pub fn run(repo: &Repo, args: &ShowArgs) -> Result<i32> {
         field("agent", agent);
     }
     if let Some(command) = &meta.command {
-        field("command", &command.join(" "));
+        field("command", &shell_words::join(command));
     }
     if let Some(prompt) = &meta.prompt {
         field("prompt", prompt);

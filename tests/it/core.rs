@@ -555,3 +555,22 @@ fn a_same_size_edit_right_after_checkout_is_counted_and_snapshotted() {
         "ALPHA\nbeta\ngamma"
     );
 }
+
+#[test]
+fn sha256_repositories_are_refused_clearly() {
+    let repo = TestRepo::bare_dir();
+    repo.git_in(
+        &repo.base(),
+        &[
+            "init",
+            "-q",
+            "--object-format=sha256",
+            repo.root.to_str().unwrap(),
+        ],
+    );
+    repo.write("f", "x");
+    repo.git(&["add", "f"]);
+    repo.git(&["commit", "-qm", "x"]);
+    let err = repo.agent(&["new", "x"]).fails(1).stderr;
+    assert!(err.contains("sha256") && err.contains("SHA-1"), "{err}");
+}
