@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod copy;
 pub mod error;
 pub mod git;
 pub mod livestat;

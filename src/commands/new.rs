@@ -90,6 +90,11 @@ pub fn run(repo: &Repo, args: &NewArgs) -> Result<i32> {
         undo(repo, &session, &branch, &path);
         return Err(e);
     }
+    crate::copy::ignored_files(repo, &crate::copy::patterns(repo), &path).map_err(|e| {
+        Error::refused(e.message).with_hint(format!(
+            "the session exists; `git agent discard {id}` removes it"
+        ))
+    })?;
     if let Some(script) = repo.config.post_create() {
         Git::new(&path)
             .env("GIT_AGENT_ID", id.as_str())

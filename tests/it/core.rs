@@ -574,3 +574,32 @@ fn sha256_repositories_are_refused_clearly() {
     let err = repo.agent(&["new", "x"]).fails(1).stderr;
     assert!(err.contains("sha256") && err.contains("SHA-1"), "{err}");
 }
+
+#[test]
+fn ignored_files_named_by_agent_copy_and_worktreeinclude_are_copied() {
+    let repo = TestRepo::new();
+    repo.write(".gitignore", ".env\nnode_modules/\nbuild/\n");
+    repo.git(&["add", ".gitignore"]);
+    repo.git(&["commit", "-qm", "ignore"]);
+    repo.write(".env", "SECRET=1\n");
+    repo.write("node_modules/pkg/index.js", "module.exports = 1\n");
+    repo.write("build/out.o", "binary\n");
+    repo.write(".worktreeinclude", "# deps\nnode_modules\n");
+    repo.git(&["config", "--add", "agent.copy", ".env"]);
+    let wt = repo.new_session(&["cp"]);
+    assert_eq!(
+        std::fs::read_to_string(wt.join(".env")).unwrap(),
+        "SECRET=1\n"
+    );
+    assert!(wt.join("node_modules/pkg/index.js").exists());
+    assert!(
+        !wt.join("build").exists(),
+        "only what is asked for is copied"
+    );
+    assert_eq!(
+        repo.git_in(&wt, &["status", "--porcelain"]),
+        "",
+        "copies are ignored there too"
+    );
+    assert_eq!(repo.json(&["show", "cp", "--json"])["changes"]["files"], 0);
+}

@@ -1,0 +1,112 @@
+//! `agent.copy` and `.worktreeinclude`: ignored files (`.env`,
+//! `node_modules`, build caches) copied from the main worktree into a new
+//! session's worktree. `std::fs::copy` uses `copy_file_range`, which shares
+//! blocks (reflink) on file systems that can.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::repo::Repo;
+
+/// The patterns to copy: `agent.copy` values, then `.worktreeinclude` lines.
+pub fn patterns(repo: &Repo) -> Vec<String> {
+    let mut patterns = repo.config.strings(crate::config::COPY.name);
+    if let Ok(text) = std::fs::read_to_string(repo.main_worktree.join(".worktreeinclude")) {
+        patterns.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(str::to_owned),
+        );
+    }
+    patterns
+}
+
+/// Copy the main worktree's ignored files that match `patterns` into `dest`.
+/// Returns how many top-level entries were copied.
+pub fn ignored_files(repo: &Repo, patterns: &[String], dest: &Path) -> Result<usize> {
+    if patterns.is_empty() {
+        return Ok(0);
+    }
+    let listing = repo.git().run_bytes([
+        "ls-files",
+        "-z",
+        "--others",
+        "--ignored",
+        "--exclude-standard",
+        "--directory",
+    ])?;
+    let mut copied = 0;
+    for entry in listing.split(|b| *b == 0).filter(|e| !e.is_empty()) {
+        let entry = String::from_utf8_lossy(entry);
+        let path = entry.trim_end_matches('/');
+        if !patterns.iter().any(|p| matches(p, path)) {
+            continue;
+        }
+        let from = repo.main_worktree.join(path);
+        let to = dest.join(path);
+        // Never copy over what the checkout already put there.
+        if to.symlink_metadata().is_ok() {
+            continue;
+        }
+        copy_tree(&from, &to)?;
+        copied += 1;
+    }
+    Ok(copied)
+}
+
+/// gitignore-style: a pattern without a slash matches a name at any depth,
+/// one with a slash matches the path from the top.
+fn matches(pattern: &str, path: &str) -> bool {
+    use gix::glob::wildmatch::Mode;
+    let pattern = pattern.trim_end_matches('/');
+    if pattern.contains('/') {
+        let anchored = pattern.trim_start_matches('/');
+        gix::glob::wildmatch(anchored.into(), path.into(), Mode::NO_MATCH_SLASH_LITERAL)
+    } else {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        gix::glob::wildmatch(pattern.into(), name.into(), Mode::NO_MATCH_SLASH_LITERAL)
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    let fail = |e: std::io::Error| {
+        Error::refused(format!(
+            "cannot copy {} into the session: {e}",
+            from.display()
+        ))
+    };
+    let meta = from.symlink_metadata().map_err(fail)?;
+    if let Some(parent) = to.parent() {
+        std::fs::create_dir_all(parent).map_err(fail)?;
+    }
+    if meta.file_type().is_symlink() {
+        let target = std::fs::read_link(from).map_err(fail)?;
+        std::os::unix::fs::symlink(target, to).map_err(fail)
+    } else if meta.is_dir() {
+        std::fs::create_dir_all(to).map_err(fail)?;
+        for child in std::fs::read_dir(from).map_err(fail)? {
+            let child = child.map_err(fail)?;
+            copy_tree(&child.path(), &to.join(child.file_name()))?;
+        }
+        Ok(())
+    } else {
+        std::fs::copy(from, to).map(drop).map_err(fail)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::matches;
+
+    #[test]
+    fn patterns_match_like_gitignore() {
+        assert!(matches(".env", ".env"));
+        assert!(matches(".env", "sub/.env"));
+        assert!(matches("node_modules/", "node_modules"));
+        assert!(matches("/build/cache", "build/cache"));
+        assert!(!matches("/build/cache", "x/build/cache"));
+        assert!(matches("*.local", "config.local"));
+        assert!(!matches(".env", ".envrc"));
+    }
+}
