@@ -38,14 +38,39 @@ pub fn run(repo: &Repo, args: &DiffArgs) -> Result<i32> {
             (repo.main_worktree.clone(), snap)
         }
     };
+    if !session.meta.scope.is_empty() {
+        let paths = snapshot::changes(repo, session.base, target)?.paths;
+        let outside = crate::view::out_of_scope(&session.meta.scope, &paths);
+        if !outside.is_empty() {
+            anstream::eprintln!(
+                "warning: {} changed path{} outside the session's scope ({}): {}",
+                outside.len(),
+                if outside.len() == 1 { "" } else { "s" },
+                session.meta.scope.join(", "),
+                outside.join(", ")
+            );
+        }
+    }
     let mut argv: Vec<String> = vec!["diff".into()];
     argv.extend(options.iter().cloned());
     argv.push(session.base.to_string());
     argv.push(target.to_string());
     argv.push("--".into());
     argv.extend(paths.iter().cloned());
-    let code = Git::new(dir).run_inherit(&argv)?;
-    // `git diff --exit-code` semantics pass through; anything else git
-    // reported (a bad option) is already on stderr.
-    Ok(code)
+    // git already printed any complaint; keep its 0/1 (`--exit-code`) and
+    // map its usage error (129) to ours.
+    Ok(match Git::new(dir).run_inherit(&argv)? {
+        code @ (0 | 1) => code,
+        129 => {
+            let given = options.join(" ");
+            crate::output::report(
+                &crate::error::Error::usage(format!(
+                    "git diff did not accept the options '{given}'"
+                ))
+                .with_hint("git agent diff <id> takes the options of `git diff`"),
+            );
+            2
+        }
+        _ => 1,
+    })
 }

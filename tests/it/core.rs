@@ -186,6 +186,14 @@ fn list_and_show_count_changes_and_print_documented_json() {
     assert!(table.contains("1 out of scope"), "{table}");
     let show = repo.agent(&["show", "count"]).success().stdout;
     assert!(show.contains("a.txt  (out of scope)"), "{show}");
+    let diff = repo.agent(&["diff", "counted", "--stat"]).success();
+    assert!(
+        diff.stderr.contains("outside the session's scope") && diff.stderr.contains("a.txt"),
+        "{}",
+        diff.stderr
+    );
+    repo.agent(&["diff", "counted", "--no-such-option"])
+        .fails(2);
 }
 
 #[test]

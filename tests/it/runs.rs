@@ -446,3 +446,31 @@ fn twenty_detached_runs_in_parallel_are_all_recorded() {
         assert_eq!(s["changes"]["files"], 1, "{s}");
     }
 }
+
+#[test]
+fn an_interrupted_foreground_run_ends_its_group_and_is_recorded() {
+    let repo = TestRepo::new();
+    let child = hermetic(BIN, &repo.home)
+        .current_dir(&repo.root)
+        .args(["new", "ctrlc", "--", &fake_agent(), "sleep", "30"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = || {
+        let show = repo.agent(&["show", "ctrlc", "--json"]);
+        serde_json::from_str::<serde_json::Value>(&show.stdout).ok()?["run"]["pid"].as_u64()
+    };
+    wait_until(|| pid().is_some());
+    let agent_pid = pid().unwrap() as u32;
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    wait_until(|| !alive(agent_pid));
+    let s = repo.json(&["show", "ctrlc", "--json"]);
+    assert_eq!(s["state"], "failed");
+    assert_eq!(s["run"]["reason"], "interrupted");
+}
