@@ -525,7 +525,11 @@ impl Terminal {
             .ok()?;
         let ours = nix::unistd::tcgetpgrp(&tty).ok()?;
         block_ttou();
-        nix::unistd::tcsetpgrp(&tty, Pid::from_raw(pgid as i32)).ok()?;
+        let group = Pid::from_raw(pgid as i32);
+        nix::unistd::tcsetpgrp(&tty, group).ok()?;
+        // The child may have touched the terminal before it was its own and
+        // been stopped for it (SIGTTIN/SIGTTOU): let it go on.
+        let _ = killpg(group, Signal::SIGCONT);
         Some(Terminal { tty, ours })
     }
 }
