@@ -6,6 +6,7 @@ pub mod commands;
 pub mod config;
 pub mod copy;
 pub mod error;
+pub mod fault;
 pub mod git;
 pub mod livestat;
 pub mod merge;

@@ -208,6 +208,15 @@ impl Repo {
 }
 
 impl Repo {
+    /// A commit's first parent, if any.
+    pub fn first_parent(&self, commit: gix::ObjectId) -> Result<Option<gix::ObjectId>> {
+        let commit = self
+            .shared
+            .find_commit(commit)
+            .map_err(|e| Error::git(format!("cannot read commit {commit}: {e}")))?;
+        Ok(commit.parent_ids().next().map(|id| id.detach()))
+    }
+
     /// The tree of a commit.
     pub fn resolve_tree(&self, commit: gix::ObjectId) -> Result<gix::ObjectId> {
         let commit = self

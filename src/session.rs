@@ -188,6 +188,18 @@ pub struct Meta {
     pub run: Option<Run>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub changes: Option<Changes>,
+    /// Set while a multi-step operation that has no other trace is under
+    /// way (creating the worktree); if its process dies, the session is
+    /// `broken` until discarded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<Pending>,
+}
+
+/// An operation in progress on a session, and the process doing it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pending {
+    pub op: String,
+    pub pid: u32,
 }
 
 /// A session as read from its refs.
@@ -206,6 +218,14 @@ impl Session {
     /// worktree or branch vanished is `broken`.
     pub fn state(&self, repo: &Repo) -> State {
         let stored = self.meta.state;
+        if self
+            .meta
+            .pending
+            .as_ref()
+            .is_some_and(|p| !crate::runs::is_alive(p.pid))
+        {
+            return State::Broken;
+        }
         if stored.is_live()
             && stored != State::Broken
             && !(self.worktree_present() && repo.branch_exists(&self.meta.branch))

@@ -24,16 +24,20 @@ pub fn run(repo: &Repo, args: &DiscardArgs) -> Result<i32> {
     }
     stop_live_run(repo, &mut session, args.force)?;
     let tip = save(repo, &mut session, "discard")?;
+    crate::fault::point("discard:snapshotted");
     if let Some(path) = session.path().map(|p| p.to_path_buf()) {
         worktree::remove(repo, &path)?;
     } else {
         worktree::remove(repo, &session.meta.worktree.clone())?;
     }
+    crate::fault::point("discard:worktree-removed");
     if let Some(tip) = tip {
         worktree::delete_branch(repo, &session.meta.branch, tip)?;
     }
+    crate::fault::point("discard:branch-deleted");
     let mut meta = session.meta.clone();
     meta.state = State::Discarded;
+    meta.pending = None;
     session::update(repo, &mut session, meta, None)?;
     anstream::eprintln!(
         "Discarded session {}; `git agent restore {}` brings it back until gc expires it.",
@@ -88,6 +92,17 @@ pub fn stop_live_run(repo: &Repo, session: &mut Session, force: bool) -> Result<
 /// into its refs. Returns the branch tip the snapshot holds, if any.
 pub fn save(repo: &Repo, session: &mut Session, why: &str) -> Result<Option<gix::ObjectId>> {
     let tip = worktree::branch_tip(repo, &session.meta.branch);
+    if session.path().is_none()
+        && let Some(snap) = session.snapshot
+    {
+        // The worktree is gone (removed by an earlier, interrupted command,
+        // or by hand): its last snapshot is the best record there is. Keep
+        // it unless the branch moved on since, and then keep it reachable.
+        let first_parent = repo.first_parent(snap)?;
+        if tip.is_none() || tip == first_parent {
+            return Ok(tip);
+        }
+    }
     let captured = match session.path() {
         Some(path) => Some(snapshot::capture(repo, path)?),
         None => tip

@@ -40,6 +40,7 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
 
     // 1. Make the session's whole state reachable from its refs.
     let tip = save(repo, &mut session, "keep")?;
+    crate::fault::point("keep:snapshotted");
     let snap = session.snapshot.ok_or_else(|| {
         Error::refused(format!(
             "session '{}' has no worktree or branch left to keep",
@@ -110,6 +111,7 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
         (now.full_tree, files_new),
         (now.index_tree, index_new),
     )?;
+    crate::fault::point("keep:applied");
     if let Some((head, made)) = &new_head {
         Git::new(&target).run([
             "update-ref",
@@ -124,6 +126,7 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
         } else {
             "keep --commit"
         };
+        crate::fault::point("keep:head-moved");
         notes::add(repo, made, &notes::text(&session, how))?;
     }
     finish(repo, &mut session, tip, args.keep_worktree)?;
@@ -135,6 +138,11 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
     }
     let files = changed.files;
     match &new_head {
+        Some((_, made)) if made.is_empty() => anstream::eprintln!(
+            "Session {}: its change is already in {}; nothing new to commit.",
+            session.id,
+            target.display()
+        ),
         Some((head, made)) => anstream::eprintln!(
             "Kept session {} into {}: {} commit{} ({} file{}), now at {}.",
             session.id,
@@ -281,6 +289,10 @@ fn squash_commit(
         session,
         merge::trees(repo, base_tree, head_tree, snap_tree)?,
     )?;
+    if tree == head_tree {
+        // Already there (for example a keep interrupted after its commit).
+        return Ok((head, Vec::new()));
+    }
     let message = message
         .map(str::to_owned)
         .or_else(|| session.meta.prompt.clone())
@@ -325,7 +337,11 @@ fn replay_commits(
             tree,
             repo.resolve_tree(commit)?,
         )?;
-        tree = clean(session, merged)?;
+        let merged = clean(session, merged)?;
+        if merged == tree {
+            continue; // already applied
+        }
+        tree = merged;
         let info = git.run_bytes([
             "show",
             "-s",
@@ -347,8 +363,9 @@ fn replay_commits(
         made.push(parent);
     }
     let tip_tree = repo.resolve_tree(tip)?;
-    if snap_tree != tip_tree {
-        tree = clean(session, merge::trees(repo, tip_tree, tree, snap_tree)?)?;
+    let leftovers = clean(session, merge::trees(repo, tip_tree, tree, snap_tree)?)?;
+    if snap_tree != tip_tree && leftovers != tree {
+        tree = leftovers;
         let message = format!("Uncommitted changes of session {}", session.id);
         parent = commit_tree(repo.git(), tree, parent, &message)?;
         made.push(parent);
@@ -383,11 +400,14 @@ fn finish(
             .output(["worktree".as_ref(), "unlock".as_ref(), path.as_os_str()]);
     } else {
         worktree::remove(repo, &path)?;
+        crate::fault::point("keep:worktree-removed");
         if let Some(tip) = tip {
             worktree::delete_branch(repo, &session.meta.branch, tip)?;
         }
+        crate::fault::point("keep:branch-deleted");
     }
     let mut meta = session.meta.clone();
     meta.state = State::Kept;
+    meta.pending = None;
     session::update(repo, session, meta, None)
 }

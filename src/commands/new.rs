@@ -84,17 +84,26 @@ pub fn run(repo: &Repo, args: &NewArgs) -> Result<i32> {
         prompt: None,
         run: None,
         changes: None,
+        pending: Some(session::Pending {
+            op: "new".into(),
+            pid: std::process::id(),
+        }),
     };
     let mut session = session::create(repo, &id, &meta, base)?;
+    crate::fault::point("new:refs-created");
     if let Err(e) = add_worktree(repo, &id, &branch, &path, base, carried.as_ref()) {
         undo(repo, &session, &branch, &path);
         return Err(e);
     }
+    crate::fault::point("new:checked-out");
     crate::copy::ignored_files(repo, &crate::copy::patterns(repo), &path).map_err(|e| {
         Error::refused(e.message).with_hint(format!(
             "the session exists; `git agent discard {id}` removes it"
         ))
     })?;
+    let mut done = session.meta.clone();
+    done.pending = None;
+    session::update(repo, &mut session, done, None)?;
     if let Some(script) = repo.config.post_create() {
         Git::new(&path)
             .env("GIT_AGENT_ID", id.as_str())
@@ -188,6 +197,7 @@ fn add_worktree(
             base.to_string().as_ref(),
         ] as [&std::ffi::OsStr; 10])?;
     }
+    crate::fault::point("new:worktree-added");
     let git = Git::new(path).config("checkout.workers=0");
     match carried {
         None => git.run(["reset", "--hard", "--quiet"]).map(drop),

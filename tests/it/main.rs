@@ -4,5 +4,6 @@
 mod codex;
 mod common;
 mod core;
+mod faults;
 mod keep;
 mod runs;

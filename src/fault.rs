@@ -1,0 +1,28 @@
+//! Crash points for the fault-injection tests: when `GIT_AGENT_FAULT` names
+//! a point, the process exits there at once, as if killed (no clean-up runs;
+//! the operating system releases its locks). Every multi-step verb calls
+//! [`point`] between its steps; `tests/it/faults.rs` crashes at each one and
+//! checks that the repository stays valid and the next command recovers.
+
+/// Every crash point, `<verb>:<after which step>`.
+pub const POINTS: &[&str] = &[
+    "new:refs-created",
+    "new:worktree-added",
+    "new:checked-out",
+    "discard:snapshotted",
+    "discard:worktree-removed",
+    "discard:branch-deleted",
+    "keep:snapshotted",
+    "keep:applied",
+    "keep:head-moved",
+    "keep:worktree-removed",
+    "keep:branch-deleted",
+];
+
+/// Exit here if the fault-injection variable names this point.
+pub fn point(name: &str) {
+    debug_assert!(POINTS.contains(&name), "unknown crash point {name}");
+    if std::env::var_os("GIT_AGENT_FAULT").is_some_and(|v| v == name) {
+        std::process::exit(137);
+    }
+}
