@@ -16,6 +16,7 @@ pub mod repo;
 pub mod runs;
 pub mod session;
 pub mod snapshot;
+pub mod statcache;
 pub mod view;
 pub mod worktree;
 

@@ -10,7 +10,8 @@ use crate::cli::ListArgs;
 use crate::error::Result;
 use crate::output;
 use crate::repo::Repo;
-use crate::session::{self, Changes};
+use crate::session::{self, Changes, Session};
+use crate::statcache::{self, Cache};
 use crate::view::{self, Report};
 
 pub fn run(repo: &Repo, args: &ListArgs) -> Result<i32> {
@@ -22,7 +23,10 @@ pub fn run(repo: &Repo, args: &ListArgs) -> Result<i32> {
         .iter()
         .map(|s| view::live_path(repo, s).map(|p| (p.to_path_buf(), s.base)))
         .collect();
-    let live = count_in_parallel(&jobs);
+    let mut cache = Cache::load(&repo.common_dir);
+    let live = count_in_parallel(&jobs, &sessions, &mut cache);
+    cache.retain(&sessions.iter().map(|s| s.id.as_str()).collect::<Vec<_>>());
+    cache.save(&repo.common_dir);
     let mut reports = Vec::with_capacity(sessions.len());
     for (s, live) in sessions.iter().zip(live) {
         reports.push(Report::with_live(repo, s, live)?);
@@ -75,34 +79,51 @@ pub fn run(repo: &Repo, args: &ListArgs) -> Result<i32> {
 }
 
 /// Count every live worktree's changes, spread over the machine's cores
-/// (gix in process: no git process per session).
+/// (gix in process: no git process per session), skipping worktrees whose
+/// fingerprint says nothing changed since the cached count.
 fn count_in_parallel(
     jobs: &[Option<(std::path::PathBuf, gix::ObjectId)>],
+    sessions: &[Session],
+    cache: &mut Cache,
 ) -> Vec<Option<Option<Changes>>> {
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .min(jobs.len().max(1));
     let next = AtomicUsize::new(0);
-    let results: Vec<Mutex<Option<Option<Changes>>>> =
-        jobs.iter().map(|_| Mutex::new(None)).collect();
+    type Counted = (Option<Option<Changes>>, Option<u64>, bool);
+    let results: Vec<Mutex<Counted>> = jobs
+        .iter()
+        .map(|_| Mutex::new((None, None, false)))
+        .collect();
+    let shared: &Cache = cache;
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(job) = jobs.get(i) else { break };
-                    let counted = job
-                        .as_ref()
-                        .map(|(path, base)| view::live_changes(path, *base));
+                    let Some((path, base)) = job else { continue };
+                    let id = sessions[i].id.as_str();
+                    let fingerprint = statcache::fingerprint(path);
+                    let cached = fingerprint.and_then(|f| shared.get(id, *base, f));
+                    let fresh = cached.is_none();
+                    let counted = cached.or_else(|| view::live_changes(path, *base));
                     if let Ok(mut slot) = results[i].lock() {
-                        *slot = counted;
+                        *slot = (Some(counted), fingerprint, fresh);
                     }
                 }
             });
         }
     });
-    results
-        .into_iter()
-        .map(|m| m.into_inner().ok().flatten())
-        .collect()
+    let mut out = Vec::with_capacity(jobs.len());
+    for (i, slot) in results.into_iter().enumerate() {
+        let (counted, fingerprint, fresh) = slot.into_inner().unwrap_or((None, None, false));
+        if let (Some(Some(changes)), Some(f), true, Some((_, base))) =
+            (&counted, fingerprint, fresh, &jobs[i])
+        {
+            cache.put(sessions[i].id.as_str(), *base, f, changes);
+        }
+        out.push(counted);
+    }
+    out
 }

@@ -611,3 +611,37 @@ fn ignored_files_named_by_agent_copy_and_worktreeinclude_are_copied() {
     );
     assert_eq!(repo.json(&["show", "cp", "--json"])["changes"]["files"], 0);
 }
+
+#[test]
+fn list_counts_stay_live_through_its_cache() {
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["cached"]);
+    let files = |repo: &TestRepo| repo.json(&["list", "--json"])[0]["changes"].clone();
+    assert_eq!(files(&repo)["files"], 0);
+    assert!(repo.path(".git/agents/list-cache.json").exists());
+    write(&wt.join("a.txt"), "alpha\nBETA\ngamma\n"); // same size, in place
+    assert_eq!(files(&repo)["files"], 1);
+    write(&wt.join("new.txt"), "n\n");
+    assert_eq!(files(&repo)["files"], 2);
+    repo.git_in(&wt, &["add", "-A"]);
+    repo.git_in(&wt, &["commit", "-qm", "c"]);
+    assert_eq!(
+        files(&repo)["files"],
+        2,
+        "committing changes nothing in the count"
+    );
+    std::fs::remove_file(wt.join("new.txt")).unwrap();
+    let c = files(&repo);
+    assert_eq!(
+        (c["files"].as_u64(), c["insertions"].as_u64()),
+        (Some(1), Some(1))
+    );
+    std::fs::set_permissions(
+        wt.join("a.txt"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    assert_eq!(files(&repo)["files"], 1);
+    write(&wt.join("src/lib.rs"), "pub fn g() {}\n");
+    assert_eq!(files(&repo)["files"], 2);
+}
