@@ -72,16 +72,25 @@ a=(); g=()
 for i in $(seq "$RUNS"); do a+=("$(ms git -C "$work/many" agent list --json)"); g+=("$(ms by_hand)"); done
 report "list --json (1,000 sessions)" "$(printf '%s\n' "${a[@]}" | median)" "$(printf '%s\n' "${g[@]}" | median)"
 
-# keep: a 1,000-file change into a clean checkout, against git apply --index.
+# keep: a 1,000-file change into a clean checkout, against git apply --index
+# of the same patch. Twice: right after the session was created (its index
+# still has racily-clean entries, so git re-hashes them when snapshotting),
+# and after the session's index was refreshed (what any `git status` or
+# `git add` by the agent does).
 repo=$work/gen
-a=(); g=()
-for i in $(seq "$RUNS"); do
-  wt=$(git -C "$repo" agent new "k$i" | cut -f2)
-  (cd "$wt" && find d00 d01 -name '*.txt' | head -1000 | while read -r f; do echo "edit $i" >> "$f"; done)
-  git -C "$wt" diff --binary > "$work/patch"
-  a+=("$(ms git -C "$repo" agent keep "k$i")")
-  git -C "$repo" reset -q --hard
-  g+=("$(ms git -C "$repo" apply --index "$work/patch")")
-  git -C "$repo" reset -q --hard
-done
-report "keep (1,000 files)" "$(printf '%s\n' "${a[@]}" | median)" "$(printf '%s\n' "${g[@]}" | median)"
+keep_bench() { # label, refresh?
+  local a=() g=() wt
+  for i in $(seq "$RUNS"); do
+    wt=$(git -C "$repo" agent new "k$2$i" | cut -f2)
+    (cd "$wt" && find d00 d01 -name '*.txt' | head -1000 | while read -r f; do echo "edit $i" >> "$f"; done)
+    [ "$2" = refreshed ] && git -C "$wt" update-index -q --refresh || true
+    git -C "$wt" diff --binary > "$work/patch"
+    a+=("$(ms git -C "$repo" agent keep "k$2$i")")
+    git -C "$repo" reset -q --hard
+    g+=("$(ms git -C "$repo" apply --index "$work/patch")")
+    git -C "$repo" reset -q --hard
+  done
+  report "keep (1,000 files; $1)" "$(printf '%s\n' "${a[@]}" | median)" "$(printf '%s\n' "${g[@]}" | median)"
+}
+keep_bench "session just created" fresh
+keep_bench "session index refreshed" refreshed

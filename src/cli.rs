@@ -62,6 +62,14 @@ pub enum Command {
     /// Internal: watch a detached run.
     #[command(name = "__supervise", hide = true)]
     Supervise(SuperviseArgs),
+    /// Internal: delete removed worktrees' files in the background.
+    #[command(name = "__purge", hide = true)]
+    Purge(PurgeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PurgeArgs {
+    pub trash: std::path::PathBuf,
 }
 
 /// How to run an agent or command (shared by `new` and `run`).

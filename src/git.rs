@@ -82,7 +82,10 @@ impl Git {
     {
         let mut cmd = self.command(args);
         cmd.stdin(Stdio::null());
-        cmd.output().map_err(spawn_error)
+        let start = std::time::Instant::now();
+        let out = cmd.output().map_err(spawn_error);
+        trace(&cmd, start);
+        out
     }
 
     /// Run, fail on a non-zero exit with git's own stderr, return stdout bytes.
@@ -131,6 +134,7 @@ impl Git {
         cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        let start = std::time::Instant::now();
         let mut child = cmd.spawn().map_err(spawn_error)?;
         let writer = child.stdin.take().map(|mut stdin| {
             let input = input.to_vec();
@@ -141,6 +145,7 @@ impl Git {
         if let Some(writer) = writer {
             let _ = writer.join();
         }
+        trace(&cmd, start);
         check(&args, out)
     }
 
@@ -176,6 +181,18 @@ impl Git {
         } else {
             Err(Error::refused(format!("`{script}` failed ({status})")))
         }
+    }
+}
+
+/// `GIT_AGENT_TRACE=1`: each git command and how long it took, on stderr.
+fn trace(cmd: &Command, start: std::time::Instant) {
+    if std::env::var_os("GIT_AGENT_TRACE").is_some_and(|v| v == "1") {
+        let args: Vec<_> = cmd.get_args().map(|a| a.to_string_lossy()).collect();
+        eprintln!(
+            "trace: {:>6.1} ms  git {}",
+            start.elapsed().as_secs_f64() * 1000.0,
+            args.join(" ")
+        );
     }
 }
 

@@ -51,6 +51,13 @@ fn run(cli: Cli) -> Result<i32, Error> {
     if let Command::Completions(args) = &cli.command {
         return commands::completions::run(args);
     }
+    if let Command::Purge(args) = &cli.command {
+        // Only ever a trash directory git-agent made.
+        if args.trash.ends_with("agents/trash") {
+            worktree::purge(&args.trash);
+        }
+        return Ok(0);
+    }
     let cwd = std::env::current_dir()
         .map_err(|e| Error::refused(format!("cannot read the current directory: {e}")))?;
     let repo = Repo::discover(&cwd)?;
@@ -68,6 +75,8 @@ fn run(cli: Cli) -> Result<i32, Error> {
         Command::Supervise(args) => commands::run::supervise(&repo, args),
         Command::Keep(args) => commands::keep::run(&repo, args),
         Command::Discard(args) => commands::discard::run(&repo, args),
-        Command::Completions(_) => unreachable!("handled before opening the repository"),
+        Command::Completions(_) | Command::Purge(_) => {
+            unreachable!("handled before opening the repository")
+        }
     }
 }

@@ -63,6 +63,7 @@ pub fn trees(
 }
 
 /// One changed path between two trees, from `git diff-tree --raw`.
+#[derive(Clone)]
 struct Change {
     new_mode: String,
     new_oid: String,
@@ -111,32 +112,18 @@ pub fn apply(
 ) -> Result<()> {
     let git = Git::new(target);
     let file_changes = changes(&git, files_now, files_new)?;
-    let index_changes = changes(&git, index_now, index_new)?;
+    let index_changes = if (index_now, index_new) == (files_now, files_new) {
+        file_changes.clone()
+    } else {
+        changes(&git, index_now, index_new)?
+    };
 
-    // Files: deletions first (a file may give way to a directory), then
-    // everything else checked out from a temporary index holding the result,
-    // so modes, symlinks and checkout filters behave as in `git checkout`.
+    // Deletions first: a file may give way to a directory.
     for change in file_changes.iter().filter(|c| c.deleted) {
         let rel = String::from_utf8_lossy(&change.path).into_owned();
         remove_file_and_empty_parents(target, &rel)?;
     }
-    let writes: Vec<&Change> = file_changes.iter().filter(|c| !c.deleted).collect();
-    if !writes.is_empty() {
-        let tmp = tempfile::Builder::new()
-            .prefix("keep-index-")
-            .tempfile_in(repo.state_dir()?)
-            .map_err(|e| Error::git(format!("cannot create a temporary index: {e}")))?;
-        let with_tmp = git.clone().env("GIT_INDEX_FILE", tmp.path());
-        with_tmp.run(["read-tree", &files_new.to_string()])?;
-        let mut list = Vec::new();
-        for change in &writes {
-            list.extend_from_slice(&change.path);
-            list.push(0);
-        }
-        with_tmp.run_stdin_bytes(["checkout-index", "-f", "-z", "--stdin"], &list)?;
-    }
-
-    // Index: one `update-index --index-info`, which git applies atomically.
+    // The index in one `update-index --index-info`, which git applies atomically.
     if !index_changes.is_empty() {
         let mut info = Vec::new();
         for change in &index_changes {
@@ -151,9 +138,45 @@ pub fn apply(
         }
         git.run_stdin_bytes(["update-index", "-z", "--index-info"], &info)?;
     }
-    // Refresh stat data so `git status` shows the staged/unstaged split at once.
-    git.output(["update-index", "-q", "--refresh"])?;
+    // Files whose new content is what the index now holds are checked out
+    // from the index itself, which records their stat data too (`-u`); the
+    // rest (the target had unstaged edits there, merged) from a temporary
+    // index holding the result. Either way modes, symlinks and checkout
+    // filters behave as in `git checkout`.
+    let staged: std::collections::HashSet<(&[u8], &str, &str)> = index_changes
+        .iter()
+        .filter(|c| !c.deleted)
+        .map(|c| (c.path.as_slice(), c.new_mode.as_str(), c.new_oid.as_str()))
+        .collect();
+    let (direct, other): (Vec<&Change>, Vec<&Change>) =
+        file_changes.iter().filter(|c| !c.deleted).partition(|c| {
+            staged.contains(&(c.path.as_slice(), c.new_mode.as_str(), c.new_oid.as_str()))
+        });
+    if !direct.is_empty() {
+        git.run_stdin_bytes(
+            ["checkout-index", "-u", "-f", "-z", "--stdin"],
+            &nul_list(&direct),
+        )?;
+    }
+    if !other.is_empty() {
+        let tmp = tempfile::Builder::new()
+            .prefix("keep-index-")
+            .tempfile_in(repo.state_dir()?)
+            .map_err(|e| Error::git(format!("cannot create a temporary index: {e}")))?;
+        let with_tmp = git.clone().env("GIT_INDEX_FILE", tmp.path());
+        with_tmp.run(["read-tree", &files_new.to_string()])?;
+        with_tmp.run_stdin_bytes(["checkout-index", "-f", "-z", "--stdin"], &nul_list(&other))?;
+    }
     Ok(())
+}
+
+fn nul_list(changes: &[&Change]) -> Vec<u8> {
+    let mut list = Vec::new();
+    for change in changes {
+        list.extend_from_slice(&change.path);
+        list.push(0);
+    }
+    list
 }
 
 fn remove_file_and_empty_parents(root: &Path, rel: &str) -> Result<()> {

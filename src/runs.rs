@@ -547,6 +547,25 @@ fn block_ttou() {
     let _ = sigprocmask(SigmaskHow::SIG_BLOCK, Some(&set), None);
 }
 
+/// Start a detached `git-agent __purge <trash>` that deletes removed
+/// worktrees' files; if it cannot start, delete them here and now.
+pub fn purge_in_background(trash: &Path) {
+    let started = std::env::current_exe().ok().and_then(|exe| {
+        Command::new(exe)
+            .arg("__purge")
+            .arg(trash)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .ok()
+    });
+    if started.is_none() {
+        crate::worktree::purge(trash);
+    }
+}
+
 /// Is a process with this pid alive (and not a zombie)?
 pub fn is_alive(pid: u32) -> bool {
     let Ok(raw) = i32::try_from(pid) else {

@@ -6,29 +6,79 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::repo::Repo;
 
-/// Unlock and remove a linked worktree, or forget git's record of it when
-/// its directory was already deleted by hand.
+/// Remove a linked worktree: its files move at once into
+/// `<common dir>/agents/trash/` (one rename) and are deleted there by a
+/// detached process, and git's record of it (`<common dir>/worktrees/<name>`,
+/// lock included) is removed — what `git worktree remove` does, without
+/// making the caller wait for thousands of files to be unlinked. Only this
+/// worktree's record is touched (a `git worktree prune` would also prune
+/// the user's own worktrees on unmounted disks). Where the rename cannot be
+/// done (another file system), `git worktree remove --force --force`.
 pub fn remove(repo: &Repo, path: &Path) -> Result<()> {
-    let git = repo.git();
-    if path.join(".git").exists() {
-        git.run([
-            "worktree".as_ref(),
-            "remove".as_ref(),
-            "--force".as_ref(),
-            "--force".as_ref(),
-            path.as_os_str(),
-        ])?;
-    } else {
-        // A locked record is never pruned: unlock it first. Either step may
-        // find nothing to do.
-        let _ = git.output(["worktree".as_ref(), "unlock".as_ref(), path.as_os_str()]);
-        git.run(["worktree", "prune"])?;
-        if path.exists() {
-            std::fs::remove_dir_all(path)
-                .map_err(|e| Error::git(format!("cannot remove {}: {e}", path.display())))?;
+    let record = record_of(repo, path);
+    if path.symlink_metadata().is_ok() {
+        let trash = repo.state_dir()?.join("trash");
+        std::fs::create_dir_all(&trash)
+            .map_err(|e| Error::git(format!("cannot create {}: {e}", trash.display())))?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let dest = trash.join(format!(
+            "{name}-{}-{}",
+            std::process::id(),
+            crate::session::now()
+        ));
+        if std::fs::rename(path, &dest).is_err() {
+            repo.git().run([
+                "worktree".as_ref(),
+                "remove".as_ref(),
+                "--force".as_ref(),
+                "--force".as_ref(),
+                path.as_os_str(),
+            ])?;
+            return Ok(());
         }
+        crate::runs::purge_in_background(&trash);
+    }
+    if let Some(record) = record {
+        std::fs::remove_dir_all(&record)
+            .map_err(|e| Error::git(format!("cannot remove {}: {e}", record.display())))?;
     }
     Ok(())
+}
+
+/// `<common dir>/worktrees/<name>`, git's record of the worktree at `path`:
+/// named by the worktree's `.git` file, or found by its `gitdir` pointing
+/// back at `path` when the worktree's directory is already gone.
+fn record_of(repo: &Repo, path: &Path) -> Option<std::path::PathBuf> {
+    let records = repo.common_dir.join("worktrees");
+    if let Ok(text) = std::fs::read_to_string(path.join(".git"))
+        && let Some(dir) = text
+            .strip_prefix("gitdir:")
+            .map(|d| std::path::PathBuf::from(d.trim()))
+        && dir.starts_with(&records)
+    {
+        return Some(dir);
+    }
+    let wanted = path.join(".git");
+    std::fs::read_dir(&records)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .find(|record| {
+            std::fs::read_to_string(record.join("gitdir"))
+                .is_ok_and(|g| Path::new(g.trim()) == wanted.as_path())
+        })
+}
+
+/// Delete everything under `trash` (run by the detached `__purge`).
+pub fn purge(trash: &Path) {
+    if let Ok(entries) = std::fs::read_dir(trash) {
+        for entry in entries.flatten() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// Delete `refs/heads/<branch>` only if it still points at `expected`.
