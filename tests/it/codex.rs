@@ -38,11 +38,13 @@ impl Drop for Server {
     }
 }
 
-fn start_server(script: &Path) -> (Server, u16) {
+fn start_server(script: &Path, log: &Path) -> (Server, u16) {
     let mut child = Command::new("python3")
         .arg(server_script())
         .arg("--script")
         .arg(script)
+        .arg("--log")
+        .arg(log)
         .arg("0")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -84,7 +86,7 @@ fn the_codex_preset_edits_a_session_through_the_real_codex_cli() {
         .to_string(),
     )
     .unwrap();
-    let (_server, port) = start_server(&script);
+    let (_server, port) = start_server(&script, &repo.base().join("requests.jsonl"));
     let codex_home = repo.base().join("codex-home");
     std::fs::create_dir_all(&codex_home).unwrap();
     std::fs::write(
