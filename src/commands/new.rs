@@ -28,8 +28,20 @@ pub fn run(repo: &Repo, args: &NewArgs) -> Result<i32> {
     let base = match &args.base {
         Some(rev) => repo.resolve_commit(rev)?,
         None => repo.head_commit()?.ok_or_else(|| {
-            Error::refused("this repository has no commits yet")
-                .with_hint("make a first commit, then start a session")
+            let branch = repo
+                .gix
+                .head_name()
+                .ok()
+                .flatten()
+                .map(|n| n.shorten().to_string());
+            match branch {
+                Some(b) if has_any_branch(repo) => {
+                    Error::refused(format!("the current branch '{b}' has no commits yet"))
+                        .with_hint("start from another commit with --base <rev>")
+                }
+                _ => Error::refused("this repository has no commits yet")
+                    .with_hint("make a first commit, then start a session"),
+            }
         })?,
     };
     let id = match &args.id {
@@ -142,6 +154,16 @@ pub fn run(repo: &Repo, args: &NewArgs) -> Result<i32> {
         );
     }
     Ok(0)
+}
+
+/// Does any local branch exist (is this an unborn branch in a repository
+/// with history)?
+fn has_any_branch(repo: &Repo) -> bool {
+    let Ok(refs) = repo.shared.references() else {
+        return false;
+    };
+    refs.local_branches()
+        .is_ok_and(|mut branches| branches.next().is_some())
 }
 
 /// The trees to put in the new worktree when carrying the caller's changes:
