@@ -49,6 +49,8 @@ pub enum Command {
     Keep(KeepArgs),
     /// Remove a session's worktree and branch; restorable until gc.
     Discard(DiscardArgs),
+    /// Bring a discarded or kept session back: worktree, branch, index and files.
+    Restore(RestoreArgs),
     /// Print the shell completion script.
     Completions(CompletionsArgs),
 }
@@ -136,6 +138,12 @@ pub struct DiscardArgs {
     /// Stop a live run first instead of refusing.
     #[arg(long, short)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// Session id or unique prefix (kept or discarded, with a snapshot).
+    pub id: String,
 }
 
 #[derive(Debug, Args)]

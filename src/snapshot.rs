@@ -135,3 +135,33 @@ fn absolute(base: &Path, path: &str) -> PathBuf {
     let p = PathBuf::from(path);
     if p.is_absolute() { p } else { base.join(p) }
 }
+
+/// Read a snapshot commit back into the state it recorded: parent 1 is the
+/// branch tip, parent 2's tree the index, its own tree the full working state
+/// (a third parent, from `gc`, is not part of the state).
+pub fn load(repo: &Repo, snapshot: gix::ObjectId) -> Result<WorktreeState> {
+    let unreadable = |why: String| {
+        Error::refused(format!("snapshot {snapshot} cannot be read: {why}"))
+            .with_hint("the repository may be missing objects; `git fsck` tells more")
+    };
+    let commit = repo
+        .shared
+        .find_commit(snapshot)
+        .map_err(|e| unreadable(e.to_string()))?;
+    let parents: Vec<gix::ObjectId> = commit.parent_ids().map(|id| id.detach()).collect();
+    let [head, index_commit, ..] = parents[..] else {
+        return Err(unreadable(format!(
+            "it has {} parents where a snapshot has at least 2",
+            parents.len()
+        )));
+    };
+    let full_tree = commit
+        .tree_id()
+        .map_err(|e| unreadable(e.to_string()))?
+        .detach();
+    Ok(WorktreeState {
+        head,
+        index_tree: repo.resolve_tree(index_commit)?,
+        full_tree,
+    })
+}

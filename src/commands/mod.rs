@@ -7,4 +7,5 @@ pub mod keep;
 pub mod list;
 pub mod new;
 pub mod path;
+pub mod restore;
 pub mod show;
