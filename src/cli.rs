@@ -51,6 +51,8 @@ pub enum Command {
     Discard(DiscardArgs),
     /// Bring a discarded or kept session back: worktree, branch, index and files.
     Restore(RestoreArgs),
+    /// Forget old kept/discarded sessions, repair broken ones, prune leftovers.
+    Gc(GcArgs),
     /// Print the shell completion script.
     Completions(CompletionsArgs),
 }
@@ -144,6 +146,20 @@ pub struct DiscardArgs {
 pub struct RestoreArgs {
     /// Session id or unique prefix (kept or discarded, with a snapshot).
     pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct GcArgs {
+    /// Print what would be done; change nothing.
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
+    /// Forget kept and discarded sessions last changed before this date
+    /// (git's forms: 2.weeks.ago, 2026-01-01, now, never; default agent.gcExpire).
+    #[arg(long, value_name = "TIME")]
+    pub expire: Option<String>,
+    /// Print {"dry_run": …, "actions": [{"session", "action", "reason"}…]}.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 pub mod completions;
 pub mod diff;
 pub mod discard;
+pub mod gc;
 pub mod keep;
 pub mod list;
 pub mod new;
