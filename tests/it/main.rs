@@ -3,5 +3,6 @@
 
 mod common;
 mod core;
+mod gc;
 mod keep;
 mod restore;
