@@ -57,6 +57,10 @@ pub enum Command {
     Keep(KeepArgs),
     /// Remove a session's worktree and branch; restorable until gc.
     Discard(DiscardArgs),
+    /// Bring a discarded or kept session back: worktree, branch, index and files.
+    Restore(RestoreArgs),
+    /// Forget old kept/discarded sessions, repair broken ones, prune leftovers.
+    Gc(GcArgs),
     /// Print the shell completion script.
     Completions(CompletionsArgs),
     /// Internal: watch a detached run.
@@ -233,6 +237,26 @@ pub struct DiscardArgs {
     /// Stop a live run first instead of refusing.
     #[arg(long, short)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// Session id or unique prefix (kept or discarded, with a snapshot).
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct GcArgs {
+    /// Print what would be done; change nothing.
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
+    /// Forget kept and discarded sessions last changed before this date
+    /// (git's forms: 2.weeks.ago, 2026-01-01, now, never; default agent.gcExpire).
+    #[arg(long, value_name = "TIME")]
+    pub expire: Option<String>,
+    /// Print {"dry_run": …, "actions": [{"session", "action", "reason"}…]}.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

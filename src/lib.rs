@@ -75,6 +75,8 @@ fn run(cli: Cli) -> Result<i32, Error> {
         Command::Supervise(args) => commands::run::supervise(&repo, args),
         Command::Keep(args) => commands::keep::run(&repo, args),
         Command::Discard(args) => commands::discard::run(&repo, args),
+        Command::Restore(args) => commands::restore::run(&repo, args),
+        Command::Gc(args) => commands::gc::run(&repo, args),
         Command::Completions(_) | Command::Purge(_) => {
             unreachable!("handled before opening the repository")
         }

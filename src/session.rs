@@ -252,8 +252,19 @@ pub fn now() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
 }
 
-/// Read every session, sorted by id. One pass over `refs/agents/`.
+/// Read every session, sorted by id, reconciling runs whose processes
+/// vanished (see [`reconcile`]).
 pub fn list(repo: &Repo) -> Result<Vec<Session>> {
+    let mut sessions = list_raw(repo)?;
+    for session in &mut sessions {
+        reconcile(repo, session);
+    }
+    Ok(sessions)
+}
+
+/// Read every session as stored, sorted by id, changing nothing. One pass
+/// over `refs/agents/`.
+pub fn list_raw(repo: &Repo) -> Result<Vec<Session>> {
     #[derive(Default)]
     struct Refs {
         meta: Option<gix::ObjectId>,
@@ -295,15 +306,13 @@ pub fn list(repo: &Repo) -> Result<Vec<Session>> {
         };
         let Ok(id) = Id::parse(&id) else { continue };
         let meta = read_meta(repo, &id, meta_blob)?;
-        let mut session = Session {
+        sessions.push(Session {
             id,
             meta,
             meta_blob,
             base,
             snapshot: refs.snapshot,
-        };
-        reconcile(repo, &mut session);
-        sessions.push(session);
+        });
     }
     Ok(sessions)
 }

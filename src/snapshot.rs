@@ -152,3 +152,67 @@ fn absolute(base: &Path, path: &str) -> PathBuf {
     let p = PathBuf::from(path);
     if p.is_absolute() { p } else { base.join(p) }
 }
+
+/// Read a snapshot commit back into the state it recorded: parent 1 is the
+/// branch tip, parent 2's tree the index, its own tree the full working state
+/// (a third parent, see [`commit_replacing`], is not part of the state).
+pub fn load(repo: &Repo, snapshot: gix::ObjectId) -> Result<WorktreeState> {
+    let unreadable = |why: String| {
+        Error::refused(format!("snapshot {snapshot} cannot be read: {why}"))
+            .with_hint("the repository may be missing objects; `git fsck` tells more")
+    };
+    let commit = repo
+        .shared
+        .find_commit(snapshot)
+        .map_err(|e| unreadable(e.to_string()))?;
+    let parents: Vec<gix::ObjectId> = commit.parent_ids().map(|id| id.detach()).collect();
+    let [head, index_commit, ..] = parents[..] else {
+        return Err(unreadable(format!(
+            "it has {} parents where a snapshot has at least 2",
+            parents.len()
+        )));
+    };
+    let full_tree = commit
+        .tree_id()
+        .map_err(|e| unreadable(e.to_string()))?
+        .detach();
+    Ok(WorktreeState {
+        head,
+        index_tree: repo.resolve_tree(index_commit)?,
+        full_tree,
+    })
+}
+
+/// Like [`commit`], with the snapshot this one replaces as a third parent, so
+/// whatever that one held (uncommitted work included) stays reachable from
+/// the session's refs.
+pub fn commit_replacing(
+    repo: &Repo,
+    state: &WorktreeState,
+    previous: gix::ObjectId,
+    message: &str,
+) -> Result<gix::ObjectId> {
+    let git = internal(repo.git());
+    let (head, previous) = (state.head.to_string(), previous.to_string());
+    let index_commit = git.run([
+        "commit-tree",
+        &state.index_tree.to_string(),
+        "-p",
+        &head,
+        "-m",
+        "git-agent: index",
+    ])?;
+    let snap = git.run([
+        "commit-tree",
+        &state.full_tree.to_string(),
+        "-p",
+        &head,
+        "-p",
+        &index_commit,
+        "-p",
+        &previous,
+        "-m",
+        message,
+    ])?;
+    parse_oid(&snap)
+}

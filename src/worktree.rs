@@ -102,3 +102,82 @@ pub fn branch_tip(repo: &Repo, branch: &str) -> Option<gix::ObjectId> {
         .ok()??;
     reference.peel_to_id().ok().map(|id| id.detach())
 }
+
+/// One linked worktree as git records it (`git worktree list --porcelain -z`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Record {
+    /// The path git recorded (absolute).
+    pub path: std::path::PathBuf,
+    /// The full name of the branch checked out there (`refs/heads/…`), if any.
+    pub branch: Option<String>,
+    /// The lock reason (empty when locked without one); `None` when unlocked.
+    pub locked: Option<String>,
+    /// Why git would prune this record (its directory is gone), if it would.
+    pub prunable: Option<String>,
+}
+
+impl Record {
+    /// Is this the record of `path` (compared in canonical form)?
+    pub fn is_at(&self, path: &Path) -> bool {
+        crate::git::tidy(&self.path) == crate::git::tidy(path)
+    }
+}
+
+/// Every worktree git knows about, the main one first.
+pub fn records(repo: &Repo) -> Result<Vec<Record>> {
+    use std::os::unix::ffi::OsStrExt;
+    let out = repo
+        .git()
+        .run_bytes(["worktree", "list", "--porcelain", "-z"])?;
+    let mut records = Vec::new();
+    let mut current: Option<Record> = None;
+    for field in out.split(|b| *b == 0) {
+        if field.is_empty() {
+            records.extend(current.take());
+            continue;
+        }
+        let (key, value) = match field.iter().position(|b| *b == b' ') {
+            Some(at) => (&field[..at], &field[at + 1..]),
+            None => (field, &[][..]),
+        };
+        let text = || String::from_utf8_lossy(value).into_owned();
+        match key {
+            b"worktree" => {
+                records.extend(current.take());
+                current = Some(Record {
+                    path: std::path::PathBuf::from(std::ffi::OsStr::from_bytes(value)),
+                    ..Record::default()
+                });
+            }
+            b"branch" => {
+                if let Some(r) = current.as_mut() {
+                    r.branch = Some(text());
+                }
+            }
+            b"locked" => {
+                if let Some(r) = current.as_mut() {
+                    r.locked = Some(text());
+                }
+            }
+            b"prunable" => {
+                if let Some(r) = current.as_mut() {
+                    r.prunable = Some(text());
+                }
+            }
+            _ => {}
+        }
+    }
+    records.extend(current);
+    Ok(records)
+}
+
+/// Forget git's record of a worktree whose directory (or its `.git`) is
+/// gone — that record alone, lock included; never the directory, and never
+/// another worktree's record (which a `git worktree prune` could take).
+pub fn drop_record(repo: &Repo, path: &Path) -> Result<()> {
+    match record_of(repo, path) {
+        Some(record) => std::fs::remove_dir_all(&record)
+            .map_err(|e| Error::git(format!("cannot remove {}: {e}", record.display()))),
+        None => Ok(()),
+    }
+}

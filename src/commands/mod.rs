@@ -3,11 +3,13 @@
 pub mod completions;
 pub mod diff;
 pub mod discard;
+pub mod gc;
 pub mod keep;
 pub mod list;
 pub mod logs;
 pub mod new;
 pub mod path;
+pub mod restore;
 pub mod run;
 pub mod show;
 pub mod stop;

@@ -16,6 +16,7 @@ const ID_VERBS: &[&[&str]] = &[
     &["stop"],
     &["keep"],
     &["discard"],
+    &["restore"],
     &["run", "--", "true"],
 ];
 
@@ -161,7 +162,8 @@ const CASES: &[Case] = &[
             (&["list"], 1),
             (&["new"], 1),
             (&["show", "x"], 1),
-            (&["gc"], 2),
+            (&["gc"], 1),
+            (&["restore", "x"], 1),
         ],
     },
     Case {

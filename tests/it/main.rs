@@ -6,5 +6,7 @@ mod codex;
 mod common;
 mod core;
 mod faults;
+mod gc;
 mod keep;
+mod restore;
 mod runs;

@@ -1,0 +1,630 @@
+//! `git agent gc`: forget old kept and discarded sessions, settle what
+//! crashes and hand edits left behind, prune leftovers.
+//!
+//! For each session:
+//!
+//! - kept or discarded, with an interrupted restore (see
+//!   [`restore`]): finish the restore (`repair`);
+//! - kept or discarded, last changed before the expiry: delete its refs with
+//!   a compare-and-swap, and its run logs (`forget`);
+//! - `running` with a process that is gone: `failed`, reason `vanished`
+//!   (`repair`);
+//! - live, worktree directory gone, branch still there: the branch tip is
+//!   snapshotted into the session's refs (the snapshot it replaces stays
+//!   reachable as a third parent), git's worktree record is unlocked and
+//!   pruned, the state becomes `broken` (`mark-broken`); the branch stays;
+//! - live, branch gone, worktree still there: the branch is re-created from
+//!   the worktree's `HEAD` (its reflog when `HEAD` names the missing branch)
+//!   (`repair`);
+//! - live, both gone: recorded as `broken` once it is older than a grace
+//!   period (a `new` in progress looks like this for a moment).
+//!
+//! Then (`prune`): git's worktree records whose directories are gone
+//! (unlocking the ones git-agent locked), empty directories left in the
+//! worktree directory and under `refs/agents/`, and temporary files of
+//! killed git-agent processes. Nothing else is deleted: never a live
+//! session, never a non-empty directory, never a commit or file that is not
+//! reachable from a session ref afterwards.
+//!
+//! `gc` holds the `restore` lock throughout (so restores and gc take turns)
+//! and the `worktree` lock while it looks at and changes live sessions'
+//! worktrees and while it prunes (so a `new` or `restore` adding a worktree
+//! is never seen half-made). `--dry-run` takes no lock and changes nothing.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+
+use crate::cli::GcArgs;
+use crate::commands::restore;
+use crate::error::{Error, Result};
+use crate::git::{Git, tidy};
+use crate::output;
+use crate::repo::Repo;
+use crate::session::{self, Id, Session, State};
+use crate::snapshot::{self, WorktreeState};
+use crate::worktree::{self, Record};
+use crate::{config, runs};
+
+/// A session with neither worktree nor branch is left alone this long: a
+/// `new` that has claimed its id but not yet added its worktree looks the same.
+const GRACE: Duration = Duration::from_secs(10 * 60);
+
+/// Temporary files and directories of git-agent processes older than this
+/// were left by a process that was killed.
+const STALE: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// One thing gc did (or, with `--dry-run`, would do).
+#[derive(Debug, Serialize)]
+struct Action {
+    /// The session concerned; `null` for leftovers that belong to none.
+    session: Option<String>,
+    action: &'static str,
+    reason: String,
+}
+
+struct Gc<'a> {
+    repo: &'a Repo,
+    dry_run: bool,
+    now: u64,
+    actions: Vec<Action>,
+    failed: usize,
+    /// Worktree paths whose records the session pass has dealt with.
+    handled: BTreeSet<PathBuf>,
+    /// Sessions that exist (or existed before this gc forgot them).
+    known: BTreeSet<String>,
+}
+
+pub fn run(repo: &Repo, args: &GcArgs) -> Result<i32> {
+    let cutoff = cutoff(repo, args.expire.as_deref())?;
+    let _lock = if args.dry_run {
+        None
+    } else {
+        Some(restore::lock(repo)?)
+    };
+    let mut gc = Gc {
+        repo,
+        dry_run: args.dry_run,
+        now: unix(SystemTime::now()),
+        actions: Vec::new(),
+        failed: 0,
+        handled: BTreeSet::new(),
+        known: BTreeSet::new(),
+    };
+    let records = worktree::records(repo)?;
+    for mut session in session::list_raw(repo)? {
+        gc.known.insert(session.id.to_string());
+        let done = if session.meta.state.is_live() {
+            gc.live(&mut session)
+        } else {
+            gc.settled(&mut session, &records, cutoff)
+        };
+        gc.check(done);
+    }
+    let pruned = gc.prune();
+    gc.check(pruned);
+    gc.report(args.json);
+    Ok(if gc.failed == 0 { 0 } else { 1 })
+}
+
+/// The expiry as a unix time: sessions last changed before it are forgotten.
+/// Parsed by git itself (`git config --type=expiry-date`), so every form
+/// `gc.pruneExpire` accepts works: `2.weeks.ago`, `2026-01-01`, `now` and
+/// `all` (everything), `never` (nothing).
+fn cutoff(repo: &Repo, expire: Option<&str>) -> Result<u64> {
+    let (value, source) = match expire {
+        Some(value) => (value.to_owned(), "--expire"),
+        None => (repo.config.gc_expire(), config::GC_EXPIRE.name),
+    };
+    let out = repo
+        .git()
+        .config(format!("gitagent.expire={value}"))
+        .output(["config", "--type=expiry-date", "gitagent.expire"])?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    match text.trim().parse::<u64>() {
+        Ok(time) if out.status.success() => Ok(time),
+        _ => Err(
+            Error::refused(format!("{source} '{value}' is not a date git understands"))
+                .with_hint("for example 2.weeks.ago, 3.days.ago, 2026-01-01, now or never"),
+        ),
+    }
+}
+
+impl Gc<'_> {
+    /// Count and report a failed action; gc goes on with the others.
+    fn check(&mut self, done: Result<()>) {
+        if let Err(e) = done {
+            output::report(&e);
+            self.failed += 1;
+        }
+    }
+
+    /// Record an action, carrying it out first unless this is a dry run.
+    fn act(
+        &mut self,
+        session: Option<&Id>,
+        action: &'static str,
+        reason: String,
+        perform: impl FnOnce() -> Result<()>,
+    ) -> Result<()> {
+        if !self.dry_run {
+            perform()?;
+        }
+        self.actions.push(Action {
+            session: session.map(Id::to_string),
+            action,
+            reason,
+        });
+        Ok(())
+    }
+
+    /// A kept or discarded session: finish an interrupted restore, or forget
+    /// it once it is older than the expiry.
+    fn settled(&mut self, session: &mut Session, records: &[Record], cutoff: u64) -> Result<()> {
+        let repo = self.repo;
+        if restore::interrupted(session, records) {
+            self.handled.insert(tidy(&session.meta.worktree));
+            let reason = format!(
+                "finished its interrupted restore into {}",
+                session.meta.worktree.display()
+            );
+            let id = session.id.clone();
+            return self.act(Some(&id), "repair", reason, || {
+                restore::restore(repo, session)
+            });
+        }
+        let Some(updated) = rfc3339(&session.meta.updated) else {
+            return Ok(()); // Undatable: never expired.
+        };
+        if updated >= cutoff {
+            return Ok(());
+        }
+        let reason = format!(
+            "{} {}",
+            session.meta.state,
+            ago(self.now.saturating_sub(updated))
+        );
+        let logs = repo.common_dir.join("agents").join(session.id.as_str());
+        self.act(Some(&session.id), "forget", reason, || {
+            // Its run logs and pid files (nothing else lives there) go first:
+            // a kill in between leaves refs that the next gc forgets.
+            if logs.is_dir() {
+                std::fs::remove_dir_all(&logs)
+                    .map_err(|e| Error::git(format!("cannot remove {}: {e}", logs.display())))?;
+            }
+            session::delete(repo, session)
+        })
+    }
+
+    /// A live session: settle a vanished run, then a vanished worktree or branch.
+    fn live(&mut self, session: &mut Session) -> Result<()> {
+        let repo = self.repo;
+        let _lock = if self.dry_run {
+            None
+        } else {
+            Some(repo.lock("worktree")?)
+        };
+        self.vanished_run(session)?;
+        let path = session.meta.worktree.clone();
+        let has_worktree = session.worktree_present();
+        let has_branch = repo.branch_exists(&session.meta.branch);
+        match (has_worktree, has_branch) {
+            (true, true) => Ok(()),
+            _ if session.meta.state == State::Broken => Ok(()),
+            (false, true) => self.mark_broken(session),
+            (true, false) => self.repair_branch(session),
+            (false, false) => {
+                let recent = rfc3339(&session.meta.updated)
+                    .is_none_or(|t| self.now.saturating_sub(t) < GRACE.as_secs());
+                if recent {
+                    return Ok(());
+                }
+                let reason = format!(
+                    "its worktree {} and branch {} are both gone; {}",
+                    path.display(),
+                    session.meta.branch,
+                    if session.snapshot.is_some() {
+                        "its latest snapshot is kept"
+                    } else {
+                        "nothing was left to save"
+                    }
+                );
+                let id = session.id.clone();
+                self.handled.insert(tidy(&path));
+                self.act(Some(&id), "mark-broken", reason, || {
+                    worktree::drop_record(repo, &path)?;
+                    let mut meta = session.meta.clone();
+                    meta.state = State::Broken;
+                    session::update(repo, session, meta, None)
+                })
+            }
+        }
+    }
+
+    /// A `running` session whose process is gone becomes `failed` (`vanished`).
+    fn vanished_run(&mut self, session: &mut Session) -> Result<()> {
+        let repo = self.repo;
+        if session.meta.state != State::Running {
+            return Ok(());
+        }
+        let Some(pid) = session.meta.run.as_ref().and_then(|r| r.pid) else {
+            return Ok(());
+        };
+        if runs::is_alive(pid) {
+            return Ok(());
+        }
+        let reason = format!("its run (pid {pid}) vanished; recorded as failed");
+        let id = session.id.clone();
+        self.act(Some(&id), "repair", reason, || {
+            let mut meta = session.meta.clone();
+            meta.state = State::Failed;
+            if let Some(run) = meta.run.as_mut() {
+                run.ended.get_or_insert_with(session::now);
+                run.reason = Some("vanished".into());
+            }
+            session::update(repo, session, meta, None)
+        })
+    }
+
+    /// Worktree gone, branch still there: save the tip, forget the worktree
+    /// record, record `broken`. The branch is left where it is.
+    fn mark_broken(&mut self, session: &mut Session) -> Result<()> {
+        let repo = self.repo;
+        let branch = session.meta.branch.clone();
+        let path = session.meta.worktree.clone();
+        let tip = worktree::branch_tip(repo, &branch)
+            .ok_or_else(|| Error::git(format!("cannot read branch '{branch}'")))?;
+        let previous = session.snapshot;
+        // A snapshot of this very tip (discard's, say) holds more than the
+        // tip alone: keep it.
+        let current = previous
+            .and_then(|snap| snapshot::load(repo, snap).ok())
+            .is_some_and(|state| state.head == tip);
+        let reason = format!(
+            "its worktree {} is gone; branch {branch} is kept{}",
+            path.display(),
+            if current {
+                String::new()
+            } else {
+                format!(
+                    " and its tip {} saved in {}",
+                    &tip.to_string()[..7],
+                    session.id.snapshot_ref()
+                )
+            }
+        );
+        let id = session.id.clone();
+        self.handled.insert(tidy(&path));
+        self.act(Some(&id), "mark-broken", reason, || {
+            let mut meta = session.meta.clone();
+            meta.state = State::Broken;
+            let mut snap = None;
+            if !current {
+                let tree = repo.resolve_tree(tip)?;
+                let state = WorktreeState {
+                    head: tip,
+                    index_tree: tree,
+                    full_tree: tree,
+                };
+                let message = format!("git-agent snapshot {}: gc, worktree gone", session.id);
+                snap = Some(match previous {
+                    Some(previous) => snapshot::commit_replacing(repo, &state, previous, &message)?,
+                    None => snapshot::commit(repo, &state, &message)?,
+                });
+                meta.changes = Some(snapshot::changes(repo, session.base, tree)?);
+            }
+            session::update(repo, session, meta, snap)?;
+            worktree::drop_record(repo, &path)
+        })
+    }
+
+    /// Branch gone, worktree still there: re-create the branch where the
+    /// worktree's `HEAD` was, and attach a detached `HEAD` to it again.
+    fn repair_branch(&mut self, session: &mut Session) -> Result<()> {
+        let repo = self.repo;
+        let path = session.meta.worktree.clone();
+        let branch = session.meta.branch.clone();
+        let full = format!("refs/heads/{branch}");
+        let wt = Git::new(&path);
+        // `HEAD` names a branch (the deleted one, usually) or is detached.
+        let attached = wt.run(["symbolic-ref", "-q", "HEAD"]).ok();
+        let head = wt
+            .run(["rev-parse", "--verify", "-q", "HEAD^{commit}"])
+            .ok()
+            .and_then(|hex| snapshot::parse_oid(&hex).ok());
+        let reflog = || reflog_tip(repo, &wt);
+        let (commit, source) = match (head, reflog()) {
+            (Some(head), _) => (head, "the worktree's HEAD"),
+            (None, Some(logged)) => (logged, "the worktree's HEAD reflog"),
+            (None, None) => match session.snapshot.map(|s| snapshot::load(repo, s)) {
+                Some(Ok(state)) => (state.head, "the session's latest snapshot"),
+                _ => (session.base, "the session's base"),
+            },
+        };
+        let reason = format!(
+            "branch {branch} was deleted; re-created at {} from {source}",
+            &commit.to_string()[..7]
+        );
+        let id = session.id.clone();
+        self.act(Some(&id), "repair", reason, || {
+            let zero = gix::ObjectId::null(gix::hash::Kind::Sha1);
+            repo.git().run([
+                "update-ref",
+                "-m",
+                &format!("git-agent: gc repair {}", session.id),
+                &full,
+                &commit.to_string(),
+                &zero.to_string(),
+            ])?;
+            // After the branch exists: a kill in between leaves a detached
+            // HEAD at the branch tip, which loses nothing.
+            if attached.is_none() {
+                wt.run(["symbolic-ref", "HEAD", &full])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// git's stale worktree records, empty directories and stale temporary files.
+    fn prune(&mut self) -> Result<()> {
+        let repo = self.repo;
+        let _lock = if self.dry_run {
+            None
+        } else {
+            Some(repo.lock("worktree")?)
+        };
+        let sessions = session::list_raw(repo)?;
+        let owner = |path: &Path, locked: Option<&str>| -> Option<String> {
+            sessions
+                .iter()
+                .find(|s| tidy(&s.meta.worktree) == tidy(path))
+                .map(|s| s.id.to_string())
+                .or_else(|| {
+                    locked
+                        .and_then(|r| r.strip_prefix("git-agent "))
+                        .map(str::to_owned)
+                })
+        };
+        // Worktree records whose directory is gone. git-agent's own locks on
+        // them are lifted first (the directory, and whatever it held, is gone
+        // already); other tools' locks are respected.
+        let mut unlock = Vec::new();
+        for record in worktree::records(repo)?.into_iter().skip(1) {
+            if self.handled.contains(&tidy(&record.path)) || record.path.join(".git").exists() {
+                continue;
+            }
+            let ours = record
+                .locked
+                .as_deref()
+                .is_some_and(|r| r.starts_with("git-agent "));
+            if record.locked.is_some() && !ours {
+                continue;
+            }
+            let reason = format!(
+                "git's record of worktree {}, whose directory is gone",
+                record.path.display()
+            );
+            let id = owner(&record.path, record.locked.as_deref());
+            self.actions.push(Action {
+                session: id,
+                action: "prune",
+                reason,
+            });
+            if ours {
+                unlock.push(record.path);
+            }
+        }
+        if !self.dry_run {
+            for path in &unlock {
+                let _ =
+                    repo.git()
+                        .output(["worktree".as_ref(), "unlock".as_ref(), path.as_os_str()]);
+            }
+            repo.git().run(["worktree", "prune"])?;
+        }
+        // Empty directories: never a directory with anything but empty
+        // directories in it.
+        let roots = [
+            (repo.worktree_root(), "directory"),
+            (repo.common_dir.join(session::REF_ROOT), "ref directory"),
+        ];
+        for (root, what) in roots {
+            for dir in hollow_children(&root) {
+                let name = dir
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let id = self.known.contains(&name).then_some(name);
+                let reason = format!("empty {what} {}", dir.display());
+                let removed = if self.dry_run {
+                    Ok(())
+                } else {
+                    remove_hollow(&dir)
+                };
+                match removed {
+                    Ok(()) => self.actions.push(Action {
+                        session: id,
+                        action: "prune",
+                        reason,
+                    }),
+                    Err(e) => self.check(Err(e)),
+                }
+            }
+        }
+        // Temporary indexes of killed processes.
+        let state = repo.common_dir.join("agents");
+        for (path, is_dir) in stale_temporaries(&state, self.now) {
+            let reason = format!("temporary {} left by a killed process", path.display());
+            let removed = if self.dry_run {
+                Ok(())
+            } else if is_dir {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+            match removed {
+                Ok(()) => self.actions.push(Action {
+                    session: None,
+                    action: "prune",
+                    reason,
+                }),
+                Err(e) => self.check(Err(Error::git(format!(
+                    "cannot remove {}: {e}",
+                    path.display()
+                )))),
+            }
+        }
+        Ok(())
+    }
+
+    /// One line per action (or one JSON document), then a summary on stderr.
+    fn report(&self, json: bool) {
+        if json {
+            let doc = serde_json::json!({
+                "dry_run": self.dry_run,
+                "actions": self.actions,
+            });
+            anstream::println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        } else {
+            for a in &self.actions {
+                match &a.session {
+                    Some(id) => anstream::println!("{} {id}: {}", a.action, a.reason),
+                    None => anstream::println!("{}: {}", a.action, a.reason),
+                }
+            }
+        }
+        let count = self.actions.len();
+        match (count, self.dry_run) {
+            (0, _) => anstream::eprintln!("Nothing to do."),
+            (n, true) => anstream::eprintln!(
+                "Dry run: {n} action{} planned, nothing was changed.",
+                if n == 1 { "" } else { "s" }
+            ),
+            (_, false) => {}
+        }
+    }
+}
+
+/// The newest entry of the worktree's `HEAD` reflog, when `HEAD` itself no
+/// longer resolves (it names the deleted branch).
+fn reflog_tip(repo: &Repo, wt: &Git) -> Option<gix::ObjectId> {
+    let log = wt
+        .run([
+            "rev-parse",
+            "--path-format=absolute",
+            "--git-path",
+            "logs/HEAD",
+        ])
+        .ok()?;
+    let text = std::fs::read_to_string(log).ok()?;
+    let line = text.lines().rev().find(|l| !l.trim().is_empty())?;
+    let new = snapshot::parse_oid(line.split(' ').nth(1)?).ok()?;
+    (!new.is_null() && repo.shared.find_commit(new).is_ok()).then_some(new)
+}
+
+/// Directories directly under `root` holding nothing but empty directories.
+/// Symbolic links are never followed.
+fn hollow_children(root: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .filter(|p| is_hollow(p))
+        .collect();
+    found.sort();
+    found
+}
+
+fn is_hollow(dir: &Path) -> bool {
+    let Ok(mut entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries
+        .all(|e| e.is_ok_and(|e| e.file_type().is_ok_and(|t| t.is_dir()) && is_hollow(&e.path())))
+}
+
+/// Remove a hollow directory bottom-up with `remove_dir`, which refuses
+/// anything not empty: a file appearing meanwhile is never deleted.
+fn remove_hollow(dir: &Path) -> Result<()> {
+    let fail = |e: std::io::Error| Error::git(format!("cannot remove {}: {e}", dir.display()));
+    for entry in std::fs::read_dir(dir).map_err(fail)? {
+        let entry = entry.map_err(fail)?;
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            remove_hollow(&entry.path())?;
+        }
+    }
+    std::fs::remove_dir(dir).map_err(fail)
+}
+
+/// Temporary indexes (`index-*`, from snapshots) and restore directories
+/// (`.restore-*`) in `<common dir>/agents/` older than [`STALE`]. Session
+/// directories there are named by ids, which never look like these.
+fn stale_temporaries(state: &Path, now: u64) -> Vec<(PathBuf, bool)> {
+    let Ok(entries) = std::fs::read_dir(state) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(PathBuf, bool)> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let kind = e.file_type().ok()?;
+            let ours = (kind.is_file() && name.starts_with("index-"))
+                || (kind.is_dir() && name.starts_with(".restore-"));
+            let modified = e.metadata().ok()?.modified().ok()?;
+            let old = now.saturating_sub(unix(modified)) > STALE.as_secs();
+            (ours && old).then(|| (e.path(), kind.is_dir()))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+fn unix(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+fn rfc3339(text: &str) -> Option<u64> {
+    humantime::parse_rfc3339(text).ok().map(unix)
+}
+
+/// "3 weeks ago", "1 day ago", "less than a minute ago".
+fn ago(secs: u64) -> String {
+    const UNITS: &[(u64, &str)] = &[
+        (365 * 24 * 3600, "year"),
+        (30 * 24 * 3600, "month"),
+        (7 * 24 * 3600, "week"),
+        (24 * 3600, "day"),
+        (3600, "hour"),
+        (60, "minute"),
+    ];
+    for &(size, name) in UNITS {
+        let n = secs / size;
+        // Two of a unit before using it ("10 days", not "1 week").
+        if n >= 2 || (n == 1 && size <= 24 * 3600) {
+            return format!("{n} {name}{} ago", if n == 1 { "" } else { "s" });
+        }
+    }
+    "less than a minute ago".into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ago;
+
+    #[test]
+    fn ages_read_like_git() {
+        assert_eq!(ago(5), "less than a minute ago");
+        assert_eq!(ago(60), "1 minute ago");
+        assert_eq!(ago(3 * 3600 + 5), "3 hours ago");
+        assert_eq!(ago(24 * 3600), "1 day ago");
+        assert_eq!(ago(10 * 24 * 3600), "10 days ago");
+        assert_eq!(ago(21 * 24 * 3600), "3 weeks ago");
+        assert_eq!(ago(400 * 24 * 3600), "13 months ago");
+        assert_eq!(ago(800 * 24 * 3600), "2 years ago");
+    }
+}

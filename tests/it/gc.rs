@@ -1,0 +1,437 @@
+//! gc: expiry, dry runs and JSON, broken sessions, vanished runs,
+//! interrupted restores, leftovers — and never a live session or lost work.
+
+use std::path::Path;
+
+use crate::common::{TestRepo, hermetic, write};
+use crate::restore::{busy_session, files};
+
+/// Every directory under `dir`, empty ones included.
+fn dirs(dir: &Path, out: &mut Vec<String>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            out.push(entry.path().display().to_string());
+            dirs(&entry.path(), out);
+        }
+    }
+}
+
+/// Every ref, worktree record, file and directory gc could touch.
+fn everything(repo: &TestRepo) -> String {
+    let mut tree = Vec::new();
+    let mut folders = Vec::new();
+    for dir in [
+        repo.path(".worktrees"),
+        repo.path(".git/refs"),
+        repo.path(".git/worktrees"),
+    ] {
+        if dir.exists() {
+            tree.extend(files(&dir));
+            dirs(&dir, &mut folders);
+        }
+    }
+    folders.sort();
+    tree.retain(|(path, _)| !path.ends_with("index") && !path.ends_with(".lock"));
+    format!(
+        "{}\n--\n{}\n--\n{tree:?}\n--\n{folders:?}",
+        repo.git(&["for-each-ref"]),
+        repo.git(&["worktree", "list", "--porcelain"]),
+    )
+}
+
+fn fsck_clean(repo: &TestRepo) {
+    let fsck = repo.git_out(&repo.root, &["fsck", "--strict", "--no-dangling"]);
+    assert!(
+        fsck.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fsck.stderr)
+    );
+}
+
+/// A session with one commit on its branch; returns (worktree, commit).
+fn committed_session(repo: &TestRepo, id: &str) -> (std::path::PathBuf, String) {
+    let wt = repo.new_session(&[id]);
+    write(&wt.join(format!("{id}.txt")), id);
+    repo.git_in(&wt, &["add", "-A"]);
+    repo.git_in(&wt, &["commit", "-qm", id]);
+    let commit = repo.git_in(&wt, &["rev-parse", "HEAD"]);
+    (wt, commit)
+}
+
+fn state(repo: &TestRepo, id: &str) -> String {
+    repo.json(&["show", id, "--json"])["state"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// One of each kind of work for gc: discarded, kept, worktree deleted,
+/// branch deleted, an empty leftover directory.
+fn messy(repo: &TestRepo) {
+    let wt = repo.new_session(&["thrown"]);
+    write(&wt.join("x.txt"), "x\n");
+    repo.agent(&["discard", "thrown"]).success();
+    let wt = repo.new_session(&["taken"]);
+    write(&wt.join("y.txt"), "y\n");
+    repo.agent(&["keep", "taken"]).success();
+    let (wt, _) = committed_session(repo, "lost-tree");
+    std::fs::remove_dir_all(wt).unwrap();
+    committed_session(repo, "lost-branch");
+    repo.git(&["update-ref", "-d", "refs/heads/agent/lost-branch"]);
+    std::fs::create_dir_all(repo.path(".worktrees/leftover/sub")).unwrap();
+}
+
+#[test]
+fn dry_run_changes_nothing_and_json_has_the_documented_fields() {
+    let repo = TestRepo::new();
+    messy(&repo);
+    let before = everything(&repo);
+
+    let text = repo
+        .agent(&["gc", "--dry-run", "--expire", "now"])
+        .success()
+        .stdout;
+    for line in [
+        "forget thrown: discarded",
+        "forget taken: kept",
+        "mark-broken lost-tree: ",
+        "repair lost-branch: ",
+        "prune: empty directory ",
+    ] {
+        assert!(text.contains(line), "{line:?} missing from:\n{text}");
+    }
+    let doc = repo.json(&["gc", "--dry-run", "--expire", "now", "--json"]);
+    assert_eq!(doc["dry_run"], true);
+    let actions = doc["actions"].as_array().unwrap();
+    for a in actions {
+        assert!(a["session"].is_string() || a["session"].is_null(), "{a}");
+        assert!(a["reason"].as_str().is_some_and(|r| !r.is_empty()), "{a}");
+    }
+    let kinds: Vec<(&str, &str)> = actions
+        .iter()
+        .map(|a| {
+            (
+                a["session"].as_str().unwrap_or("-"),
+                a["action"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("lost-branch", "repair"),
+            ("lost-tree", "mark-broken"),
+            ("taken", "forget"),
+            ("thrown", "forget"),
+            ("-", "prune"),
+        ]
+    );
+    assert_eq!(everything(&repo), before, "a dry run changes nothing");
+
+    // The real run does what the dry run said.
+    let real = repo.json(&["gc", "--expire", "now", "--json"]);
+    assert_eq!(real["dry_run"], false);
+    let what = |doc: &serde_json::Value| -> Vec<(serde_json::Value, serde_json::Value)> {
+        doc["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| (a["session"].clone(), a["action"].clone()))
+            .collect()
+    };
+    assert_eq!(what(&real), what(&doc));
+    assert_ne!(everything(&repo), before);
+    assert!(!repo.path(".worktrees/leftover").exists());
+    // Nothing left to do.
+    let again = repo.json(&["gc", "--expire", "now", "--json"]);
+    assert_eq!(again["actions"], serde_json::json!([]));
+    fsck_clean(&repo);
+}
+
+#[test]
+fn expire_now_forgets_kept_and_discarded_sessions_but_never_live_ones() {
+    let repo = TestRepo::new();
+    let live = busy_session(&repo, "live");
+    let live_before = repo.fingerprint(&live);
+    let live_files = files(&live);
+    let live_refs = repo.git(&["for-each-ref", "refs/agents/live", "refs/heads/agent/live"]);
+    let wt = repo.new_session(&["gone"]);
+    write(&wt.join("g.txt"), "g\n");
+    repo.agent(&["discard", "gone"]).success();
+    repo.new_session(&["done"]);
+    repo.agent(&["keep", "done"]).success();
+
+    let out = repo.agent(&["gc", "--expire", "now"]).success().stdout;
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(lines[0].starts_with("forget done: kept "), "{out}");
+    assert!(lines[1].starts_with("forget gone: discarded "), "{out}");
+    assert_eq!(
+        repo.git(&["for-each-ref", "--format=%(refname)", "refs/agents/"]),
+        "refs/agents/live/base\nrefs/agents/live/meta"
+    );
+    assert!(!repo.path(".git/refs/agents/gone").exists());
+    assert_eq!(repo.fingerprint(&live), live_before);
+    assert_eq!(files(&live), live_files);
+    assert_eq!(
+        repo.git(&["for-each-ref", "refs/agents/live", "refs/heads/agent/live"]),
+        live_refs
+    );
+    assert_eq!(state(&repo, "live"), "active");
+    repo.agent(&["restore", "gone"]).fails(1);
+    repo.git(&["gc", "-q", "--prune=now"]);
+    fsck_clean(&repo);
+}
+
+#[test]
+fn the_default_expiry_keeps_recent_sessions_and_config_can_change_it() {
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["recent"]);
+    write(&wt.join("r.txt"), "r\n");
+    repo.agent(&["discard", "recent"]).success();
+    repo.new_session(&["kept"]);
+    repo.agent(&["keep", "kept"]).success();
+    let before = everything(&repo);
+
+    let run = repo.agent(&["gc"]).success();
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr.contains("Nothing to do"), "{}", run.stderr);
+    repo.agent(&["gc", "--expire", "1.hour.ago"]).success();
+    repo.agent(&["gc", "--expire", "never"]).success();
+    assert_eq!(everything(&repo), before);
+    assert_eq!(state(&repo, "recent"), "discarded");
+
+    let err = repo.agent(&["gc", "--expire", "someday"]).fails(1).stderr;
+    assert!(err.contains("someday"), "{err}");
+    repo.git(&["config", "agent.gcExpire", "garbage"]);
+    let err = repo.agent(&["gc"]).fails(1).stderr;
+    assert!(err.contains("agent.gcExpire"), "{err}");
+    assert_eq!(everything(&repo), before);
+
+    repo.git(&["config", "agent.gcExpire", "now"]);
+    let out = repo.agent(&["gc"]).success().stdout;
+    assert!(
+        out.contains("forget kept:") && out.contains("forget recent:"),
+        "{out}"
+    );
+    assert_eq!(repo.git(&["for-each-ref", "refs/agents/"]), "");
+}
+
+#[test]
+fn a_worktree_deleted_by_hand_is_marked_broken_and_its_commits_stay_reachable() {
+    let repo = TestRepo::new();
+    let (wt, commit) = committed_session(&repo, "rmrf");
+    std::fs::remove_dir_all(&wt).unwrap();
+
+    let out = repo.agent(&["gc"]).success().stdout;
+    assert!(out.starts_with("mark-broken rmrf: "), "{out}");
+    assert_eq!(state(&repo, "rmrf"), "broken");
+    let meta = repo.git(&["cat-file", "-p", "refs/agents/rmrf/meta"]);
+    assert!(meta.contains("state = \"broken\""), "{meta}");
+    // The branch stays; git forgot the worktree; the tip is in the snapshot.
+    assert_eq!(repo.git(&["rev-parse", "agent/rmrf"]), commit);
+    assert!(!repo.git(&["worktree", "list"]).contains("rmrf"));
+    assert_eq!(
+        repo.git(&["rev-parse", "refs/agents/rmrf/snapshot^1"]),
+        commit
+    );
+    // Reachable from refs/agents alone: survives the branch and git gc.
+    repo.git(&["branch", "-D", "agent/rmrf"]);
+    repo.git(&["gc", "-q", "--prune=now"]);
+    assert_eq!(
+        repo.git(&["show", "refs/agents/rmrf/snapshot:rmrf.txt"]),
+        "rmrf"
+    );
+    fsck_clean(&repo);
+    // Settled: another gc has nothing to do, and the session can be discarded.
+    assert_eq!(repo.agent(&["gc"]).success().stdout, "");
+    repo.agent(&["discard", "rmrf"]).success();
+    assert_eq!(
+        repo.git(&["rev-parse", "refs/agents/rmrf/snapshot^1"]),
+        commit
+    );
+}
+
+#[test]
+fn mark_broken_keeps_an_older_snapshot_reachable() {
+    let repo = TestRepo::new();
+    let wt = busy_session(&repo, "twice");
+    repo.agent(&["discard", "twice"]).success();
+    let old = repo.git(&["rev-parse", "refs/agents/twice/snapshot"]);
+    repo.agent(&["restore", "twice"]).success();
+    write(&wt.join("later.txt"), "later\n");
+    repo.git_in(&wt, &["add", "later.txt"]);
+    repo.git_in(&wt, &["commit", "-qm", "later"]);
+    std::fs::remove_dir_all(&wt).unwrap();
+
+    repo.agent(&["gc"]).success();
+    let new = repo.git(&["rev-parse", "refs/agents/twice/snapshot"]);
+    assert_ne!(new, old);
+    assert_eq!(repo.git(&["rev-parse", &format!("{new}^3")]), old);
+    assert_eq!(
+        repo.git(&["show", &format!("{new}^3:new dir/untracked é.txt")]),
+        "untracked"
+    );
+    fsck_clean(&repo);
+}
+
+#[test]
+fn a_deleted_branch_is_re_created_where_the_worktree_was() {
+    let repo = TestRepo::new();
+    // Deleted under an attached HEAD: found through the HEAD reflog.
+    let (wt, commit) = committed_session(&repo, "reflog");
+    write(&wt.join("dirty.txt"), "dirty\n");
+    let before = repo.fingerprint(&wt);
+    repo.git(&["update-ref", "-d", "refs/heads/agent/reflog"]);
+    assert_eq!(state(&repo, "reflog"), "broken");
+    // Detached first, then deleted with git branch -D.
+    let (wt2, commit2) = committed_session(&repo, "detached");
+    repo.git_in(&wt2, &["checkout", "-q", "--detach"]);
+    repo.git(&["branch", "-D", "agent/detached"]);
+
+    let out = repo.agent(&["gc"]).success().stdout;
+    assert!(
+        out.contains("repair reflog: branch agent/reflog was deleted"),
+        "{out}"
+    );
+    assert!(out.contains("repair detached: "), "{out}");
+    assert_eq!(repo.git(&["rev-parse", "agent/reflog"]), commit);
+    assert_eq!(repo.fingerprint(&wt), before);
+    assert_eq!(state(&repo, "reflog"), "active");
+    assert_eq!(repo.git(&["rev-parse", "agent/detached"]), commit2);
+    assert_eq!(
+        repo.git_in(&wt2, &["symbolic-ref", "HEAD"]),
+        "refs/heads/agent/detached"
+    );
+    assert_eq!(state(&repo, "detached"), "active");
+    fsck_clean(&repo);
+}
+
+#[test]
+fn a_run_whose_process_vanished_is_recorded_as_failed() {
+    let repo = TestRepo::new();
+    repo.new_session(&["ghost"]);
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    let meta = repo.git(&["cat-file", "-p", "refs/agents/ghost/meta"]);
+    assert!(!meta.contains("[run]"), "{meta}");
+    let meta = meta.replace("state = \"active\"", "state = \"running\"")
+        + &format!("\n[run]\npid = {pid}\nstarted = \"2026-01-01T00:00:00Z\"\n");
+    let blob = hermetic("git", &repo.home)
+        .args([
+            "-C",
+            repo.root.to_str().unwrap(),
+            "hash-object",
+            "-w",
+            "--stdin",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(meta.as_bytes())?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    let blob = String::from_utf8(blob.stdout).unwrap();
+    repo.git(&["update-ref", "refs/agents/ghost/meta", blob.trim()]);
+    // Stored as running (any other command's read would reconcile it).
+    let stored = repo.git(&["cat-file", "-p", "refs/agents/ghost/meta"]);
+    assert!(stored.contains("state = \"running\""), "{stored}");
+
+    let out = repo.agent(&["gc"]).success().stdout;
+    assert!(
+        out.contains(&format!("repair ghost: its run (pid {pid}) vanished")),
+        "{out}"
+    );
+    let show = repo.json(&["show", "ghost", "--json"]);
+    assert_eq!(show["state"], "failed");
+    assert_eq!(show["run"]["reason"], "vanished");
+    assert!(show["run"]["ended"].is_string(), "{show}");
+}
+
+#[test]
+fn gc_finishes_an_interrupted_restore_instead_of_forgetting_it() {
+    let repo = TestRepo::new();
+    let wt = busy_session(&repo, "half");
+    let before = repo.fingerprint(&wt);
+    repo.agent(&["discard", "half"]).success();
+    // Killed right after step 1 of restore.
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "--detach",
+        "--no-checkout",
+        "--lock",
+        "--reason",
+        "git-agent half",
+        wt.to_str().unwrap(),
+        "refs/agents/half/snapshot^1",
+    ]);
+    let out = repo.agent(&["gc", "--expire", "now"]).success().stdout;
+    assert_eq!(
+        out,
+        format!(
+            "repair half: finished its interrupted restore into {}\n",
+            wt.display()
+        )
+    );
+    assert_eq!(state(&repo, "half"), "active");
+    assert_eq!(repo.fingerprint(&wt), before);
+    fsck_clean(&repo);
+}
+
+#[test]
+fn gc_prunes_empty_directories_and_stale_records_but_nothing_with_content() {
+    let repo = TestRepo::new();
+    repo.new_session(&["keepme"]);
+    std::fs::create_dir_all(repo.path(".worktrees/hollow/a/b")).unwrap();
+    write(&repo.path(".worktrees/junk/deep/file.txt"), "mine\n");
+    std::fs::create_dir_all(repo.path(".worktrees/junk/empty")).unwrap();
+    std::fs::create_dir_all(repo.path(".git/refs/agents/ghost/x")).unwrap();
+    // A plain worktree (not a session) deleted by hand, and one locked by
+    // another tool: git's prune rules apply.
+    let plain = repo.base().join("plain");
+    repo.git(&["worktree", "add", "-q", "--detach", plain.to_str().unwrap()]);
+    std::fs::remove_dir_all(&plain).unwrap();
+    let locked = repo.base().join("locked");
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "--detach",
+        "--lock",
+        "--reason",
+        "other tool",
+        locked.to_str().unwrap(),
+    ]);
+    std::fs::remove_dir_all(&locked).unwrap();
+
+    let out = repo.agent(&["gc"]).success().stdout;
+    assert!(
+        out.contains(&format!(
+            "prune: git's record of worktree {}",
+            plain.display()
+        )),
+        "{out}"
+    );
+    assert!(out.contains("prune: empty directory"), "{out}");
+    assert!(out.contains("prune: empty ref directory"), "{out}");
+    assert!(!repo.path(".worktrees/hollow").exists());
+    assert!(!repo.path(".git/refs/agents/ghost").exists());
+    assert_eq!(
+        std::fs::read_to_string(repo.path(".worktrees/junk/deep/file.txt")).unwrap(),
+        "mine\n"
+    );
+    assert!(repo.path(".worktrees/junk/empty").is_dir());
+    assert!(repo.path(".worktrees/keepme/a.txt").exists());
+    let list = repo.git(&["worktree", "list"]);
+    assert!(!list.contains("plain") && list.contains("locked"), "{list}");
+    assert_eq!(state(&repo, "keepme"), "active");
+    assert!(Path::new(&repo.path(".git/refs/agents/keepme")).is_dir());
+    fsck_clean(&repo);
+}

@@ -1,0 +1,259 @@
+//! restore: discarded and kept sessions come back byte for byte; refusals;
+//! interrupted restores are finished by running restore again.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use crate::common::{TestRepo, write};
+
+/// Every file under `dir` (its `.git` file aside): path, kind, executable
+/// bit and bytes (or link target), sorted. Directories are not listed: git
+/// records no empty ones, so neither does a snapshot.
+pub fn files(dir: &Path) -> Vec<(String, String)> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let entry = entry.unwrap();
+            let path = entry.path();
+            let rel = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            if rel == ".git" {
+                continue;
+            }
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            if meta.file_type().is_symlink() {
+                let target = std::fs::read_link(&path).unwrap();
+                out.push((rel, format!("link -> {}", target.display())));
+            } else if meta.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let exec = meta.permissions().mode() & 0o111 != 0;
+                let bytes = std::fs::read(&path).unwrap();
+                out.push((rel, format!("file exec={exec} {bytes:?}")));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// A session worktree with every kind of change: a commit, staged,
+/// staged-then-edited, unstaged, deleted (staged and not), untracked in a
+/// new directory, binary, symlink, mode change, odd names.
+pub fn busy_session(repo: &TestRepo, id: &str) -> std::path::PathBuf {
+    let wt = repo.new_session(&[id]);
+    write(&wt.join("committed.txt"), "committed\n");
+    repo.git_in(&wt, &["add", "committed.txt"]);
+    repo.git_in(&wt, &["commit", "-qm", "agent commit"]);
+    write(&wt.join("staged.txt"), "staged\n");
+    write(&wt.join("both.txt"), "staged version\n");
+    repo.git_in(&wt, &["add", "staged.txt", "both.txt"]);
+    write(&wt.join("both.txt"), "working version\n");
+    write(&wt.join("a.txt"), "alpha\nBETA\ngamma\n");
+    std::fs::remove_file(wt.join("src/lib.rs")).unwrap();
+    repo.git_in(&wt, &["rm", "-q", "docs/guide.md"]);
+    write(&wt.join("new dir/untracked é.txt"), "untracked\n");
+    std::fs::write(wt.join("blob.bin"), [0u8, 159, 146, 150, 0, 255]).unwrap();
+    std::os::unix::fs::symlink("a.txt", wt.join("link")).unwrap();
+    write(&wt.join("tool.sh"), "#!/bin/sh\n");
+    std::fs::set_permissions(wt.join("tool.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    wt
+}
+
+fn fsck_clean(repo: &TestRepo) {
+    let fsck = repo.git_out(&repo.root, &["fsck", "--strict", "--no-dangling"]);
+    assert!(
+        fsck.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fsck.stderr)
+    );
+}
+
+#[test]
+fn discard_then_restore_gives_back_every_byte_and_the_staged_split() {
+    let repo = TestRepo::new();
+    let wt = busy_session(&repo, "back");
+    let before = repo.fingerprint(&wt);
+    let files_before = files(&wt);
+    let branch_before = repo.git_in(&wt, &["symbolic-ref", "HEAD"]);
+
+    repo.agent(&["discard", "back"]).success();
+    assert!(!wt.exists());
+    assert_eq!(repo.git(&["branch", "--list", "agent/back"]), "");
+
+    let run = repo.agent(&["restore", "back"]).success();
+    assert_eq!(run.stdout, format!("back\t{}\n", wt.display()));
+    assert_eq!(repo.fingerprint(&wt), before);
+    assert_eq!(files(&wt), files_before);
+    assert_eq!(repo.git_in(&wt, &["symbolic-ref", "HEAD"]), branch_before);
+    let list = repo.git(&["worktree", "list", "--porcelain"]);
+    assert!(list.contains("locked git-agent back"), "{list}");
+    let show = repo.json(&["show", "back", "--json"]);
+    assert_eq!(show["state"], "active");
+    assert_eq!(show["path"], wt.display().to_string());
+    let names = repo
+        .agent(&["diff", "back", "--name-only"])
+        .success()
+        .stdout;
+    assert_eq!(names.lines().count(), 10, "{names}");
+    // The main checkout never noticed.
+    assert_eq!(
+        repo.git(&["status", "--porcelain", "--untracked-files=all"]),
+        ""
+    );
+    // And the round trip can be repeated.
+    repo.agent(&["discard", "back"]).success();
+    repo.agent(&["restore", "ba"]).success();
+    assert_eq!(repo.fingerprint(&wt), before);
+    fsck_clean(&repo);
+}
+
+#[test]
+fn a_kept_session_comes_back_with_its_worktree_and_branch() {
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["kept"]);
+    write(&wt.join("c.txt"), "c\n");
+    repo.git_in(&wt, &["add", "c.txt"]);
+    repo.git_in(&wt, &["commit", "-qm", "c"]);
+    let tip = repo.git_in(&wt, &["rev-parse", "HEAD"]);
+    write(&wt.join("u.txt"), "u\n");
+    let before = repo.fingerprint(&wt);
+    repo.agent(&["keep", "kept"]).success();
+    assert!(!wt.exists());
+    assert_eq!(repo.json(&["show", "kept", "--json"])["state"], "kept");
+
+    repo.agent(&["restore", "kept"]).success();
+    assert_eq!(repo.fingerprint(&wt), before);
+    assert_eq!(repo.git(&["rev-parse", "agent/kept"]), tip);
+    assert_eq!(std::fs::read_to_string(wt.join("u.txt")).unwrap(), "u\n");
+    assert_eq!(repo.json(&["show", "kept", "--json"])["state"], "active");
+    // A live session again: it can be discarded like any other.
+    repo.agent(&["discard", "kept"]).success();
+    fsck_clean(&repo);
+}
+
+#[test]
+fn restore_refuses_what_it_cannot_do_and_changes_nothing() {
+    let repo = TestRepo::new();
+    // Unknown id, live session.
+    repo.agent(&["restore", "nope"]).fails(1);
+    repo.agent(&["restore"]).fails(2);
+    repo.new_session(&["live"]);
+    let err = repo.agent(&["restore", "live"]).fails(1).stderr;
+    assert!(
+        err.contains("active") && err.contains("nothing to restore"),
+        "{err}"
+    );
+
+    // No snapshot: worktree and branch were gone before the discard.
+    let wt = repo.new_session(&["empty"]);
+    std::fs::remove_dir_all(&wt).unwrap();
+    repo.git(&["update-ref", "-d", "refs/heads/agent/empty"]);
+    repo.agent(&["discard", "empty"]).success();
+    let err = repo.agent(&["restore", "empty"]).fails(1).stderr;
+    assert!(err.contains("no snapshot"), "{err}");
+
+    // The branch name is taken by another commit.
+    let wt = repo.new_session(&["taken"]);
+    write(&wt.join("t.txt"), "t\n");
+    repo.git_in(&wt, &["add", "t.txt"]);
+    repo.git_in(&wt, &["commit", "-qm", "t"]);
+    repo.agent(&["discard", "taken"]).success();
+    repo.git(&["branch", "agent/taken", "main"]);
+    let refs = repo.git(&["for-each-ref"]);
+    let err = repo.agent(&["restore", "taken"]).fails(1).stderr;
+    assert!(
+        err.contains("agent/taken") && err.contains("exists"),
+        "{err}"
+    );
+    assert_eq!(repo.git(&["for-each-ref"]), refs);
+    assert!(!wt.exists());
+    assert!(!repo.git(&["worktree", "list"]).contains("taken"));
+    // The same name at the session's own tip is fine.
+    repo.git(&[
+        "branch",
+        "-f",
+        "agent/taken",
+        "refs/agents/taken/snapshot^1",
+    ]);
+    repo.agent(&["restore", "taken"]).success();
+    assert_eq!(std::fs::read_to_string(wt.join("t.txt")).unwrap(), "t\n");
+
+    // The path is taken.
+    let wt = repo.new_session(&["blocked"]);
+    repo.agent(&["discard", "blocked"]).success();
+    write(&wt.join("mine.txt"), "not yours\n");
+    let refs = repo.git(&["for-each-ref"]);
+    let err = repo.agent(&["restore", "blocked"]).fails(1).stderr;
+    assert!(err.contains("exists"), "{err}");
+    assert_eq!(repo.git(&["for-each-ref"]), refs);
+    assert_eq!(
+        std::fs::read_to_string(wt.join("mine.txt")).unwrap(),
+        "not yours\n"
+    );
+    assert_eq!(
+        repo.json(&["show", "blocked", "--json"])["state"],
+        "discarded"
+    );
+    // An empty directory there is no obstacle.
+    std::fs::remove_file(wt.join("mine.txt")).unwrap();
+    repo.agent(&["restore", "blocked"]).success();
+
+    // Kept with --keep-worktree: its worktree is still there.
+    repo.new_session(&["stays"]);
+    repo.agent(&["keep", "stays", "--keep-worktree"]).success();
+    let err = repo.agent(&["restore", "stays"]).fails(1).stderr;
+    assert!(err.contains("--keep-worktree"), "{err}");
+    fsck_clean(&repo);
+}
+
+#[test]
+fn an_interrupted_restore_is_finished_by_running_restore_again() {
+    let repo = TestRepo::new();
+    let wt = busy_session(&repo, "cut");
+    let before = repo.fingerprint(&wt);
+    let files_before = files(&wt);
+    repo.agent(&["discard", "cut"]).success();
+
+    // Killed after step 1 (the locked, empty worktree) with some files
+    // written by an interrupted fill.
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "--detach",
+        "--no-checkout",
+        "--lock",
+        "--reason",
+        "git-agent cut",
+        wt.to_str().unwrap(),
+        "refs/agents/cut/snapshot^1",
+    ]);
+    write(&wt.join("a.txt"), "half-writ");
+    assert_eq!(repo.json(&["show", "cut", "--json"])["state"], "discarded");
+    repo.agent(&["discard", "cut"]).fails(1);
+    repo.agent(&["restore", "cut"]).success();
+    assert_eq!(repo.fingerprint(&wt), before);
+    assert_eq!(files(&wt), files_before);
+
+    // Killed after the fill, before the state was recorded: the rerun only
+    // records it, and never fills over what was done in the worktree since.
+    let meta = repo.git(&["rev-parse", "refs/agents/cut/meta"]);
+    repo.agent(&["discard", "cut"]).success();
+    let discarded = repo.git(&["rev-parse", "refs/agents/cut/meta"]);
+    repo.agent(&["restore", "cut"]).success();
+    assert_ne!(meta, discarded);
+    repo.git(&["update-ref", "refs/agents/cut/meta", &discarded]);
+    write(&wt.join("a.txt"), "edited after the fill\n");
+    repo.agent(&["restore", "cut"]).success();
+    assert_eq!(
+        std::fs::read_to_string(wt.join("a.txt")).unwrap(),
+        "edited after the fill\n"
+    );
+    assert_eq!(repo.json(&["show", "cut", "--json"])["state"], "active");
+    fsck_clean(&repo);
+}
