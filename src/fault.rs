@@ -17,6 +17,11 @@ pub const POINTS: &[&str] = &[
     "keep:head-moved",
     "keep:worktree-removed",
     "keep:branch-deleted",
+    "restore:worktree-added",
+    "restore:branch-created",
+    "restore:head-attached",
+    "restore:files-written",
+    "restore:filled",
 ];
 
 /// Exit here if the fault-injection variable names this point.

@@ -225,6 +225,7 @@ fn steps(repo: &Repo, session: &Session, plan: &Plan, made: &mut Made) -> Result
         }
         add_worktree(repo, session, plan.state.head)?;
         made.worktree = true;
+        crate::fault::point("restore:worktree-added");
     }
     let full = format!("refs/heads/{}", session.meta.branch);
     if !plan.branch_exists {
@@ -246,9 +247,13 @@ fn steps(repo: &Repo, session: &Session, plan: &Plan, made: &mut Made) -> Result
                 .with_hint("rename or delete that branch, then restore again")
             })?;
         made.branch = true;
+        crate::fault::point("restore:branch-created");
     }
     Git::new(path).run(["symbolic-ref", "HEAD", &full])?;
-    fill(repo, path, &plan.state)
+    crate::fault::point("restore:head-attached");
+    fill(repo, path, &plan.state)?;
+    crate::fault::point("restore:filled");
+    Ok(())
 }
 
 /// Step 1: a detached, locked, empty worktree at the session's tip.
@@ -296,6 +301,7 @@ fn fill(repo: &Repo, path: &Path, state: &WorktreeState) -> Result<()> {
     with_tmp.run(["read-tree", &state.index_tree.to_string()])?;
     // Fresh stat data; its exit code only says whether files differ from the index.
     with_tmp.output(["update-index", "-q", "--refresh"])?;
+    crate::fault::point("restore:files-written");
     std::fs::rename(&tmp_index, &index).context(|| {
         format!(
             "cannot move the restored index into place at {}",

@@ -148,6 +148,22 @@ fn every_crash_point_leaves_a_valid_repository_and_a_recoverable_session() {
                 );
                 assert!(!Path::new(&repo.path(".worktrees/s")).exists(), "{p}");
             }
+            p if p.starts_with("restore:") => {
+                let (wt, commit) = busy_session(&repo, "s");
+                let before = repo.fingerprint(&wt);
+                repo.agent(&["discard", "s"]).success();
+                crash(&repo, p, &["restore", "s"]);
+                assert_valid(&repo, p);
+                assert_work_saved(&repo, "s", &commit, p);
+                repo.agent(&["restore", "s"]).success();
+                assert_eq!(state(&repo, "s"), "active", "{p}");
+                assert_eq!(repo.fingerprint(&wt), before, "{p}: restored exactly");
+                assert_eq!(
+                    std::fs::read_to_string(wt.join("untracked.txt")).unwrap(),
+                    "u\n",
+                    "{p}"
+                );
+            }
             p => panic!("no scenario for crash point {p}"),
         }
         tested.insert(*point);
