@@ -7,6 +7,7 @@ pub mod completion;
 pub mod config;
 pub mod error;
 pub mod git;
+pub mod manpage;
 pub mod output;
 pub mod repo;
 pub mod runs;
