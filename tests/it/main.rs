@@ -2,5 +2,6 @@
 //! the real git.
 
 mod common;
+mod completion;
 mod core;
 mod generated;
