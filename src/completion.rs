@@ -24,14 +24,37 @@ pub fn render(shell: Shell) -> String {
         Shell::Bash => bash(&command()),
         Shell::Zsh => zsh(),
         Shell::Fish => fish(),
-        other => clap_script(other, command()),
+        other => clap_script(other, unbuilt()),
     }
 }
 
-fn clap_script(shell: Shell, mut cmd: Command) -> String {
+/// clap_complete's script for `cmd`, without its hidden verbs.
+fn clap_script(shell: Shell, cmd: Command) -> String {
     let mut buf = Vec::new();
-    clap_complete::generate(shell, &mut cmd, BIN, &mut buf);
+    clap_complete::generate(shell, &mut without_hidden_verbs(cmd), BIN, &mut buf);
     String::from_utf8_lossy(&buf).into_owned()
+}
+
+/// `cmd` with only the verbs users see: clap_complete completes hidden
+/// subcommands too (such as an internal helper verb), and clap cannot remove
+/// one, so the root is rebuilt from its arguments and visible verbs.
+fn without_hidden_verbs(cmd: Command) -> Command {
+    if !cmd.get_subcommands().any(|v| v.is_hide_set()) {
+        return cmd;
+    }
+    let mut root = Command::new(BIN)
+        .args(cmd.get_arguments().cloned())
+        .subcommands(verbs(&cmd).cloned())
+        .propagate_version(cmd.is_propagate_version_set())
+        .disable_help_subcommand(cmd.is_disable_help_subcommand_set())
+        .subcommand_required(cmd.is_subcommand_required_set());
+    if cmd.get_version().is_some() {
+        root = root.version(env!("CARGO_PKG_VERSION"));
+    }
+    if let Some(about) = cmd.get_about() {
+        root = root.about(about.clone());
+    }
+    root
 }
 
 /// Where the script for `shell` is kept in the source tree, relative to
@@ -50,9 +73,13 @@ pub fn shells() -> impl Iterator<Item = Shell> {
 /// The command line with global options propagated to every verb, and
 /// without clap's `help` verb (`git agent -h` and `git help agent` cover it).
 pub fn command() -> Command {
-    let mut cmd = Cli::command().disable_help_subcommand(true);
+    let mut cmd = unbuilt();
     cmd.build();
     cmd
+}
+
+fn unbuilt() -> Command {
+    Cli::command().disable_help_subcommand(true)
 }
 
 /// The verbs users see, in the order `-h` lists them.
@@ -160,7 +187,7 @@ fn id_args(cmd: &Command) -> Vec<(String, String, Ids)> {
 /// completer, `_hosts`, is replaced. `diff`'s pass-through arguments keep
 /// zsh's default (paths).
 fn zsh() -> String {
-    let mut cmd = Cli::command().disable_help_subcommand(true);
+    let mut cmd = unbuilt();
     for (verb, arg, ids) in id_args(&command()) {
         if ids == Ids::First {
             continue;
@@ -193,7 +220,7 @@ __git_agent_ids() {{
 /// them (fish has no per-position conditions: any argument of such a verb).
 fn fish() -> String {
     let cmd = command();
-    let mut script = clap_script(Shell::Fish, command());
+    let mut script = clap_script(Shell::Fish, unbuilt());
     let _ = write!(
         script,
         "\n# Live session ids, read from the repository (refs/agents/*/meta) by one git\n\
@@ -360,6 +387,21 @@ mod tests {
         }
         assert!(ids.contains(&("diff", Ids::First)), "{ids:?}");
         assert!(!ids.iter().any(|(v, _)| *v == "new" || *v == "completions"));
+    }
+
+    #[test]
+    fn hidden_verbs_are_not_completed() {
+        let cmd = unbuilt().subcommand(Command::new("__internal").hide(true));
+        for shell in [Shell::Zsh, Shell::Fish, Shell::Elvish, Shell::PowerShell] {
+            let script = clap_script(shell, cmd.clone());
+            assert!(!script.contains("__internal"), "{shell}: {script}");
+            assert!(script.contains("discard"), "{shell}: {script}");
+        }
+        assert_eq!(
+            clap_script(Shell::Zsh, unbuilt()),
+            clap_script(Shell::Zsh, cmd),
+            "the rebuilt root completes like the original"
+        );
     }
 
     #[test]
