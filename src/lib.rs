@@ -3,12 +3,14 @@
 
 pub mod cli;
 pub mod commands;
+pub mod completion;
 pub mod config;
 pub mod copy;
 pub mod error;
 pub mod fault;
 pub mod git;
 pub mod livestat;
+pub mod manpage;
 pub mod merge;
 pub mod notes;
 pub mod output;

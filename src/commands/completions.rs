@@ -1,12 +1,17 @@
 //! `git agent completions <shell>`: print the completion script.
 
-use clap::CommandFactory;
+use std::io::Write;
 
-use crate::cli::{Cli, CompletionsArgs};
-use crate::error::Result;
+use crate::cli::CompletionsArgs;
+use crate::completion;
+use crate::error::{Error, Result};
 
 pub fn run(args: &CompletionsArgs) -> Result<i32> {
-    let mut cmd = Cli::command();
-    clap_complete::generate(args.shell, &mut cmd, "git-agent", &mut std::io::stdout());
-    Ok(0)
+    let script = completion::render(args.shell);
+    match std::io::stdout().lock().write_all(script.as_bytes()) {
+        Ok(()) => Ok(0),
+        // `git agent completions bash | head` is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
+        Err(e) => Err(Error::refused(format!("cannot write the script: {e}"))),
+    }
 }

@@ -3,10 +3,13 @@
 
 mod bad_input;
 mod codex;
+mod color;
 mod common;
+mod completion;
 mod core;
 mod faults;
 mod gc;
+mod generated;
 mod keep;
 mod restore;
 mod runs;

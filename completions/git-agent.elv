@@ -1,0 +1,179 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[git-agent] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'git-agent'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'git-agent'= {
+            cand --color 'When to colour output: auto, always or never'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand new 'Create a session: a worktree on a new branch, from HEAD or --base'
+            cand list 'List live sessions (--all: also kept and discarded)'
+            cand show 'Everything known about one session'
+            cand path 'Print a session''s worktree path'
+            cand diff 'Show a session''s whole change against its base, as git diff prints it'
+            cand run 'Run a command or agent in a session''s worktree'
+            cand logs 'Print the output of a session''s detached runs'
+            cand wait 'Wait for runs to end; exit 0 only if all ended `done`'
+            cand stop 'End a session''s live run (its whole process group)'
+            cand keep 'Bring a session''s change into this checkout (staged, or as commits)'
+            cand discard 'Remove a session''s worktree and branch; restorable until gc'
+            cand restore 'Bring a discarded or kept session back: worktree, branch, index and files'
+            cand gc 'Forget old kept/discarded sessions, repair broken ones, prune leftovers'
+            cand completions 'Print the shell completion script'
+        }
+        &'git-agent;new'= {
+            cand --base 'Start from this commit instead of HEAD'
+            cand --scope 'Paths the session may change (git glob pathspec, repeatable)'
+            cand -a 'Run the configured agent (agent.<name>.command, or a built-in: codex, claude, opencode, aider, gemini); without a name, agent.default'
+            cand --agent 'Run the configured agent (agent.<name>.command, or a built-in: codex, claude, opencode, aider, gemini); without a name, agent.default'
+            cand -m 'The prompt, appended as the agent''s last argument'
+            cand --prompt 'The prompt, appended as the agent''s last argument'
+            cand --prompt-file 'Read the prompt from a file'
+            cand --timeout 'Kill the run after this long (30s, 10m, 2h); default agent.timeout'
+            cand --color 'When to colour output: auto, always or never'
+            cand --carry 'Bring this checkout''s staged, unstaged and untracked changes along'
+            cand --json 'Print the session as JSON'
+            cand --detach 'Run in the background; output goes to the session''s log'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'git-agent;list'= {
+            cand --color 'When to colour output: auto, always or never'
+            cand --all 'Also list kept and discarded sessions'
+            cand --json 'Print a JSON array of sessions'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'git-agent;show'= {
+            cand --color 'When to colour output: auto, always or never'
+            cand --json 'Print the session as JSON'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'git-agent;path'= {
+            cand --color 'When to colour output: auto, always or never'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'git-agent;diff'= {
+            cand --color 'When to colour output: auto, always or never'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'git-agent;run'= {
+            cand -a 'Run the configured agent (agent.<name>.command, or a built-in: codex, claude, opencode, aider, gemini); without a name, agent.default'
+            cand --agent 'Run the configured agent (agent.<name>.command, or a built-in: codex, claude, opencode, aider, gemini); without a name, agent.default'
+            cand -m 'The prompt, appended as the agent''s last argument'
+            cand --prompt 'The prompt, appended as the agent''s last argument'
+            cand --prompt-file 'Read the prompt from a file'
+            cand --timeout 'Kill the run after this long (30s, 10m, 2h); default agent.timeout'
+            cand --color 'When to colour output: auto, always or never'
+            cand --detach 'Run in the background; output goes to the session''s log'
+            cand --read-only 'Fail (exit 1) and undo everything if the run changes the worktree'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'git-agent;logs'= {
+            cand --color 'When to colour output: auto, always or never'
+            cand -f 'Keep printing while the run is live'
+            cand --follow 'Keep printing while the run is live'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'git-agent;wait'= {
+            cand --timeout 'Give up after this long (exit 1)'
+            cand --color 'When to colour output: auto, always or never'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'git-agent;stop'= {
+            cand --color 'When to colour output: auto, always or never'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'git-agent;keep'= {
+            cand -m 'Message of the --squash commit (default: the run''s prompt, else the id)'
+            cand --message 'Message of the --squash commit (default: the run''s prompt, else the id)'
+            cand --color 'When to colour output: auto, always or never'
+            cand --squash 'Make one commit on the current branch instead of staging the change'
+            cand --commit 'Replay the session''s commits, plus one for uncommitted leftovers'
+            cand --keep-worktree 'Leave the session''s worktree and branch in place afterwards'
+            cand -f 'Keep even with a live run (stopped first) or out-of-scope changes'
+            cand --force 'Keep even with a live run (stopped first) or out-of-scope changes'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'git-agent;discard'= {
+            cand --color 'When to colour output: auto, always or never'
+            cand -f 'Stop a live run first instead of refusing'
+            cand --force 'Stop a live run first instead of refusing'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'git-agent;restore'= {
+            cand --color 'When to colour output: auto, always or never'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'git-agent;gc'= {
+            cand --expire 'Forget kept and discarded sessions last changed before this date (git''s forms: 2.weeks.ago, 2026-01-01, now, never; default agent.gcExpire)'
+            cand --color 'When to colour output: auto, always or never'
+            cand -n 'Print what would be done; change nothing'
+            cand --dry-run 'Print what would be done; change nothing'
+            cand --json 'Print {"dry_run": …, "actions": [{"session", "action", "reason"}…]}'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'git-agent;completions'= {
+            cand --color 'When to colour output: auto, always or never'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+    ]
+    $completions[$command]
+}
