@@ -32,6 +32,10 @@ use crate::repo::Repo;
 
 /// Parse, run, report: returns the process exit code.
 pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
+    let args: Vec<OsString> = args.into_iter().collect();
+    if let Some(code) = manual_for_long_help(&args) {
+        return code;
+    }
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -60,16 +64,17 @@ fn run(cli: Cli) -> Result<i32, Error> {
         }
         return Ok(0);
     }
+    output::init_color(cli.color, None);
     let cwd = std::env::current_dir()
         .map_err(|e| Error::refused(format!("cannot read the current directory: {e}")))?;
     let repo = Repo::discover(&cwd)?;
-    output::init_color(cli.color, &repo.config);
+    output::init_color(cli.color, Some(&repo.config));
     match &cli.command {
         Command::New(args) => commands::new::run(&repo, args),
         Command::List(args) => commands::list::run(&repo, args),
         Command::Show(args) => commands::show::run(&repo, args),
         Command::Path(args) => commands::path::run(&repo, args),
-        Command::Diff(args) => commands::diff::run(&repo, args),
+        Command::Diff(args) => commands::diff::run(&repo, args, cli.color),
         Command::Run(args) => commands::run::run(&repo, args),
         Command::Logs(args) => commands::logs::run(&repo, args),
         Command::Wait(args) => commands::wait::run(&repo, args),
@@ -82,5 +87,25 @@ fn run(cli: Cli) -> Result<i32, Error> {
         Command::Completions(_) | Command::Purge(_) => {
             unreachable!("handled before opening the repository")
         }
+    }
+}
+
+/// `git agent <verb> --help` opens the verb's manual page like git's own
+/// commands do (`git help agent-<verb>`), when one is installed and output
+/// goes to a terminal; otherwise clap prints its long help.
+fn manual_for_long_help(args: &[OsString]) -> Option<i32> {
+    use std::io::IsTerminal;
+    let words: Vec<&str> = args.iter().skip(1).filter_map(|a| a.to_str()).collect();
+    let help_at = words.iter().position(|w| *w == "--help")?;
+    if words[..help_at].contains(&"--") || !std::io::stdout().is_terminal() {
+        return None;
+    }
+    let verb = words[..help_at].iter().find(|w| !w.starts_with('-'));
+    let page = verb.map_or("git-agent".to_owned(), |v| format!("git-agent-{v}"));
+    let cwd = std::env::current_dir().ok()?;
+    // Without an installed page git says so and fails; then clap's help follows.
+    match git::Git::new(cwd).run_inherit(["help", "--man", &page]) {
+        Ok(0) => Some(0),
+        _ => None,
     }
 }

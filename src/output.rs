@@ -9,9 +9,11 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::session::State;
 
-/// Decide colours once: `--color`, then `NO_COLOR`, then `color.agent` /
-/// `color.ui`, then whether the stream is a terminal (anstream does that).
-pub fn init_color(flag: ColorWhen, config: &Config) {
+/// Decide colours: `--color`, then `NO_COLOR`, then `color.agent` /
+/// `color.ui` (once the repository's config is known: called first with
+/// `None`, so errors before it follow the flag), then whether the stream is
+/// a terminal (anstream does that).
+pub fn init_color(flag: ColorWhen, config: Option<&Config>) {
     let choice = match flag {
         ColorWhen::Always => ColorChoice::Always,
         ColorWhen::Never => ColorChoice::Never,
@@ -19,9 +21,8 @@ pub fn init_color(flag: ColorWhen, config: &Config) {
             ColorChoice::Never
         }
         ColorWhen::Auto => {
-            let setting = config
-                .string("color.agent")
-                .or_else(|| config.string("color.ui"));
+            let setting =
+                config.and_then(|c| c.string("color.agent").or_else(|| c.string("color.ui")));
             match setting.map(|s| s.to_ascii_lowercase()).as_deref() {
                 Some("always") => ColorChoice::Always,
                 Some("never" | "false" | "off" | "no" | "0") => ColorChoice::Never,

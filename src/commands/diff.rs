@@ -10,7 +10,7 @@ use crate::repo::Repo;
 use crate::session;
 use crate::snapshot;
 
-pub fn run(repo: &Repo, args: &DiffArgs) -> Result<i32> {
+pub fn run(repo: &Repo, args: &DiffArgs, color: crate::cli::ColorWhen) -> Result<i32> {
     let mut rest: &[String] = &args.args;
     let id = match rest.first() {
         Some(first) if !first.starts_with('-') => {
@@ -52,6 +52,16 @@ pub fn run(repo: &Repo, args: &DiffArgs) -> Result<i32> {
         }
     }
     let mut argv: Vec<String> = vec!["diff".into()];
+    // `--color` given to git-agent (before the verb, or taken as ours before
+    // the id) is passed on; git decides everything else as it always does.
+    let has_color = options
+        .iter()
+        .any(|o| o.starts_with("--color") || o == "--no-color");
+    match color {
+        crate::cli::ColorWhen::Always if !has_color => argv.push("--color=always".into()),
+        crate::cli::ColorWhen::Never if !has_color => argv.push("--color=never".into()),
+        _ => {}
+    }
     argv.extend(options.iter().cloned());
     argv.push(session.base.to_string());
     argv.push(target.to_string());

@@ -155,10 +155,7 @@ fn diff_passes_color_on_to_git_diff() {
     );
 }
 
-// The SPEC asks for these; they need changes in lib.rs and diff.rs.
-
 #[test]
-#[ignore = "diff does not yet pass a --color given before the verb or the id on to git diff"]
 fn a_color_flag_before_the_verb_or_the_id_reaches_git_diff() {
     let repo = repo_with_a_session();
     crate::common::write(&repo.path(".worktrees/painted/a.txt"), "changed\n");
@@ -172,7 +169,6 @@ fn a_color_flag_before_the_verb_or_the_id_reaches_git_diff() {
 }
 
 #[test]
-#[ignore = "errors raised before the repository is opened do not honour --color yet"]
 fn errors_outside_a_repository_honour_color_always() {
     let repo = TestRepo::bare_dir();
     let out = hermetic(BIN, &repo.home)
