@@ -32,17 +32,20 @@ impl<'a> Report<'a> {
         live: Option<Option<Changes>>,
     ) -> Result<Report<'a>> {
         let state = session.state(repo);
-        let changes = match (live, live_path(repo, session)) {
-            (Some(Some(changes)), _) => changes,
-            (_, Some(path)) => {
-                let now = snapshot::capture(repo, path)?;
-                snapshot::changes(repo, session.base, now.full_tree)?
-            }
-            _ => match (&session.meta.changes, session.snapshot) {
-                (Some(recorded), _) => recorded.clone(),
-                (None, Some(snap)) => snapshot::changes(repo, session.base, snap)?,
-                (None, None) => Changes::default(),
-            },
+        let measured = match (live, live_path(repo, session)) {
+            (Some(Some(changes)), _) => Some(changes),
+            // Another process may be removing the worktree right now: then
+            // the counts recorded with its snapshot are the answer.
+            (_, Some(path)) => snapshot::capture(repo, path)
+                .and_then(|now| snapshot::changes(repo, session.base, now.full_tree))
+                .ok(),
+            _ => None,
+        };
+        let changes = match (measured, &session.meta.changes, session.snapshot) {
+            (Some(changes), _, _) => changes,
+            (None, Some(recorded), _) => recorded.clone(),
+            (None, None, Some(snap)) => snapshot::changes(repo, session.base, snap)?,
+            (None, None, None) => Changes::default(),
         };
         let out_of_scope = out_of_scope(&session.meta.scope, &changes.paths);
         Ok(Report {

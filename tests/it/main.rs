@@ -13,3 +13,4 @@ mod generated;
 mod keep;
 mod restore;
 mod runs;
+mod stress;

@@ -1,0 +1,144 @@
+//! Stress: 16 processes' worth of random session lifecycles against one
+//! repository at once. Slow, so not in the default run:
+//! `cargo test stress -- --ignored`.
+//!
+//! Afterwards: `git fsck` is clean, no session is left `running`, every
+//! change reported kept is staged in the checkout, every discarded one is
+//! in its snapshot, and git's worktree list holds only live sessions.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+use crate::common::{BIN, Run, TestRepo, hermetic};
+
+const WORKERS: usize = 16;
+const SESSIONS_PER_WORKER: usize = 4;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Fate {
+    Kept,
+    Discarded,
+    Live,
+}
+
+fn agent(repo: &TestRepo, args: &[&str]) -> Run {
+    Run::from(
+        hermetic(BIN, &repo.home)
+            .current_dir(&repo.root)
+            .args(args)
+            .output()
+            .unwrap(),
+    )
+}
+
+/// Retry what another process's simultaneous update refused.
+fn agent_retrying(repo: &TestRepo, args: &[&str]) -> Run {
+    for _ in 0..20 {
+        let run = agent(repo, args);
+        if !(run.code == 1
+            && (run.stderr.contains("at the same time") || run.stderr.contains("busy")))
+        {
+            return run;
+        }
+    }
+    panic!("{args:?} kept being refused as busy");
+}
+
+#[test]
+#[ignore = "slow: cargo test stress -- --ignored"]
+fn sixteen_processes_of_random_lifecycles_lose_nothing() {
+    let repo = TestRepo::new();
+    let fake = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake-agent");
+    let fake = fake.to_str().unwrap();
+    let fates: Mutex<BTreeMap<String, Fate>> = Mutex::new(BTreeMap::new());
+    std::thread::scope(|scope| {
+        for w in 0..WORKERS {
+            let (repo, fates) = (&repo, &fates);
+            scope.spawn(move || {
+                let mut seed = 0x9e37_79b9_u64.wrapping_mul(w as u64 + 1);
+                let mut roll = |n: u64| {
+                    seed = seed
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1_442_695_040_888_963_407);
+                    (seed >> 33) % n
+                };
+                for k in 0..SESSIONS_PER_WORKER {
+                    let id = format!("w{w}-{k}");
+                    let file = format!("out/{id}.txt");
+                    let detach = roll(2) == 0;
+                    let mut args = vec!["new", id.as_str()];
+                    if detach {
+                        args.push("--detach");
+                    }
+                    args.extend(["--", fake, "write", file.as_str(), id.as_str()]);
+                    let run = agent_retrying(repo, &args);
+                    assert_eq!(run.code, 0, "{id}: {run:?}");
+                    if detach {
+                        let run = agent_retrying(repo, &["wait", &id, "--timeout", "60s"]);
+                        assert_eq!(run.code, 0, "{id}: {run:?}");
+                    }
+                    let run = agent(repo, &["list", "--json"]);
+                    assert_eq!(run.code, 0, "list: {run:?}");
+                    let fate = match roll(3) {
+                        0 => Fate::Kept,
+                        1 => Fate::Discarded,
+                        _ => Fate::Live,
+                    };
+                    let verb = match fate {
+                        Fate::Kept => Some("keep"),
+                        Fate::Discarded => Some("discard"),
+                        Fate::Live => None,
+                    };
+                    if let Some(verb) = verb {
+                        let run = agent_retrying(repo, &[verb, &id]);
+                        assert_eq!(run.code, 0, "{verb} {id}: {run:?}");
+                    }
+                    if roll(4) == 0 {
+                        assert_eq!(agent(repo, &["gc", "--dry-run"]).code, 0);
+                    }
+                    fates.lock().unwrap().insert(id, fate);
+                }
+            });
+        }
+    });
+    let fates = fates.into_inner().unwrap();
+    let fsck = repo.git_out(&repo.root, &["fsck", "--strict"]);
+    assert!(
+        fsck.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fsck.stderr)
+    );
+    let staged = repo.git(&["diff", "--cached", "--name-only"]);
+    let worktrees = repo.git(&["worktree", "list", "--porcelain"]);
+    let list = repo.json(&["list", "--all", "--json"]);
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), fates.len());
+    for s in list {
+        let id = s["id"].as_str().unwrap();
+        let file = format!("out/{id}.txt");
+        let expected = match fates[id] {
+            Fate::Kept => "kept",
+            Fate::Discarded => "discarded",
+            Fate::Live => "done",
+        };
+        assert_eq!(s["state"], expected, "{s}");
+        assert_eq!(
+            staged.contains(&file),
+            fates[id] == Fate::Kept,
+            "{id} in the checkout: {staged}"
+        );
+        if fates[id] == Fate::Kept {
+            assert_eq!(repo.read(&file), format!("{id}\n"));
+        }
+        assert_eq!(
+            worktrees.contains(&format!(".worktrees/{id}\n")),
+            fates[id] == Fate::Live,
+            "{id}"
+        );
+        if fates[id] != Fate::Live {
+            let snap = repo.git(&["rev-parse", &format!("refs/agents/{id}/snapshot")]);
+            assert_eq!(repo.git(&["show", &format!("{snap}:{file}")]), id);
+        }
+    }
+}
