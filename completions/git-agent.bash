@@ -68,8 +68,9 @@ __git_agent_values ()
 {
 	case "$1 $2" in
 	*" --color") __git_agent_words='auto always never' ;;
+	"restore 1") __git_agent_ids 'kept discarded' ;;
 	"completions 1") __git_agent_words='bash elvish fish powershell zsh' ;;
-	"show 1"|"path 1"|"diff 1"|"run 1"|"logs 1"|"wait "[1-9]*|"stop 1"|"keep 1"|"discard 1"|"restore 1") __git_agent_ids ;;
+	"show 1"|"path 1"|"diff 1"|"run 1"|"logs 1"|"wait "[1-9]*|"stop 1"|"keep 1"|"discard 1") __git_agent_ids ;;
 	*) return 1 ;;
 	esac
 }
@@ -94,8 +95,8 @@ __git_agent_ids ()
 {
 	__git_agent_words=$(
 		__git_agent_git for-each-ref --format='%(refname)%0a%(raw)' 'refs/agents/*/meta' |
-			awk '/^refs\/agents\/[^\/]+\/meta$/ { id = substr($0, 13, length($0) - 17); next }
-id != "" && /^state *= *"/ { s = $0; sub(/^state *= *"/, "", s); sub(/".*/, "", s); if (index(" active running done failed broken ", " " s " ")) printf "%s ", id; id = "" }'
+			awk -v want=" ${1:-active running done failed broken} " '/^refs\/agents\/[^\/]+\/meta$/ { id = substr($0, 13, length($0) - 17); next }
+id != "" && /^state *= *"/ { s = $0; sub(/^state *= *"/, "", s); sub(/".*/, "", s); if (index(want, " " s " ")) printf "%s ", id; id = "" }'
 	)
 }
 

@@ -64,7 +64,7 @@ __git_agent_ids ()
 {
 	__git_agent_words=$(
 		__git_agent_git for-each-ref --format='%(refname)%0a%(raw)' 'refs/agents/*/meta' |
-			awk '@IDS_AWK@'
+			awk -v want=" ${1:-@LIVE@} " '@IDS_AWK@'
 	)
 }
 

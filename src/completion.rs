@@ -340,6 +340,10 @@ fn bash(cmd: &Command) -> String {
             }
             match session_ids(verb, arg) {
                 Ids::No => {}
+                // restore brings back what is no longer live.
+                Ids::One if name == "restore" => values.push(format!(
+                    "\t\"{name} {position}\") __git_agent_ids 'kept discarded' ;;"
+                )),
                 Ids::One | Ids::First => id_patterns.push(format!("\"{name} {position}\"")),
                 Ids::Many => id_patterns.push(format!("\"{name} \"[{position}-9]*")),
             }
@@ -354,7 +358,15 @@ fn bash(cmd: &Command) -> String {
         .replace("@OPTIONS@", &options)
         .replace("@TAKES_VALUE@", &takes.join("\n"))
         .replace("@VALUES@", &values.join("\n"))
-        .replace("@IDS_AWK@", &ids_awk())
+        .replace("@IDS_AWK@", &ids_awk_wanted())
+        .replace("@LIVE@", &live_states().join(" "))
+}
+
+/// Like [`ids_awk`], with the wanted states in the awk variable `want`.
+fn ids_awk_wanted() -> String {
+    r#"/^refs\/agents\/[^\/]+\/meta$/ { id = substr($0, 13, length($0) - 17); next }
+id != "" && /^state *= *"/ { s = $0; sub(/^state *= *"/, "", s); sub(/".*/, "", s); if (index(want, " " s " ")) printf "%s ", id; id = "" }"#
+        .to_owned()
 }
 
 #[cfg(test)]

@@ -482,3 +482,13 @@ fn fish_completes_verbs_flags_and_ids() {
         ["--color=always", "--color=auto", "--color=never"]
     );
 }
+
+#[test]
+fn restore_completes_the_sessions_that_are_not_live() {
+    let repo = TestRepo::new();
+    repo.new_session(&["alive"]);
+    repo.new_session(&["gone"]);
+    repo.agent(&["discard", "gone"]).success();
+    assert_eq!(complete(&repo, "git agent restore "), ["gone"]);
+    assert_eq!(complete(&repo, "git agent show "), ["alive"]);
+}
