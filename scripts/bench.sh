@@ -81,7 +81,7 @@ repo=$work/gen
 keep_bench() { # label, refresh?
   local a=() g=() wt
   for i in $(seq "$RUNS"); do
-    wt=$(git -C "$repo" agent new "k$2$i" | cut -f2)
+    wt=$(git -C "$repo" agent new "k$2$i" 2>/dev/null | cut -f2)
     (cd "$wt" && find d00 d01 -name '*.txt' | head -1000 | while read -r f; do echo "edit $i" >> "$f"; done)
     [ "$2" = refreshed ] && git -C "$wt" update-index -q --refresh || true
     git -C "$wt" diff --binary > "$work/patch"

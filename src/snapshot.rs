@@ -34,6 +34,21 @@ fn internal(git: Git) -> Git {
 
 /// Read a worktree's full state into trees, through a temporary index.
 pub fn capture(repo: &Repo, worktree: &Path) -> Result<WorktreeState> {
+    capture_limited(repo, worktree, None)
+}
+
+/// Like [`capture`], but the working files are read only at `paths` (the
+/// full tree holds the index elsewhere): enough to merge a change that
+/// touches just those paths, without a stat of every file in a large tree.
+pub fn capture_paths(repo: &Repo, worktree: &Path, paths: &[String]) -> Result<WorktreeState> {
+    capture_limited(repo, worktree, Some(paths))
+}
+
+fn capture_limited(
+    repo: &Repo,
+    worktree: &Path,
+    paths: Option<&[String]>,
+) -> Result<WorktreeState> {
     let git = Git::new(worktree);
     let out = git.run(["rev-parse", "--git-path", "index", "--verify", "HEAD"])?;
     let mut lines = out.lines();
@@ -60,7 +75,19 @@ pub fn capture(repo: &Repo, worktree: &Path) -> Result<WorktreeState> {
         Ok(tree) => parse_oid(&tree)?,
         Err(_) => parse_oid(&git.run(["rev-parse", "HEAD^{tree}"])?)?,
     };
-    with_tmp.run(["add", "-A", "--", ":/"])?;
+    match paths {
+        None => with_tmp.run(["add", "-A", "--", ":/"]).map(drop)?,
+        Some(paths) => {
+            // Adds what exists, removes what is gone, skips what is neither.
+            let list: Vec<u8> = paths.iter().flat_map(|p| p.bytes().chain([0])).collect();
+            with_tmp
+                .run_stdin_bytes(
+                    ["update-index", "--add", "--remove", "-z", "--stdin"],
+                    &list,
+                )
+                .map(drop)?
+        }
+    }
     let full_tree = parse_oid(&with_tmp.run(["write-tree"])?)?;
     Ok(WorktreeState {
         head,

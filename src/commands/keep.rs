@@ -70,7 +70,8 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
     }
 
     // 2. Decide the full result.
-    let now = snapshot::capture(repo, &target)?;
+    // Only the paths the session changed can meet the target's own work.
+    let now = snapshot::capture_paths(repo, &target, &changed.paths)?;
     let head_tree = repo.resolve_tree(now.head)?;
     let (index_new, files_new, new_head) = if committing {
         let final_commit = if args.squash {

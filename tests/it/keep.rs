@@ -398,3 +398,26 @@ fn eight_sessions_kept_one_after_another_and_in_parallel_lose_nothing() {
     let fsck = repo.git_out(&repo.root, &["fsck"]);
     assert!(fsck.status.success());
 }
+
+#[test]
+fn an_unstaged_edit_in_the_same_file_merges_and_stays_unstaged() {
+    let repo = TestRepo::new();
+    repo.write("long.txt", "1\n2\n3\n4\n5\n6\n7\n8\n");
+    repo.git(&["add", "long.txt"]);
+    repo.git(&["commit", "-qm", "long"]);
+    let wt = repo.new_session(&["same"]);
+    write(&wt.join("long.txt"), "1\n2\n3\n4\n5\n6\n7\nEIGHT\n");
+    repo.write("long.txt", "ONE\n2\n3\n4\n5\n6\n7\n8\n");
+    repo.agent(&["keep", "same"]).success();
+    assert_eq!(repo.read("long.txt"), "ONE\n2\n3\n4\n5\n6\n7\nEIGHT\n");
+    assert_eq!(
+        repo.git(&["show", ":long.txt"]),
+        "1\n2\n3\n4\n5\n6\n7\nEIGHT",
+        "the session's change is staged"
+    );
+    let unstaged = repo.git(&["diff", "--", "long.txt"]);
+    assert!(
+        unstaged.contains("-1\n+ONE"),
+        "the checkout's own edit stays unstaged: {unstaged}"
+    );
+}
