@@ -14,7 +14,7 @@ use std::process::{Command, Output, Stdio};
 use crate::error::{Error, Result};
 
 /// Variables that would make a child git act on another repository.
-const SCRUBBED: &[&str] = &[
+pub const SCRUBBED: &[&str] = &[
     "GIT_DIR",
     "GIT_WORK_TREE",
     "GIT_INDEX_FILE",

@@ -165,20 +165,13 @@ impl Repo {
     /// Wait for and take a lock shared by every git-agent process on this
     /// repository (for steps git itself does not make safe to run in parallel).
     pub fn lock(&self, name: &str) -> Result<Lock> {
-        let path = self.state_dir()?.join(format!("{name}.lock"));
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| Error::git(format!("cannot open {}: {e}", path.display())))?;
+        let (file, path) = self.lock_file(name)?;
         file.lock()
             .map_err(|e| Error::git(format!("cannot lock {}: {e}", path.display())))?;
         Ok(Lock(file))
     }
 
-    /// Like [`Repo::lock`], but give up with a "busy" error after `patience`.
-    pub fn lock_wait(&self, name: &str, patience: std::time::Duration) -> Result<Lock> {
+    fn lock_file(&self, name: &str) -> Result<(std::fs::File, PathBuf)> {
         let path = self.state_dir()?.join(format!("{name}.lock"));
         let file = std::fs::OpenOptions::new()
             .create(true)
@@ -186,6 +179,12 @@ impl Repo {
             .write(true)
             .open(&path)
             .map_err(|e| Error::git(format!("cannot open {}: {e}", path.display())))?;
+        Ok((file, path))
+    }
+
+    /// Like [`Repo::lock`], but give up with a "busy" error after `patience`.
+    pub fn lock_wait(&self, name: &str, patience: std::time::Duration) -> Result<Lock> {
+        let (file, path) = self.lock_file(name)?;
         let start = std::time::Instant::now();
         loop {
             match file.try_lock() {

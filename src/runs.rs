@@ -280,14 +280,7 @@ pub fn execute(repo: &Repo, id: &Id, plan: &Plan, attached: bool) -> Result<i32>
     cmd.args(&plan.command[1..])
         .current_dir(&worktree)
         .process_group(0);
-    for key in [
-        "GIT_DIR",
-        "GIT_WORK_TREE",
-        "GIT_INDEX_FILE",
-        "GIT_COMMON_DIR",
-        "GIT_PREFIX",
-        "GIT_OBJECT_DIRECTORY",
-    ] {
+    for key in crate::git::SCRUBBED {
         cmd.env_remove(key);
     }
     cmd.env("GIT_AGENT_ID", id.as_str())

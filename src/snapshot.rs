@@ -98,26 +98,38 @@ fn capture_limited(
 
 /// Record a worktree state as a snapshot commit (not on any branch).
 pub fn commit(repo: &Repo, state: &WorktreeState, message: &str) -> Result<gix::ObjectId> {
+    commit_with_parents(repo, state, None, message)
+}
+
+fn commit_with_parents(
+    repo: &Repo,
+    state: &WorktreeState,
+    previous: Option<gix::ObjectId>,
+    message: &str,
+) -> Result<gix::ObjectId> {
     let git = internal(repo.git());
+    let head = state.head.to_string();
     let index_commit = git.run([
         "commit-tree",
         &state.index_tree.to_string(),
         "-p",
-        &state.head.to_string(),
+        &head,
         "-m",
         "git-agent: index",
     ])?;
-    let snap = git.run([
-        "commit-tree",
-        &state.full_tree.to_string(),
-        "-p",
-        &state.head.to_string(),
-        "-p",
-        &index_commit,
-        "-m",
-        message,
-    ])?;
-    parse_oid(&snap)
+    let mut args = vec![
+        "commit-tree".to_owned(),
+        state.full_tree.to_string(),
+        "-p".into(),
+        head,
+        "-p".into(),
+        index_commit,
+    ];
+    if let Some(previous) = previous {
+        args.extend(["-p".into(), previous.to_string()]);
+    }
+    args.extend(["-m".into(), message.to_owned()]);
+    parse_oid(&git.run(args)?)
 }
 
 /// Files, insertions and deletions between two tree-ishes, as
@@ -219,27 +231,5 @@ pub fn commit_replacing(
     previous: gix::ObjectId,
     message: &str,
 ) -> Result<gix::ObjectId> {
-    let git = internal(repo.git());
-    let (head, previous) = (state.head.to_string(), previous.to_string());
-    let index_commit = git.run([
-        "commit-tree",
-        &state.index_tree.to_string(),
-        "-p",
-        &head,
-        "-m",
-        "git-agent: index",
-    ])?;
-    let snap = git.run([
-        "commit-tree",
-        &state.full_tree.to_string(),
-        "-p",
-        &head,
-        "-p",
-        &index_commit,
-        "-p",
-        &previous,
-        "-m",
-        message,
-    ])?;
-    parse_oid(&snap)
+    commit_with_parents(repo, state, Some(previous), message)
 }

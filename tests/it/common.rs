@@ -206,3 +206,28 @@ impl Run {
         self
     }
 }
+
+/// Run git-agent once per argument list, all at the same time, in the main
+/// worktree; assert every one succeeded.
+pub fn all_at_once(repo: &TestRepo, runs: &[Vec<String>]) {
+    let children: Vec<_> = runs
+        .iter()
+        .map(|args| {
+            hermetic(BIN, &repo.home)
+                .current_dir(&repo.root)
+                .args(args)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn git-agent")
+        })
+        .collect();
+    for (child, args) in children.into_iter().zip(runs) {
+        let out = child.wait_with_output().expect("wait for git-agent");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

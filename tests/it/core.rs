@@ -401,25 +401,10 @@ fn a_worktree_deleted_by_hand_is_broken_and_discard_still_cleans_up() {
 fn twelve_parallel_news_give_twelve_sessions() {
     let repo = TestRepo::new();
     let repo2 = repo;
-    let procs: Vec<_> = (0..12)
-        .map(|i| {
-            hermetic(crate::common::BIN, &repo2.home)
-                .current_dir(&repo2.root)
-                .args(["new", &format!("p{i}")])
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
+    let runs: Vec<Vec<String>> = (0..12)
+        .map(|i| vec!["new".into(), format!("p{i}")])
         .collect();
-    for p in procs {
-        let out = p.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    crate::common::all_at_once(&repo2, &runs);
     let list = repo2.json(&["list", "--json"]);
     let mut ids: Vec<String> = list
         .as_array()

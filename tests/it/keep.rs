@@ -3,7 +3,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use crate::common::{BIN, TestRepo, hermetic, write};
+use crate::common::{TestRepo, write};
 
 /// The target's own work in `paths`: file bytes and index entries.
 fn own_work(repo: &TestRepo, paths: &[&str]) -> String {
@@ -370,26 +370,11 @@ fn eight_sessions_kept_one_after_another_and_in_parallel_lose_nothing() {
 
     let repo = TestRepo::new();
     let ids = eight_sessions(&repo);
-    let procs: Vec<_> = ids
+    let runs: Vec<Vec<String>> = ids
         .iter()
-        .map(|id| {
-            hermetic(BIN, &repo.home)
-                .current_dir(&repo.root)
-                .args(["keep", id])
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
+        .map(|id| vec!["keep".into(), id.clone()])
         .collect();
-    for p in procs {
-        let out = p.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    crate::common::all_at_once(&repo, &runs);
     let staged = repo.git(&["diff", "--cached", "--name-only"]);
     for i in 0..8 {
         assert!(staged.contains(&format!("file{i}.txt")), "{staged}");

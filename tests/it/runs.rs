@@ -393,39 +393,30 @@ fn auto_commit_commits_leftovers_with_a_note() {
 fn twenty_detached_runs_in_parallel_are_all_recorded() {
     let repo = TestRepo::new();
     let fa = fake_agent();
-    let procs: Vec<_> = (0..20usize)
+    let runs: Vec<Vec<String>> = (0..20usize)
         .map(|i| {
             let code = if i.is_multiple_of(4) { "3" } else { "0" };
-            hermetic(BIN, &repo.home)
-                .current_dir(&repo.root)
-                .args([
-                    "new",
-                    &format!("p{i}"),
-                    "--detach",
-                    "--",
-                    &fa,
-                    "write",
-                    &format!("f{i}.txt"),
-                    "x",
-                    "sleep",
-                    "1",
-                    "exit",
-                    code,
-                ])
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
+            [
+                &format!("p{i}"),
+                "--detach",
+                "--",
+                &fa,
+                "write",
+                &format!("f{i}.txt"),
+                "x",
+                "sleep",
+                "1",
+                "exit",
+                code,
+            ]
+            .iter()
+            .fold(vec!["new".to_owned()], |mut v, a| {
+                v.push(a.to_string());
+                v
+            })
         })
         .collect();
-    for p in procs {
-        let out = p.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    crate::common::all_at_once(&repo, &runs);
     assert_eq!(
         repo.agent(&["wait", "--timeout", "60s"]).code,
         1,
