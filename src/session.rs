@@ -152,6 +152,14 @@ impl Run {
             && (self.pid.is_some_and(crate::runs::is_alive)
                 || self.supervisor.is_some_and(crate::runs::is_alive))
     }
+
+    /// Started, not ended, and every process that could end it is gone
+    /// (killed, machine rebooted). A run that is just starting has no
+    /// process recorded yet and has not vanished.
+    pub fn vanished(&self) -> bool {
+        let starting = self.pid.is_none() && self.supervisor.is_none();
+        self.ended.is_none() && !starting && !self.is_live()
+    }
 }
 
 /// Change counts recorded with the latest snapshot.
@@ -218,13 +226,13 @@ impl Session {
     /// worktree or branch vanished is `broken`.
     pub fn state(&self, repo: &Repo) -> State {
         let stored = self.meta.state;
-        if self
-            .meta
-            .pending
-            .as_ref()
-            .is_some_and(|p| !crate::runs::is_alive(p.pid))
-        {
-            return State::Broken;
+        match &self.meta.pending {
+            // Its process died half-way.
+            Some(p) if !crate::runs::is_alive(p.pid) => return State::Broken,
+            // A `new`, `keep` or `discard` is under way: the worktree may be
+            // half-made or half-gone for a moment.
+            Some(_) => return stored,
+            None => {}
         }
         if stored.is_live()
             && stored != State::Broken
@@ -265,6 +273,11 @@ pub fn list(repo: &Repo) -> Result<Vec<Session>> {
 /// Read every session as stored, sorted by id, changing nothing. One pass
 /// over `refs/agents/`.
 pub fn list_raw(repo: &Repo) -> Result<Vec<Session>> {
+    read_sessions(repo, REF_ROOT)
+}
+
+/// The sessions with refs under `prefix` (`refs/agents/` or one session's).
+fn read_sessions(repo: &Repo, prefix: &str) -> Result<Vec<Session>> {
     #[derive(Default)]
     struct Refs {
         meta: Option<gix::ObjectId>,
@@ -277,8 +290,8 @@ pub fn list_raw(repo: &Repo) -> Result<Vec<Session>> {
         .references()
         .map_err(|e| Error::git(format!("cannot read refs: {e}")))?;
     let iter = platform
-        .prefixed(REF_ROOT)
-        .map_err(|e| Error::git(format!("cannot read {REF_ROOT}: {e}")))?;
+        .prefixed(prefix)
+        .map_err(|e| Error::git(format!("cannot read {prefix}: {e}")))?;
     for reference in iter {
         let Ok(reference) = reference else { continue };
         let name = reference.name().as_bstr().to_string();
@@ -324,12 +337,7 @@ fn reconcile(repo: &Repo, session: &mut Session) {
     if session.meta.state != State::Running {
         return;
     }
-    let Some(run) = session.meta.run.as_ref() else {
-        return;
-    };
-    // A run that is just starting has no process recorded yet.
-    let starting = run.pid.is_none() && run.supervisor.is_none();
-    if starting || run.is_live() {
+    if !session.meta.run.as_ref().is_some_and(Run::vanished) {
         return;
     }
     let mut meta = session.meta.clone();
@@ -346,7 +354,8 @@ fn reconcile(repo: &Repo, session: &mut Session) {
 pub fn modify(repo: &Repo, id: &Id, mut change: impl FnMut(&mut Meta)) -> Result<Session> {
     let mut last = None;
     for _ in 0..50 {
-        let mut session = resolve(repo, Some(id.as_str()))?;
+        let mut session = resolve_exact(repo, id)?
+            .ok_or_else(|| Error::refused(format!("session '{id}' is gone")))?;
         let mut meta = session.meta.clone();
         change(&mut meta);
         if meta == session.meta {
@@ -369,11 +378,19 @@ fn read_meta(repo: &Repo, id: &Id, blob: gix::ObjectId) -> Result<Meta> {
         ))
     };
     let object = repo
-        .gix
+        .shared
         .find_object(blob)
         .map_err(|e| corrupt(e.to_string()))?;
     let text = std::str::from_utf8(&object.data).map_err(|e| corrupt(e.to_string()))?;
     toml::from_str(text).map_err(|e| corrupt(e.to_string()))
+}
+
+/// Read one session's refs afresh, as stored; `None` when it is gone.
+pub fn resolve_exact(repo: &Repo, id: &Id) -> Result<Option<Session>> {
+    let prefix = format!("{REF_ROOT}{id}/");
+    Ok(read_sessions(repo, &prefix)?
+        .into_iter()
+        .find(|s| s.id == *id))
 }
 
 /// Find a session by exact id or unique prefix; `None` means "the session
@@ -491,6 +508,31 @@ pub fn update(
     if snapshot.is_some() {
         session.snapshot = snapshot;
     }
+    Ok(())
+}
+
+/// Mark a session as having `op` under way in this process, before a step
+/// that makes its worktree or branch vanish for a moment (so `list` and `gc`
+/// do not take it for broken). Cleared by the update that finishes `op`; if
+/// this process dies first, the session is `broken` until discarded again.
+pub fn claim(repo: &Repo, session: &mut Session, op: &str) -> Result<()> {
+    let me = std::process::id();
+    if let Some(p) = &session.meta.pending
+        && p.pid != me
+        && crate::runs::is_alive(p.pid)
+    {
+        return Err(Error::busy(format!(
+            "session '{}' is busy: a git-agent {} (pid {}) is working on it",
+            session.id, p.op, p.pid
+        ))
+        .with_hint("run the command again when it is done"));
+    }
+    *session = modify(repo, &session.id, |meta| {
+        meta.pending = Some(Pending {
+            op: op.into(),
+            pid: me,
+        });
+    })?;
     Ok(())
 }
 

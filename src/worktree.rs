@@ -97,7 +97,7 @@ pub fn delete_branch(repo: &Repo, branch: &str, expected: gix::ObjectId) -> Resu
 /// The branch tip, when the branch exists.
 pub fn branch_tip(repo: &Repo, branch: &str) -> Option<gix::ObjectId> {
     let mut reference = repo
-        .gix
+        .shared
         .try_find_reference(format!("refs/heads/{branch}").as_str())
         .ok()??;
     reference.peel_to_id().ok().map(|id| id.detach())
@@ -126,9 +126,22 @@ impl Record {
 /// Every worktree git knows about, the main one first.
 pub fn records(repo: &Repo) -> Result<Vec<Record>> {
     use std::os::unix::ffi::OsStrExt;
-    let out = repo
-        .git()
-        .run_bytes(["worktree", "list", "--porcelain", "-z"])?;
+    // A `git worktree add` in another process makes its record in steps;
+    // git fails to list a record caught half-made ("failed to read
+    // .git/worktrees/<name>/commondir"). That passes in a moment.
+    let mut tries = 0;
+    let out = loop {
+        match repo
+            .git()
+            .run_bytes(["worktree", "list", "--porcelain", "-z"])
+        {
+            Err(e) if tries < 100 && e.message.contains("failed to read") => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            done => break done?,
+        }
+    };
     let mut records = Vec::new();
     let mut current: Option<Record> = None;
     for field in out.split(|b| *b == 0) {

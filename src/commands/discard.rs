@@ -25,6 +25,7 @@ pub fn run(repo: &Repo, args: &DiscardArgs) -> Result<i32> {
     stop_live_run(repo, &mut session, args.force)?;
     let tip = save(repo, &mut session, "discard")?;
     crate::fault::point("discard:snapshotted");
+    session::claim(repo, &mut session, "discard")?;
     if let Some(path) = session.path().map(|p| p.to_path_buf()) {
         worktree::remove(repo, &path)?;
     } else {

@@ -39,6 +39,7 @@ use serde::Serialize;
 
 use crate::cli::GcArgs;
 use crate::commands::restore;
+use crate::config;
 use crate::error::{Error, Result};
 use crate::git::{Git, tidy};
 use crate::output;
@@ -46,7 +47,6 @@ use crate::repo::Repo;
 use crate::session::{self, Id, Session, State};
 use crate::snapshot::{self, WorktreeState};
 use crate::worktree::{self, Record};
-use crate::{config, runs};
 
 /// A session with neither worktree nor branch is left alone this long: a
 /// `new` that has claimed its id but not yet added its worktree looks the same.
@@ -210,6 +210,19 @@ impl Gc<'_> {
         let path = session.meta.worktree.clone();
         let has_worktree = session.worktree_present();
         let has_branch = repo.branch_exists(&session.meta.branch);
+        if !(has_worktree && has_branch) {
+            // Look again after seeing what is gone: a `keep` or `discard`
+            // claims the session before removing anything, so one that was
+            // under way (or finished) meanwhile shows here.
+            match session::resolve_exact(repo, &session.id)? {
+                Some(now) if now.meta_blob == session.meta_blob => {}
+                _ => return Ok(()),
+            }
+        }
+        if session.meta.pending.is_some() {
+            // Under way in a live process, or broken: discard settles it.
+            return Ok(());
+        }
         match (has_worktree, has_branch) {
             (true, true) => Ok(()),
             _ if session.meta.state == State::Broken => Ok(()),
@@ -249,12 +262,10 @@ impl Gc<'_> {
         if session.meta.state != State::Running {
             return Ok(());
         }
-        let Some(pid) = session.meta.run.as_ref().and_then(|r| r.pid) else {
+        let Some(run) = session.meta.run.as_ref().filter(|r| r.vanished()) else {
             return Ok(());
         };
-        if runs::is_alive(pid) {
-            return Ok(());
-        }
+        let pid = run.pid.or(run.supervisor).unwrap_or_default();
         let reason = format!("its run (pid {pid}) vanished; recorded as failed");
         let id = session.id.clone();
         self.act(Some(&id), "repair", reason, || {
@@ -439,12 +450,13 @@ impl Gc<'_> {
                 let id = self.known.contains(&name).then_some(name);
                 let reason = format!("empty {what} {}", dir.display());
                 let removed = if self.dry_run {
-                    Ok(())
+                    Ok(true)
                 } else {
                     remove_hollow(&dir)
                 };
                 match removed {
-                    Ok(()) => self.actions.push(Action {
+                    Ok(false) => {}
+                    Ok(true) => self.actions.push(Action {
                         session: id,
                         action: "prune",
                         reason,
@@ -550,15 +562,27 @@ fn is_hollow(dir: &Path) -> bool {
 
 /// Remove a hollow directory bottom-up with `remove_dir`, which refuses
 /// anything not empty: a file appearing meanwhile is never deleted.
-fn remove_hollow(dir: &Path) -> Result<()> {
+/// Returns whether it was removed: `false` when another process put
+/// something in it (or removed it) meanwhile — a ref being written, say.
+fn remove_hollow(dir: &Path) -> Result<bool> {
+    use std::io::ErrorKind::{DirectoryNotEmpty, NotFound};
     let fail = |e: std::io::Error| Error::git(format!("cannot remove {}: {e}", dir.display()));
-    for entry in std::fs::read_dir(dir).map_err(fail)? {
+    let entries = match std::fs::read_dir(dir) {
+        Err(e) if e.kind() == NotFound => return Ok(false),
+        entries => entries.map_err(fail)?,
+    };
+    let mut all = true;
+    for entry in entries {
         let entry = entry.map_err(fail)?;
         if entry.file_type().is_ok_and(|t| t.is_dir()) {
-            remove_hollow(&entry.path())?;
+            all &= remove_hollow(&entry.path())?;
         }
     }
-    std::fs::remove_dir(dir).map_err(fail)
+    match std::fs::remove_dir(dir) {
+        Ok(()) => Ok(all),
+        Err(e) if matches!(e.kind(), DirectoryNotEmpty | NotFound) => Ok(false),
+        Err(e) => Err(fail(e)),
+    }
 }
 
 /// Temporary indexes (`index-*`, from snapshots) and restore directories

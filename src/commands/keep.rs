@@ -400,6 +400,7 @@ fn finish(
             .git()
             .output(["worktree".as_ref(), "unlock".as_ref(), path.as_os_str()]);
     } else {
+        session::claim(repo, session, "keep")?;
         worktree::remove(repo, &path)?;
         crate::fault::point("keep:worktree-removed");
         if let Some(tip) = tip {
@@ -407,8 +408,11 @@ fn finish(
         }
         crate::fault::point("keep:branch-deleted");
     }
-    let mut meta = session.meta.clone();
-    meta.state = State::Kept;
-    meta.pending = None;
-    session::update(repo, session, meta, None)
+    // The change is home already: settle the record even if another
+    // process wrote to it meanwhile.
+    *session = session::modify(repo, &session.id, |meta| {
+        meta.state = State::Kept;
+        meta.pending = None;
+    })?;
+    Ok(())
 }

@@ -319,6 +319,24 @@ fn a_run_whose_process_vanished_is_recorded_as_failed() {
     assert!(!meta.contains("[run]"), "{meta}");
     let meta = meta.replace("state = \"active\"", "state = \"running\"")
         + &format!("\n[run]\npid = {pid}\nstarted = \"2026-01-01T00:00:00Z\"\n");
+    set_meta(&repo, "ghost", &meta);
+    // Stored as running (any other command's read would reconcile it).
+    let stored = repo.git(&["cat-file", "-p", "refs/agents/ghost/meta"]);
+    assert!(stored.contains("state = \"running\""), "{stored}");
+
+    let out = repo.agent(&["gc"]).success().stdout;
+    assert!(
+        out.contains(&format!("repair ghost: its run (pid {pid}) vanished")),
+        "{out}"
+    );
+    let show = repo.json(&["show", "ghost", "--json"]);
+    assert_eq!(show["state"], "failed");
+    assert_eq!(show["run"]["reason"], "vanished");
+    assert!(show["run"]["ended"].is_string(), "{show}");
+}
+
+/// Point `refs/agents/<id>/meta` at a blob holding `meta`.
+fn set_meta(repo: &TestRepo, id: &str, meta: &str) {
     let blob = hermetic("git", &repo.home)
         .args([
             "-C",
@@ -337,20 +355,84 @@ fn a_run_whose_process_vanished_is_recorded_as_failed() {
         })
         .unwrap();
     let blob = String::from_utf8(blob.stdout).unwrap();
-    repo.git(&["update-ref", "refs/agents/ghost/meta", blob.trim()]);
-    // Stored as running (any other command's read would reconcile it).
-    let stored = repo.git(&["cat-file", "-p", "refs/agents/ghost/meta"]);
-    assert!(stored.contains("state = \"running\""), "{stored}");
+    repo.git(&["update-ref", &format!("refs/agents/{id}/meta"), blob.trim()]);
+}
+
+#[test]
+fn a_run_whose_agent_ended_is_not_vanished_while_its_watcher_lives() {
+    // The agent has exited; the git-agent process watching it is about to
+    // record the end. Neither gc nor list may call that run vanished.
+    let repo = TestRepo::new();
+    repo.new_session(&["ending"]);
+    let mut agent = std::process::Command::new("true").spawn().unwrap();
+    let pid = agent.id();
+    agent.wait().unwrap();
+    let mut watcher = std::process::Command::new("sleep")
+        .arg("60")
+        .spawn()
+        .unwrap();
+    let meta = repo.git(&["cat-file", "-p", "refs/agents/ending/meta"]);
+    let meta = meta.replace("state = \"active\"", "state = \"running\"")
+        + &format!(
+            "\n[run]\npid = {pid}\nsupervisor = {}\nstarted = \"2026-01-01T00:00:00Z\"\n",
+            watcher.id()
+        );
+    set_meta(&repo, "ending", &meta);
 
     let out = repo.agent(&["gc"]).success().stdout;
-    assert!(
-        out.contains(&format!("repair ghost: its run (pid {pid}) vanished")),
-        "{out}"
-    );
-    let show = repo.json(&["show", "ghost", "--json"]);
-    assert_eq!(show["state"], "failed");
-    assert_eq!(show["run"]["reason"], "vanished");
-    assert!(show["run"]["ended"].is_string(), "{show}");
+    assert!(!out.contains("vanished"), "{out}");
+    assert_eq!(state(&repo, "ending"), "running");
+
+    watcher.kill().unwrap();
+    watcher.wait().unwrap();
+    let out = repo.agent(&["gc"]).success().stdout;
+    assert!(out.contains("repair ending: its run"), "{out}");
+    assert_eq!(state(&repo, "ending"), "failed");
+}
+
+#[test]
+fn gc_and_list_leave_a_session_alone_while_keep_or_discard_removes_it() {
+    for (verb, point, end) in [
+        ("keep", "keep:worktree-removed", "kept"),
+        ("discard", "discard:worktree-removed", "discarded"),
+    ] {
+        let repo = TestRepo::new();
+        let (_, commit) = committed_session(&repo, "going");
+        let pause = repo.home.join("paused");
+        let child = hermetic(crate::common::BIN, &repo.home)
+            .current_dir(&repo.root)
+            .env("GIT_AGENT_PAUSE", point)
+            .env("GIT_AGENT_PAUSE_FILE", &pause)
+            .args([verb, "going"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let start = std::time::Instant::now();
+        while !pause.exists() {
+            assert!(start.elapsed().as_secs() < 60, "{verb} never paused");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        // Worktree gone, state not yet recorded: neither broken nor repaired.
+        assert!(!repo.path(".worktrees/going").exists());
+        assert_eq!(state(&repo, "going"), "active", "{verb}");
+        let out = repo.agent(&["gc"]).success().stdout;
+        assert!(!out.contains("going"), "{verb}: {out}");
+
+        std::fs::remove_file(&pause).unwrap();
+        let done = child.wait_with_output().unwrap();
+        assert!(
+            done.status.success(),
+            "{verb}: {}",
+            String::from_utf8_lossy(&done.stderr)
+        );
+        assert_eq!(state(&repo, "going"), end);
+        let snap = repo.git(&["rev-parse", "refs/agents/going/snapshot^"]);
+        assert_eq!(snap, commit, "{verb}");
+        let out = repo.agent(&["gc"]).success().stdout;
+        assert!(!out.contains("going"), "{verb}: {out}");
+        fsck_clean(&repo);
+    }
 }
 
 #[test]

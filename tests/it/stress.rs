@@ -2,6 +2,7 @@
 //! repository at once. Slow, so not in the default run:
 //! `cargo test stress -- --ignored`.
 //!
+//! `gc` runs now and then amid it all and must find nothing to repair.
 //! Afterwards: `git fsck` is clean, no session is left `running`, every
 //! change reported kept is staged in the checkout, every discarded one is
 //! in its snapshot, and git's worktree list holds only live sessions.
@@ -95,7 +96,14 @@ fn sixteen_processes_of_random_lifecycles_lose_nothing() {
                         assert_eq!(run.code, 0, "{verb} {id}: {run:?}");
                     }
                     if roll(4) == 0 {
-                        assert_eq!(agent(repo, &["gc", "--dry-run"]).code, 0);
+                        // Nothing here is broken or vanished: a gc amid all
+                        // this must see nothing to repair.
+                        let run = agent_retrying(repo, &["gc"]);
+                        assert_eq!(run.code, 0, "gc: {run:?}");
+                        assert!(
+                            !run.stdout.contains("mark-broken") && !run.stdout.contains("repair"),
+                            "gc: {run:?}"
+                        );
                     }
                     fates.lock().unwrap().insert(id, fate);
                 }
