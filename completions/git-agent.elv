@@ -51,8 +51,8 @@ set edit:completion:arg-completer[git-agent] = {|@words|
             cand --carry 'Bring this checkout''s staged, unstaged and untracked changes along'
             cand --json 'Print the session as JSON'
             cand --detach 'Run in the background; output goes to the session''s log'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -144,8 +144,8 @@ set edit:completion:arg-completer[git-agent] = {|@words|
             cand --color 'When to colour output: auto, always or never'
             cand -f 'Stop a live run first instead of refusing'
             cand --force 'Stop a live run first instead of refusing'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }

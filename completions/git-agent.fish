@@ -55,7 +55,7 @@ never\t''"
 complete -c git-agent -n "__fish_git_agent_using_subcommand new" -l carry -d 'Bring this checkout\'s staged, unstaged and untracked changes along'
 complete -c git-agent -n "__fish_git_agent_using_subcommand new" -l json -d 'Print the session as JSON'
 complete -c git-agent -n "__fish_git_agent_using_subcommand new" -l detach -d 'Run in the background; output goes to the session\'s log'
-complete -c git-agent -n "__fish_git_agent_using_subcommand new" -s h -l help -d 'Print help'
+complete -c git-agent -n "__fish_git_agent_using_subcommand new" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agent -n "__fish_git_agent_using_subcommand new" -s V -l version -d 'Print version'
 complete -c git-agent -n "__fish_git_agent_using_subcommand list" -l color -d 'When to colour output: auto, always or never' -r -f -a "auto\t''
 always\t''
@@ -122,7 +122,7 @@ complete -c git-agent -n "__fish_git_agent_using_subcommand discard" -l color -d
 always\t''
 never\t''"
 complete -c git-agent -n "__fish_git_agent_using_subcommand discard" -s f -l force -d 'Stop a live run first instead of refusing'
-complete -c git-agent -n "__fish_git_agent_using_subcommand discard" -s h -l help -d 'Print help'
+complete -c git-agent -n "__fish_git_agent_using_subcommand discard" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agent -n "__fish_git_agent_using_subcommand discard" -s V -l version -d 'Print version'
 complete -c git-agent -n "__fish_git_agent_using_subcommand restore" -l color -d 'When to colour output: auto, always or never' -r -f -a "auto\t''
 always\t''

@@ -36,6 +36,7 @@ pub enum ColorWhen {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create a session: a worktree on a new branch, from HEAD or --base.
+    #[command(after_long_help = NEW_NOTES)]
     New(NewArgs),
     /// List live sessions (--all: also kept and discarded).
     List(ListArgs),
@@ -56,6 +57,7 @@ pub enum Command {
     /// Bring a session's change into this checkout (staged, or as commits).
     Keep(KeepArgs),
     /// Remove a session's worktree and branch; restorable until gc.
+    #[command(after_long_help = DISCARD_NOTES)]
     Discard(DiscardArgs),
     /// Bring a discarded or kept session back: worktree, branch, index and files.
     Restore(RestoreArgs),
@@ -264,3 +266,17 @@ pub struct CompletionsArgs {
     /// bash, zsh, fish, elvish or powershell.
     pub shell: clap_complete::Shell,
 }
+
+const NEW_NOTES: &str = "\
+The session inherits the sparse-checkout patterns of the worktree you run \
+`new` in. Submodules initialised there (or in the main worktree) are cloned \
+into the session from the repository's own module repositories, never from \
+the network; the others are left uninitialised, as git leaves them.";
+
+const DISCARD_NOTES: &str = "\
+The snapshot holds every committed, staged, unstaged and untracked file; \
+`git agent restore` brings them back until `git agent gc` expires them. \
+Commits made inside a submodule are kept in the module repository they came \
+from, under refs/agents/<id>/<path>. A submodule with uncommitted changes \
+is refused (exit 1): commit them or clean the submodule first. keep does \
+the same before it removes the worktree.";

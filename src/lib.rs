@@ -19,6 +19,7 @@ pub mod runs;
 pub mod session;
 pub mod snapshot;
 pub mod statcache;
+pub mod submodule;
 pub mod view;
 pub mod worktree;
 

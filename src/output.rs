@@ -33,6 +33,12 @@ pub fn init_color(flag: ColorWhen, config: Option<&Config>) {
     choice.write_global();
 }
 
+/// Print `warning: …` to stderr.
+pub fn warn(message: &str) {
+    let yellow = Style::new().fg_color(Some(AnsiColor::Yellow.into())).bold();
+    eprintln!("{yellow}warning:{yellow:#} {message}");
+}
+
 /// Print `error: …` and `hint: …` to stderr.
 pub fn report(e: &Error) {
     let red = Style::new().fg_color(Some(AnsiColor::Red.into())).bold();

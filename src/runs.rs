@@ -452,7 +452,7 @@ fn auto_commit(worktree: &Path, id: &Id) -> Result<()> {
     if git.run(["status", "--porcelain"])?.is_empty() {
         return Ok(());
     }
-    git.run(["add", "-A"])?;
+    git.run(["add", "-A", "--sparse"])?;
     let mut commit = git.clone();
     if git.output(["var", "GIT_COMMITTER_IDENT"])?.status.code() != Some(0) {
         commit = commit

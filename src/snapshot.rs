@@ -76,7 +76,10 @@ fn capture_limited(
         Err(_) => parse_oid(&git.run(["rev-parse", "HEAD^{tree}"])?)?,
     };
     match paths {
-        None => with_tmp.run(["add", "-A", "--", ":/"]).map(drop)?,
+        // `--sparse`: files outside the sparse-checkout patterns count too.
+        None => with_tmp
+            .run(["add", "-A", "--sparse", "--", ":/"])
+            .map(drop)?,
         Some(paths) => {
             // Adds what exists, removes what is gone, skips what is neither.
             let list: Vec<u8> = paths.iter().flat_map(|p| p.bytes().chain([0])).collect();

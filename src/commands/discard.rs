@@ -23,6 +23,9 @@ pub fn run(repo: &Repo, args: &DiscardArgs) -> Result<i32> {
         );
     }
     stop_live_run(repo, &mut session, args.force)?;
+    if let Some(path) = session.path() {
+        crate::submodule::preserve(&session.id, path)?;
+    }
     let tip = save(repo, &mut session, "discard")?;
     crate::fault::point("discard:snapshotted");
     session::claim(repo, &mut session, "discard")?;

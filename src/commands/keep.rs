@@ -36,6 +36,9 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
         check_can_commit(&target)?;
     }
     stop_live_run(repo, &mut session, args.force)?;
+    if let Some(path) = session.path().filter(|_| !args.keep_worktree) {
+        crate::submodule::preserve(&session.id, path)?;
+    }
     let _lock = repo.lock_wait("keep", std::time::Duration::from_secs(120))?;
 
     // 1. Make the session's whole state reachable from its refs.

@@ -113,6 +113,9 @@ pub fn run(repo: &Repo, args: &NewArgs) -> Result<i32> {
             "the session exists; `git agent discard {id}` removes it"
         ))
     })?;
+    for warning in crate::submodule::init(repo, &repo.current_worktree, &path, None) {
+        crate::output::warn(&warning);
+    }
     let mut done = session.meta.clone();
     done.pending = None;
     session::update(repo, &mut session, done, None)?;
@@ -195,7 +198,8 @@ fn carry_trees(repo: &Repo, base: gix::ObjectId) -> Result<(gix::ObjectId, gix::
 
 /// `git worktree add`, serialized between git-agent processes (concurrent
 /// adds race on `.git/worktrees/*/commondir`), then the checkout outside the
-/// lock so parallel `new`s check out in parallel.
+/// lock so parallel `new`s check out in parallel. git runs in the caller's
+/// worktree, so the session inherits its sparse-checkout patterns.
 fn add_worktree(
     repo: &Repo,
     id: &Id,
@@ -206,7 +210,7 @@ fn add_worktree(
 ) -> Result<()> {
     {
         let _lock = repo.lock("worktree")?;
-        repo.git().run([
+        Git::new(&repo.current_worktree).run([
             "worktree".as_ref(),
             "add".as_ref(),
             "--no-checkout".as_ref(),

@@ -253,6 +253,11 @@ fn steps(repo: &Repo, session: &Session, plan: &Plan, made: &mut Made) -> Result
     crate::fault::point("restore:head-attached");
     fill(repo, path, &plan.state)?;
     crate::fault::point("restore:filled");
+    for warning in
+        crate::submodule::init(repo, &session.meta.origin, path, Some(plan.state.full_tree))
+    {
+        output::warn(&warning);
+    }
     Ok(())
 }
 
@@ -274,8 +279,16 @@ fn add_worktree(repo: &Repo, session: &Session, head: gix::ObjectId) -> Result<(
         path.into(),
         head.to_string().into(),
     ];
+    // git copies the sparse-checkout patterns of the worktree it runs in:
+    // the session's origin's, as at `new`, while that is still there.
+    let origin = &session.meta.origin;
+    let from = if origin.join(".git").exists() {
+        origin
+    } else {
+        &repo.current_worktree
+    };
     let _lock = repo.lock("worktree")?;
-    repo.git().run(args).map(drop)
+    Git::new(from).run(args).map(drop)
 }
 
 /// Step 4: write the snapshot's files and index into the worktree, unless a
@@ -294,7 +307,12 @@ fn fill(repo: &Repo, path: &Path, state: &WorktreeState) -> Result<()> {
         .tempdir_in(repo.state_dir()?)
         .context(|| "cannot create a temporary directory".into())?;
     let tmp_index = tmp.path().join("index");
-    let with_tmp = git.env("GIT_INDEX_FILE", &tmp_index);
+    // Every file, sparse patterns or not: a change outside them must come
+    // back too. The patterns are applied again once the index is in place.
+    let with_tmp = git
+        .clone()
+        .config("core.sparseCheckout=false")
+        .env("GIT_INDEX_FILE", &tmp_index);
     // Everything on disk first (untracked files included), then the index
     // as it was: what is in the tree but not in the index is untracked again.
     with_tmp.run(["read-tree", "--reset", "-u", &state.full_tree.to_string()])?;
@@ -307,7 +325,16 @@ fn fill(repo: &Repo, path: &Path, state: &WorktreeState) -> Result<()> {
             "cannot move the restored index into place at {}",
             index.display()
         )
-    })
+    })?;
+    // Hide the unchanged files outside the patterns again; git leaves
+    // changed ones where they are.
+    if git
+        .run(["config", "--bool", "core.sparseCheckout"])
+        .is_ok_and(|v| v == "true")
+    {
+        git.output(["sparse-checkout", "reapply"])?;
+    }
+    Ok(())
 }
 
 /// Undo a failed first attempt: everything it created holds nothing but

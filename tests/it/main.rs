@@ -14,3 +14,4 @@ mod keep;
 mod restore;
 mod runs;
 mod stress;
+mod submodule;

@@ -257,3 +257,55 @@ fn an_interrupted_restore_is_finished_by_running_restore_again() {
     assert_eq!(repo.json(&["show", "cut", "--json"])["state"], "active");
     fsck_clean(&repo);
 }
+
+#[test]
+fn a_session_inherits_the_callers_sparse_patterns_and_restore_brings_back_changes_outside_them() {
+    let repo = TestRepo::new();
+    repo.git(&["sparse-checkout", "set", "docs"]);
+    // A linked worktree with patterns of its own (per-worktree config).
+    let linked = repo.base().join("linked");
+    repo.git(&["worktree", "add", "-q", linked.to_str().unwrap()]);
+    repo.git_in(&linked, &["sparse-checkout", "set", "src"]);
+
+    let wt = {
+        let run = repo.agent_in(&linked, &["new", "sparse"]).success();
+        std::path::PathBuf::from(
+            run.stdout
+                .lines()
+                .next()
+                .unwrap()
+                .split('\t')
+                .nth(1)
+                .unwrap(),
+        )
+    };
+    assert_eq!(repo.git_in(&wt, &["sparse-checkout", "list"]), "src");
+    assert!(wt.join("src/lib.rs").exists());
+    assert!(!wt.join("docs/guide.md").exists());
+
+    // Changes inside the patterns and outside them (an agent may write anywhere).
+    write(&wt.join("src/lib.rs"), "pub fn g() {}\n");
+    write(&wt.join("src/new.rs"), "new\n");
+    write(&wt.join("docs/outside.md"), "outside\n");
+    let before = files(&wt);
+    let status = repo.git_in(&wt, &["status", "--porcelain=v2", "--untracked-files=all"]);
+
+    repo.agent_in(&linked, &["discard", "sparse"]).success();
+    repo.agent(&["restore", "sparse"]).success();
+    assert_eq!(files(&wt), before);
+    assert_eq!(
+        repo.git_in(&wt, &["status", "--porcelain=v2", "--untracked-files=all"]),
+        status
+    );
+    assert_eq!(repo.git_in(&wt, &["sparse-checkout", "list"]), "src");
+    // Unchanged files outside the patterns stay hidden, as before.
+    assert!(!wt.join("docs/guide.md").exists());
+
+    // And keep brings every change home into the sparse linked worktree.
+    repo.agent_in(&linked, &["keep", "sparse"]).success();
+    let staged = repo.git_in(&linked, &["diff", "--cached", "--name-status"]);
+    assert_eq!(
+        staged, "A\tdocs/outside.md\nM\tsrc/lib.rs\nA\tsrc/new.rs",
+        "{staged}"
+    );
+}
