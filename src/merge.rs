@@ -104,7 +104,40 @@ fn changes(git: &Git, from: gix::ObjectId, to: gix::ObjectId) -> Result<Vec<Chan
 /// files `files_new` and index `index_new`, touching only the paths that
 /// differ. Paths that do not differ — the checkout's own work — are left
 /// exactly as they are.
+///
+/// When a step fails half-way (a full disk, a file that cannot be written),
+/// the same routine runs the other way, from the new trees back to the old
+/// ones, so the touched paths are as they were (their index stat data
+/// aside) and the error says nothing was changed.
 pub fn apply(
+    repo: &Repo,
+    target: &Path,
+    files: (gix::ObjectId, gix::ObjectId),
+    index: (gix::ObjectId, gix::ObjectId),
+) -> Result<()> {
+    let Err(e) = write(repo, target, files, index) else {
+        return Ok(());
+    };
+    let back = |(now, new): (gix::ObjectId, gix::ObjectId)| (new, now);
+    match write(repo, target, back(files), back(index)) {
+        Ok(()) => Err(Error::refused(format!(
+            "{}; what was written was undone, nothing in {} was changed",
+            e.message,
+            target.display()
+        ))
+        .with_hint("free some space or fix the cause, then keep again")),
+        Err(undo) => Err(Error::git(format!(
+            "{}; undoing it failed too ({}): the session's paths in {} may be half-written",
+            e.message,
+            undo.message,
+            target.display()
+        ))
+        .with_hint("the session still holds its whole change; compare with `git agent diff`")),
+    }
+}
+
+/// One direction of [`apply`].
+fn write(
     repo: &Repo,
     target: &Path,
     (files_now, files_new): (gix::ObjectId, gix::ObjectId),

@@ -170,3 +170,89 @@ fn every_crash_point_leaves_a_valid_repository_and_a_recoverable_session() {
     }
     assert_eq!(tested.len(), git_agent::fault::POINTS.len());
 }
+
+/// Run git-agent with files limited to `kib` KiB, as on a nearly full disk:
+/// a write past it fails with EFBIG (SIGXFSZ ignored) instead of ENOSPC.
+fn out_of_space(repo: &TestRepo, kib: u32, args: &[&str]) -> Run {
+    let script = format!("trap '' XFSZ; ulimit -f {kib}; exec \"$0\" \"$@\"");
+    Run::from(
+        hermetic("bash", &repo.home)
+            .current_dir(&repo.root)
+            .arg("-c")
+            .arg(script)
+            .arg(BIN)
+            .args(args)
+            .output()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn running_out_of_space_half_way_changes_nothing() {
+    let repo = TestRepo::new();
+    // new: the checkout cannot be written; nothing is left behind.
+    repo.write("big.bin", &"x".repeat(300 * 1024));
+    repo.git(&["add", "big.bin"]);
+    repo.git(&["commit", "-qm", "big"]);
+    let refs = repo.git(&["for-each-ref"]);
+    let run = out_of_space(&repo, 100, &["new", "full"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
+    assert_eq!(repo.git(&["for-each-ref"]), refs);
+    assert!(!repo.path(".worktrees/full").exists());
+    assert_eq!(
+        repo.git(&["worktree", "list", "--porcelain"])
+            .lines()
+            .count(),
+        3
+    );
+
+    // keep: the session's small files fit, its big one (compressed well in
+    // the object store) does not; the checkout must be left as it was,
+    // its own uncommitted work included.
+    let wt = repo.new_session(&["k"]);
+    write(&wt.join("a.txt"), "session edit\n");
+    write(&wt.join("new.txt"), "new\n");
+    write(&wt.join("zeros.bin"), &"\0".repeat(300 * 1024));
+    std::fs::remove_file(wt.join("docs/guide.md")).unwrap();
+    repo.write("src/lib.rs", "pub fn mine() {}\n");
+    repo.git(&["add", "src/lib.rs"]);
+    repo.write("src/lib.rs", "pub fn mine_unstaged() {}\n");
+    let before = repo.fingerprint(&repo.root);
+    let run = out_of_space(&repo, 100, &["keep", "k"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("nothing in"), "{}", run.stderr);
+    assert_eq!(repo.fingerprint(&repo.root), before);
+    assert_eq!(repo.read("a.txt"), "alpha\nbeta\ngamma\n");
+    assert!(!repo.path("new.txt").exists() && !repo.path("zeros.bin").exists());
+    assert_eq!(repo.read("docs/guide.md"), "# Guide\n");
+    assert_eq!(state(&repo, "k"), "active");
+    assert!(wt.join("zeros.bin").exists());
+
+    // discard: the snapshot cannot be written, so nothing is removed.
+    write(&wt.join("incompressible.bin"), &pseudo_random(300 * 1024));
+    let run = out_of_space(&repo, 100, &["discard", "k"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(state(&repo, "k"), "active");
+    assert!(wt.join("incompressible.bin").exists());
+
+    // With room again, both work.
+    std::fs::remove_file(wt.join("incompressible.bin")).unwrap();
+    repo.agent(&["keep", "k"]).success();
+    assert_eq!(repo.read("a.txt"), "session edit\n");
+    assert_eq!(repo.read("src/lib.rs"), "pub fn mine_unstaged() {}\n");
+}
+
+/// Text that does not compress: a xorshift stream as hex.
+fn pseudo_random(len: usize) -> String {
+    let mut x = 0x2545_f491_4f6c_dd1d_u64;
+    let mut out = String::with_capacity(len);
+    while out.len() < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        out.push_str(&format!("{x:016x}"));
+    }
+    out.truncate(len);
+    out
+}
