@@ -15,7 +15,7 @@
 
 # --- Generated from the clap definition --------------------------------------
 
-__git_agent_verbs='new list show path diff run logs wait stop keep discard restore gc completions'
+__git_agent_verbs='new list show path diff run logs wait stop keep discard restore overlap gc completions'
 
 # The long options of verb $1 ('' before the verb), in __git_agent_words.
 __git_agent_options ()
@@ -34,6 +34,7 @@ __git_agent_options ()
 	keep) __git_agent_words='--squash --message --commit --keep-worktree --force --color --help --version' ;;
 	discard) __git_agent_words='--force --color --help --version' ;;
 	restore) __git_agent_words='--color --help --version' ;;
+	overlap) __git_agent_words='--json --color --help --version' ;;
 	gc) __git_agent_words='--dry-run --expire --json --color --help --version' ;;
 	completions) __git_agent_words='--color --help --version' ;;
 	*) __git_agent_words='--color --help --version' ;;

@@ -35,6 +35,7 @@ set edit:completion:arg-completer[git-agent] = {|@words|
             cand keep 'Bring a session''s change into this checkout (staged, or as commits)'
             cand discard 'Remove a session''s worktree and branch; restorable until gc'
             cand restore 'Bring a discarded or kept session back: worktree, branch, index and files'
+            cand overlap 'Pairs of live sessions that change the same paths, and whether they merge'
             cand gc 'Forget old kept/discarded sessions, repair broken ones, prune leftovers'
             cand completions 'Print the shell completion script'
         }
@@ -153,6 +154,14 @@ set edit:completion:arg-completer[git-agent] = {|@words|
             cand --color 'When to colour output: auto, always or never'
             cand -h 'Print help'
             cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'git-agent;overlap'= {
+            cand --color 'When to colour output: auto, always or never'
+            cand --json 'Print a JSON array of {"a", "b", "paths", "clean"}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }

@@ -61,6 +61,9 @@ pub enum Command {
     Discard(DiscardArgs),
     /// Bring a discarded or kept session back: worktree, branch, index and files.
     Restore(RestoreArgs),
+    /// Pairs of live sessions that change the same paths, and whether they merge.
+    #[command(after_long_help = OVERLAP_NOTES)]
+    Overlap(OverlapArgs),
     /// Forget old kept/discarded sessions, repair broken ones, prune leftovers.
     Gc(GcArgs),
     /// Print the shell completion script.
@@ -194,6 +197,13 @@ pub struct ShowArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct OverlapArgs {
+    /// Print a JSON array of {"a", "b", "paths", "clean"}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct PathArgs {
     /// Session id or unique prefix (default: the session whose worktree you are in).
     pub id: Option<String>,
@@ -280,3 +290,12 @@ Commits made inside a submodule are kept in the module repository they came \
 from, under refs/agents/<id>/<path>. A submodule with uncommitted changes \
 is refused (exit 1): commit them or clean the submodule first. keep does \
 the same before it removes the worktree.";
+
+const OVERLAP_NOTES: &str = "\
+Each live session's change is read from its worktree as it is now \
+(committed, staged, unstaged and untracked; nothing in the worktree is \
+touched), or from its latest snapshot when it has no worktree. Two changes \
+overlap when they change a path in common; they merge cleanly when git's \
+three-way merge of the two, from the sessions' common base, has no \
+conflict, so keeping one after the other would succeed. Prints one line \
+per overlapping pair: the two ids, clean or conflict, and the paths.";

@@ -84,6 +84,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
         Command::Keep(args) => commands::keep::run(&repo, args),
         Command::Discard(args) => commands::discard::run(&repo, args),
         Command::Restore(args) => commands::restore::run(&repo, args),
+        Command::Overlap(args) => commands::overlap::run(&repo, args),
         Command::Gc(args) => commands::gc::run(&repo, args),
         Command::Completions(_) | Command::Purge(_) => {
             unreachable!("handled before opening the repository")

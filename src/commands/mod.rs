@@ -8,6 +8,7 @@ pub mod keep;
 pub mod list;
 pub mod logs;
 pub mod new;
+pub mod overlap;
 pub mod path;
 pub mod restore;
 pub mod run;

@@ -11,6 +11,7 @@ mod faults;
 mod gc;
 mod generated;
 mod keep;
+mod overlap;
 mod restore;
 mod runs;
 mod stress;
