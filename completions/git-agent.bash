@@ -15,7 +15,7 @@
 
 # --- Generated from the clap definition --------------------------------------
 
-__git_agent_verbs='new list show path diff run logs wait stop keep discard restore overlap gc completions'
+__git_agent_verbs='new list show path diff run logs wait stop keep discard restore overlap push fetch gc completions'
 
 # The long options of verb $1 ('' before the verb), in __git_agent_words.
 __git_agent_options ()
@@ -35,6 +35,8 @@ __git_agent_options ()
 	discard) __git_agent_words='--force --color --help --version' ;;
 	restore) __git_agent_words='--color --help --version' ;;
 	overlap) __git_agent_words='--json --color --help --version' ;;
+	push) __git_agent_words='--color --help --version' ;;
+	fetch) __git_agent_words='--color --help --version' ;;
 	gc) __git_agent_words='--dry-run --expire --json --color --help --version' ;;
 	completions) __git_agent_words='--color --help --version' ;;
 	*) __git_agent_words='--color --help --version' ;;
@@ -71,7 +73,7 @@ __git_agent_values ()
 	*" --color") __git_agent_words='auto always never' ;;
 	"restore 1") __git_agent_ids 'kept discarded' ;;
 	"completions 1") __git_agent_words='bash elvish fish powershell zsh' ;;
-	"show 1"|"path 1"|"diff 1"|"run 1"|"logs 1"|"wait "[1-9]*|"stop 1"|"keep 1"|"discard 1") __git_agent_ids ;;
+	"show 1"|"path 1"|"diff 1"|"run 1"|"logs 1"|"wait "[1-9]*|"stop 1"|"keep 1"|"discard 1"|"push "[2-9]*) __git_agent_ids ;;
 	*) return 1 ;;
 	esac
 }

@@ -36,6 +36,8 @@ set edit:completion:arg-completer[git-agent] = {|@words|
             cand discard 'Remove a session''s worktree and branch; restorable until gc'
             cand restore 'Bring a discarded or kept session back: worktree, branch, index and files'
             cand overlap 'Pairs of live sessions that change the same paths, and whether they merge'
+            cand push 'Send sessions (their refs, snapshotted first) and notes to a remote'
+            cand fetch 'Bring sessions and notes from a remote; they list as pushed'
             cand gc 'Forget old kept/discarded sessions, repair broken ones, prune leftovers'
             cand completions 'Print the shell completion script'
         }
@@ -160,6 +162,20 @@ set edit:completion:arg-completer[git-agent] = {|@words|
         &'git-agent;overlap'= {
             cand --color 'When to colour output: auto, always or never'
             cand --json 'Print a JSON array of {"a", "b", "paths", "clean"}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'git-agent;push'= {
+            cand --color 'When to colour output: auto, always or never'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'git-agent;fetch'= {
+            cand --color 'When to colour output: auto, always or never'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'

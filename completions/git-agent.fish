@@ -42,6 +42,8 @@ complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "keep" -d 'Bring
 complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "discard" -d 'Remove a session\'s worktree and branch; restorable until gc'
 complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "restore" -d 'Bring a discarded or kept session back: worktree, branch, index and files'
 complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "overlap" -d 'Pairs of live sessions that change the same paths, and whether they merge'
+complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "push" -d 'Send sessions (their refs, snapshotted first) and notes to a remote'
+complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "fetch" -d 'Bring sessions and notes from a remote; they list as pushed'
 complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "gc" -d 'Forget old kept/discarded sessions, repair broken ones, prune leftovers'
 complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "completions" -d 'Print the shell completion script'
 complete -c git-agent -n "__fish_git_agent_using_subcommand new" -l base -d 'Start from this commit instead of HEAD' -r
@@ -136,6 +138,16 @@ never\t''"
 complete -c git-agent -n "__fish_git_agent_using_subcommand overlap" -l json -d 'Print a JSON array of {"a", "b", "paths", "clean"}'
 complete -c git-agent -n "__fish_git_agent_using_subcommand overlap" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agent -n "__fish_git_agent_using_subcommand overlap" -s V -l version -d 'Print version'
+complete -c git-agent -n "__fish_git_agent_using_subcommand push" -l color -d 'When to colour output: auto, always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c git-agent -n "__fish_git_agent_using_subcommand push" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-agent -n "__fish_git_agent_using_subcommand push" -s V -l version -d 'Print version'
+complete -c git-agent -n "__fish_git_agent_using_subcommand fetch" -l color -d 'When to colour output: auto, always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c git-agent -n "__fish_git_agent_using_subcommand fetch" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-agent -n "__fish_git_agent_using_subcommand fetch" -s V -l version -d 'Print version'
 complete -c git-agent -n "__fish_git_agent_using_subcommand gc" -l expire -d 'Forget kept and discarded sessions last changed before this date (git\'s forms: 2.weeks.ago, 2026-01-01, now, never; default agent.gcExpire)' -r
 complete -c git-agent -n "__fish_git_agent_using_subcommand gc" -l color -d 'When to colour output: auto, always or never' -r -f -a "auto\t''
 always\t''
@@ -166,3 +178,4 @@ complete -c git-agent -n "__fish_git_agent_using_subcommand stop" -f -a "(__fish
 complete -c git-agent -n "__fish_git_agent_using_subcommand keep" -f -a "(__fish_git_agent_ids)" -d 'Session'
 complete -c git-agent -n "__fish_git_agent_using_subcommand discard" -f -a "(__fish_git_agent_ids)" -d 'Session'
 complete -c git-agent -n "__fish_git_agent_using_subcommand restore" -f -a "(__fish_git_agent_ids)" -d 'Session'
+complete -c git-agent -n "__fish_git_agent_using_subcommand push" -f -a "(__fish_git_agent_ids)" -d 'Session'

@@ -64,6 +64,12 @@ pub enum Command {
     /// Pairs of live sessions that change the same paths, and whether they merge.
     #[command(after_long_help = OVERLAP_NOTES)]
     Overlap(OverlapArgs),
+    /// Send sessions (their refs, snapshotted first) and notes to a remote.
+    #[command(after_long_help = PUSH_NOTES)]
+    Push(PushArgs),
+    /// Bring sessions and notes from a remote; they list as pushed.
+    #[command(after_long_help = FETCH_NOTES)]
+    Fetch(FetchArgs),
     /// Forget old kept/discarded sessions, repair broken ones, prune leftovers.
     Gc(GcArgs),
     /// Print the shell completion script.
@@ -258,6 +264,23 @@ pub struct RestoreArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct PushArgs {
+    /// The remote (default: origin).
+    #[arg(value_name = "REMOTE")]
+    pub remote: Option<String>,
+    /// Sessions to push, by id or unique prefix (default: all).
+    #[arg(value_name = "ID")]
+    pub ids: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// The remote (default: origin).
+    #[arg(value_name = "REMOTE")]
+    pub remote: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct GcArgs {
     /// Print what would be done; change nothing.
     #[arg(long, short = 'n')]
@@ -299,3 +322,19 @@ overlap when they change a path in common; they merge cleanly when git's \
 three-way merge of the two, from the sessions' common base, has no \
 conflict, so keeping one after the other would succeed. Prints one line \
 per overlapping pair: the two ids, clean or conflict, and the paths.";
+
+const PUSH_NOTES: &str = "\
+Live sessions with a worktree are snapshotted first, so the remote gets \
+their whole state: commits, staged, unstaged and untracked files. Pushes \
+refs/agents/<id>/{meta,base,snapshot} (replacing the remote's copy of those \
+sessions) and refs/notes/agents (never forced: when the remote has notes \
+this clone lacks, `git agent fetch` merges them first).";
+
+const FETCH_NOTES: &str = "\
+Sessions new to this clone are added; sessions fetched before are updated; \
+a session made in this clone is never overwritten (a same-named one made \
+elsewhere is reported and skipped). Fetched sessions list with the state \
+they were pushed with and no worktree; diff and show work on them, \
+`git agent restore <id>` gives one a worktree and branch here, \
+`git agent discard <id>` records it discarded. Notes are merged into \
+refs/notes/agents (strategy cat_sort_uniq).";

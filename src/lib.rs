@@ -85,6 +85,8 @@ fn run(cli: Cli) -> Result<i32, Error> {
         Command::Discard(args) => commands::discard::run(&repo, args),
         Command::Restore(args) => commands::restore::run(&repo, args),
         Command::Overlap(args) => commands::overlap::run(&repo, args),
+        Command::Push(args) => commands::push::run(&repo, args),
+        Command::Fetch(args) => commands::fetch::run(&repo, args),
         Command::Gc(args) => commands::gc::run(&repo, args),
         Command::Completions(_) | Command::Purge(_) => {
             unreachable!("handled before opening the repository")

@@ -312,6 +312,11 @@ pub const SESSION_FIELDS: &[Field] = &[
         "the full object id of the latest snapshot commit, or null",
     ),
     (
+        "fetched",
+        "true when the session was made in another clone and fetched: its state \
+         is as pushed, it has no worktree here until restored",
+    ),
+    (
         "changes",
         "the change against base, counted live from the worktree (from the latest \
          snapshot when there is none):",
@@ -613,6 +618,24 @@ pub fn examples(verb: &str) -> &'static [Example] {
             &["git agent overlap"],
         )],
         "gc" => &[("What gc would do:", &["git agent gc --dry-run"])],
+        "push" => &[
+            (
+                "Every session, and the notes, to origin:",
+                &["git agent push"],
+            ),
+            (
+                "One session to another remote:",
+                &["git agent push upstream fix-login"],
+            ),
+        ],
+        "fetch" => &[(
+            "Sessions pushed from another machine, then one of them here:",
+            &[
+                "git agent fetch",
+                "git agent diff fix-login",
+                "git agent restore fix-login",
+            ],
+        )],
         "completions" => &[
             (
                 "Bash, for this shell (or put it in ~/.bashrc):",

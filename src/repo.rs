@@ -23,6 +23,7 @@ pub struct Repo {
     /// The top directory of the worktree the command runs in.
     pub current_worktree: PathBuf,
     pub config: Config,
+    clone_id: std::sync::OnceLock<String>,
 }
 
 impl Repo {
@@ -68,6 +69,7 @@ impl Repo {
             main_worktree,
             current_worktree,
             config,
+            clone_id: std::sync::OnceLock::new(),
         })
     }
 
@@ -157,6 +159,52 @@ fn discover_error(cwd: &Path, e: impl std::fmt::Debug + std::fmt::Display) -> Er
         cwd.display()
     ))
 }
+
+impl Repo {
+    /// This clone's identity (`<common dir>/agents/.clone-id`): sessions whose
+    /// metadata names another clone were made elsewhere and fetched.
+    /// `None` until this clone made its first session.
+    pub fn clone_id(&self) -> Option<&str> {
+        if self.clone_id.get().is_none() {
+            // Only an id that exists is remembered: one made later by this
+            // very process must be seen.
+            let stored = std::fs::read_to_string(self.common_dir.join("agents").join(CLONE_ID))
+                .ok()
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty());
+            if let Some(id) = stored {
+                let _ = self.clone_id.set(id);
+            }
+        }
+        self.clone_id.get().map(String::as_str)
+    }
+
+    /// [`Repo::clone_id`], made (once, race-free) when there is none yet.
+    pub fn clone_id_or_create(&self) -> Result<String> {
+        if let Some(id) = self.clone_id() {
+            return Ok(id.to_owned());
+        }
+        let path = self.state_dir()?.join(CLONE_ID);
+        let mut bytes = [0u8; 8];
+        std::fs::File::open("/dev/urandom")
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
+            .map_err(|e| Error::git(format!("cannot read /dev/urandom: {e}")))?;
+        let fresh: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        // Written aside and linked into place: a reader never sees half an
+        // id, and of two processes racing, the first link wins.
+        let tmp = tempfile::NamedTempFile::new_in(self.state_dir()?)
+            .map_err(|e| Error::git(format!("cannot create a temporary file: {e}")))?;
+        std::fs::write(tmp.path(), format!("{fresh}\n"))
+            .map_err(|e| Error::git(format!("cannot write {}: {e}", tmp.path().display())))?;
+        let _ = std::fs::hard_link(tmp.path(), &path);
+        std::fs::read_to_string(&path)
+            .map(|s| s.trim().to_owned())
+            .map_err(|e| Error::git(format!("cannot read {}: {e}", path.display())))
+    }
+}
+
+/// Starts with a dot, which no session id (whose log directory sits beside it) can.
+const CLONE_ID: &str = ".clone-id";
 
 /// An exclusive lock on `<common dir>/agents/<name>.lock`, held until dropped.
 pub struct Lock(#[allow(dead_code)] std::fs::File);

@@ -201,6 +201,9 @@ pub struct Meta {
     /// `broken` until discarded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending: Option<Pending>,
+    /// The clone the session was made in (see [`Repo::clone_id`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clone: Option<String>,
 }
 
 /// An operation in progress on a session, and the process doing it.
@@ -219,13 +222,35 @@ pub struct Session {
     pub meta_blob: gix::ObjectId,
     pub base: gix::ObjectId,
     pub snapshot: Option<gix::ObjectId>,
+    /// Made in another clone and fetched: its worktree, branch and run
+    /// processes are not here. Shown as pushed until `restore` (or
+    /// `discard`) makes it a session of this clone.
+    pub foreign: bool,
 }
 
 impl Session {
+    /// Refuse what needs the session's worktree or run here.
+    pub fn ensure_local(&self) -> Result<()> {
+        if !self.foreign {
+            return Ok(());
+        }
+        Err(Error::refused(format!(
+            "session '{}' was made in another clone and fetched; it has no worktree here",
+            self.id
+        ))
+        .with_hint(format!(
+            "`git agent diff {}` shows its change; `git agent restore {}` gives it a worktree here",
+            self.id, self.id
+        )))
+    }
+
     /// The state with what is on disk taken into account: a live session whose
     /// worktree or branch vanished is `broken`.
     pub fn state(&self, repo: &Repo) -> State {
         let stored = self.meta.state;
+        if self.foreign {
+            return stored; // As pushed: its worktree and processes are elsewhere.
+        }
         match &self.meta.pending {
             // Its process died half-way.
             Some(p) if !crate::runs::is_alive(p.pid) => return State::Broken,
@@ -250,7 +275,7 @@ impl Session {
 
     /// The worktree path when the session has one locally.
     pub fn path(&self) -> Option<&Path> {
-        (self.meta.state != State::Discarded && self.worktree_present())
+        (!self.foreign && self.meta.state != State::Discarded && self.worktree_present())
             .then_some(self.meta.worktree.as_path())
     }
 }
@@ -273,11 +298,13 @@ pub fn list(repo: &Repo) -> Result<Vec<Session>> {
 /// Read every session as stored, sorted by id, changing nothing. One pass
 /// over `refs/agents/`.
 pub fn list_raw(repo: &Repo) -> Result<Vec<Session>> {
-    read_sessions(repo, REF_ROOT)
+    read_sessions(repo, REF_ROOT, REF_ROOT)
 }
 
-/// The sessions with refs under `prefix` (`refs/agents/` or one session's).
-fn read_sessions(repo: &Repo, prefix: &str) -> Result<Vec<Session>> {
+/// The sessions stored as `<root><id>/{meta,base,snapshot}` with refs
+/// under `prefix` (`root` itself, or one session's directory). `root` is
+/// [`REF_ROOT`], or where `fetch` puts what it brings before importing it.
+pub fn read_sessions(repo: &Repo, root: &str, prefix: &str) -> Result<Vec<Session>> {
     #[derive(Default)]
     struct Refs {
         meta: Option<gix::ObjectId>,
@@ -295,7 +322,7 @@ fn read_sessions(repo: &Repo, prefix: &str) -> Result<Vec<Session>> {
     for reference in iter {
         let Ok(reference) = reference else { continue };
         let name = reference.name().as_bstr().to_string();
-        let Some(rest) = name.strip_prefix(REF_ROOT) else {
+        let Some(rest) = name.strip_prefix(root) else {
             continue;
         };
         let Some((id, kind)) = rest.rsplit_once('/') else {
@@ -319,12 +346,17 @@ fn read_sessions(repo: &Repo, prefix: &str) -> Result<Vec<Session>> {
         };
         let Ok(id) = Id::parse(&id) else { continue };
         let meta = read_meta(repo, &id, meta_blob)?;
+        let foreign = meta
+            .clone
+            .as_deref()
+            .is_some_and(|c| Some(c) != repo.clone_id());
         sessions.push(Session {
             id,
             meta,
             meta_blob,
             base,
             snapshot: refs.snapshot,
+            foreign,
         });
     }
     Ok(sessions)
@@ -334,7 +366,7 @@ fn read_sessions(repo: &Repo, prefix: &str) -> Result<Vec<Session>> {
 /// rebooted) is recorded as `failed` with reason `vanished`, so nothing
 /// stays "running" forever. Losing the race to another writer is fine.
 fn reconcile(repo: &Repo, session: &mut Session) {
-    if session.meta.state != State::Running {
+    if session.foreign || session.meta.state != State::Running {
         return;
     }
     if !session.meta.run.as_ref().is_some_and(Run::vanished) {
@@ -388,7 +420,7 @@ fn read_meta(repo: &Repo, id: &Id, blob: gix::ObjectId) -> Result<Meta> {
 /// Read one session's refs afresh, as stored; `None` when it is gone.
 pub fn resolve_exact(repo: &Repo, id: &Id) -> Result<Option<Session>> {
     let prefix = format!("{REF_ROOT}{id}/");
-    Ok(read_sessions(repo, &prefix)?
+    Ok(read_sessions(repo, REF_ROOT, &prefix)?
         .into_iter()
         .find(|s| s.id == *id))
 }
@@ -401,7 +433,8 @@ pub fn resolve(repo: &Repo, wanted: Option<&str>) -> Result<Session> {
         return sessions
             .into_iter()
             .find(|s| {
-                s.meta.state.is_live()
+                !s.foreign
+                    && s.meta.state.is_live()
                     && crate::git::tidy(&s.meta.worktree) == repo.current_worktree
             })
             .ok_or_else(|| {
@@ -470,7 +503,32 @@ pub fn create(repo: &Repo, id: &Id, meta: &Meta, base: gix::ObjectId) -> Result<
         meta_blob: blob,
         base,
         snapshot: None,
+        foreign: false,
     })
+}
+
+/// Make a fetched session one of this clone's, as `discarded`, with its
+/// worktree path here: what `restore` brings back, and `discard` records.
+pub fn adopt(repo: &Repo, session: &mut Session) -> Result<()> {
+    if !session.foreign {
+        return Ok(());
+    }
+    let mut meta = session.meta.clone();
+    meta.clone = Some(repo.clone_id_or_create()?);
+    meta.worktree = repo.worktree_root().join(session.id.as_str());
+    meta.origin = repo.current_worktree.clone();
+    if meta.state.is_live() {
+        meta.state = State::Discarded;
+    }
+    meta.pending = None;
+    if let Some(run) = meta.run.as_mut().filter(|r| r.ended.is_none()) {
+        // Its process was on another machine: this clone will never see it end.
+        run.ended = Some(now());
+        run.reason = Some("vanished".into());
+    }
+    update(repo, session, meta, None)?;
+    session.foreign = false;
+    Ok(())
 }
 
 /// Store new metadata (and optionally a new snapshot) if nobody changed the

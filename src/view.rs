@@ -84,6 +84,7 @@ impl<'a> Report<'a> {
             "scope": meta.scope,
             "run": run,
             "snapshot": self.session.snapshot.map(|s| s.to_string()),
+            "fetched": self.session.foreign,
             "changes": {
                 "files": self.changes.files,
                 "insertions": self.changes.insertions,

@@ -15,6 +15,16 @@ use crate::{runs, worktree};
 
 pub fn run(repo: &Repo, args: &DiscardArgs) -> Result<i32> {
     let mut session = session::resolve(repo, args.id.as_deref())?;
+    if session.foreign && session.meta.state.is_live() {
+        // Nothing of it is here but its refs: record it discarded.
+        session::adopt(repo, &mut session)?;
+        anstream::eprintln!(
+            "Discarded session {} (fetched; it had no worktree here); `git agent restore {}` brings it back until gc expires it.",
+            session.id,
+            session.id
+        );
+        return Ok(0);
+    }
     let state = session.state(repo);
     if !state.is_live() {
         return Err(

@@ -201,6 +201,9 @@ impl Gc<'_> {
     /// A live session: settle a vanished run, then a vanished worktree or branch.
     fn live(&mut self, session: &mut Session) -> Result<()> {
         let repo = self.repo;
+        if session.foreign {
+            return Ok(()); // Its worktree and run are in another clone.
+        }
         let _lock = if self.dry_run {
             None
         } else {

@@ -22,6 +22,7 @@ use crate::{notes, view, worktree};
 
 pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
     let mut session = session::resolve(repo, args.id.as_deref())?;
+    session.ensure_local()?;
     let state = session.state(repo);
     if !state.is_live() {
         return Err(Error::refused(format!(

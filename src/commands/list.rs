@@ -59,11 +59,14 @@ pub fn run(repo: &Repo, args: &ListArgs) -> Result<i32> {
     );
     for r in &reports {
         let style = output::state_style(r.state);
-        let flag = if r.out_of_scope.is_empty() {
+        let mut flag = if r.out_of_scope.is_empty() {
             String::new()
         } else {
             format!("  ({} out of scope)", r.out_of_scope.len())
         };
+        if r.session.foreign {
+            flag += "  (fetched)";
+        }
         println!(
             "{:<width$}  {style}{:<9}{style:#}  {:>4}  {:<8}  {:>5}  {:>7}  {:>7}{flag}",
             r.session.id.as_str(),

@@ -9,6 +9,7 @@ use crate::session;
 
 pub fn run(repo: &Repo, args: &LogsArgs) -> Result<i32> {
     let session = session::resolve(repo, args.id.as_deref())?;
+    session.ensure_local()?;
     let path = repo
         .common_dir
         .join("agents")

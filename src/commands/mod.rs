@@ -3,6 +3,7 @@
 pub mod completions;
 pub mod diff;
 pub mod discard;
+pub mod fetch;
 pub mod gc;
 pub mod keep;
 pub mod list;
@@ -10,6 +11,7 @@ pub mod logs;
 pub mod new;
 pub mod overlap;
 pub mod path;
+pub mod push;
 pub mod restore;
 pub mod run;
 pub mod show;

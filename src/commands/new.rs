@@ -100,6 +100,7 @@ pub fn run(repo: &Repo, args: &NewArgs) -> Result<i32> {
             op: "new".into(),
             pid: std::process::id(),
         }),
+        clone: Some(repo.clone_id_or_create()?),
     };
     let mut session = session::create(repo, &id, &meta, base)?;
     crate::fault::point("new:refs-created");

@@ -7,6 +7,7 @@ use crate::session;
 
 pub fn run(repo: &Repo, args: &PathArgs) -> Result<i32> {
     let session = session::resolve(repo, args.id.as_deref())?;
+    session.ensure_local()?;
     let Some(path) = session.path() else {
         return Err(Error::refused(format!(
             "session '{}' has no worktree (it is {})",

@@ -48,12 +48,23 @@ const PATIENCE: Duration = Duration::from_secs(120);
 pub fn run(repo: &Repo, args: &RestoreArgs) -> Result<i32> {
     let _lock = lock(repo)?;
     let mut session = session::resolve(repo, Some(&args.id))?;
-    let (was, since) = (session.meta.state, output::age(&session.meta.updated));
+    let was = if session.foreign {
+        format!("fetched, {} when pushed", session.meta.state)
+    } else {
+        format!(
+            "{} {} ago",
+            session.meta.state,
+            output::age(&session.meta.updated)
+        )
+    };
+    // A fetched session becomes this clone's (discarded, with its worktree
+    // path here) and is restored like any other.
+    session::adopt(repo, &mut session)?;
     restore(repo, &mut session)?;
     let path = &session.meta.worktree;
     anstream::println!("{}\t{}", session.id, path.display());
     anstream::eprintln!(
-        "Restored session {} ({was} {since} ago) on branch {}; work in it with: cd \"$(git agent path {})\"",
+        "Restored session {} ({was}) on branch {}; work in it with: cd \"$(git agent path {})\"",
         session.id,
         session.meta.branch,
         session.id

@@ -9,6 +9,7 @@ use crate::session::{self, Id, Session};
 
 pub fn run(repo: &Repo, args: &RunArgs) -> Result<i32> {
     let mut session = session::resolve(repo, args.id.as_deref())?;
+    session.ensure_local()?;
     let req = request(&args.options, &args.command, args.read_only);
     if !req.wants_run() {
         return Err(crate::error::Error::usage("nothing to run")

@@ -8,6 +8,7 @@ use crate::session;
 
 pub fn run(repo: &Repo, args: &StopArgs) -> Result<i32> {
     let mut session = session::resolve(repo, args.id.as_deref())?;
+    session.ensure_local()?;
     if !session.meta.run.as_ref().is_some_and(|r| r.is_live()) {
         return Err(Error::refused(format!(
             "session '{}' has no live run",

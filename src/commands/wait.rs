@@ -16,13 +16,17 @@ pub fn run(repo: &Repo, args: &WaitArgs) -> Result<i32> {
     let ids: Vec<session::Id> = if args.ids.is_empty() {
         session::list(repo)?
             .into_iter()
-            .filter(|s| s.meta.state == State::Running)
+            .filter(|s| s.meta.state == State::Running && !s.foreign)
             .map(|s| s.id)
             .collect()
     } else {
         args.ids
             .iter()
-            .map(|id| session::resolve(repo, Some(id)).map(|s| s.id))
+            .map(|id| {
+                let session = session::resolve(repo, Some(id))?;
+                session.ensure_local()?;
+                Ok(session.id)
+            })
             .collect::<Result<_>>()?
     };
     loop {

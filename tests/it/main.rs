@@ -14,5 +14,6 @@ mod keep;
 mod overlap;
 mod restore;
 mod runs;
+mod share;
 mod stress;
 mod submodule;
