@@ -169,10 +169,12 @@ impl Git {
             cmd.env_remove(key);
         }
         cmd.envs(self.envs.iter().map(|(k, v)| (k, v)));
+        // Its output is talk for people: stdout stays for what scripts parse.
         cmd.arg("-c")
             .arg(script)
             .current_dir(&self.dir)
-            .stdin(Stdio::null());
+            .stdin(Stdio::null())
+            .stdout(std::io::stderr());
         let status = cmd
             .status()
             .map_err(|e| Error::git(format!("cannot run `{script}`: {e}")))?;

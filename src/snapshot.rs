@@ -85,7 +85,15 @@ fn capture_limited(
             let list: Vec<u8> = paths.iter().flat_map(|p| p.bytes().chain([0])).collect();
             with_tmp
                 .run_stdin_bytes(
-                    ["update-index", "--add", "--remove", "-z", "--stdin"],
+                    // Entries outside the sparse patterns are not missing files.
+                    [
+                        "update-index",
+                        "--add",
+                        "--remove",
+                        "--ignore-skip-worktree-entries",
+                        "-z",
+                        "--stdin",
+                    ],
                     &list,
                 )
                 .map(drop)?
@@ -101,13 +109,17 @@ fn capture_limited(
 
 /// Record a worktree state as a snapshot commit (not on any branch).
 pub fn commit(repo: &Repo, state: &WorktreeState, message: &str) -> Result<gix::ObjectId> {
-    commit_with_parents(repo, state, None, message)
+    commit_keeping(repo, state, &[], message)
 }
 
-fn commit_with_parents(
+/// Like [`commit`], with `keep` as further parents (after the first two,
+/// which make the state): commits that must stay reachable from the
+/// session's refs although the state does not hold them — a branch tip the
+/// worktree's `HEAD` has left, a snapshot this one replaces.
+pub fn commit_keeping(
     repo: &Repo,
     state: &WorktreeState,
-    previous: Option<gix::ObjectId>,
+    keep: &[gix::ObjectId],
     message: &str,
 ) -> Result<gix::ObjectId> {
     let git = internal(repo.git());
@@ -128,8 +140,12 @@ fn commit_with_parents(
         "-p".into(),
         index_commit,
     ];
-    if let Some(previous) = previous {
-        args.extend(["-p".into(), previous.to_string()]);
+    let mut seen = vec![state.head];
+    for commit in keep {
+        if !seen.contains(commit) {
+            seen.push(*commit);
+            args.extend(["-p".into(), commit.to_string()]);
+        }
     }
     args.extend(["-m".into(), message.to_owned()]);
     parse_oid(&git.run(args)?)
@@ -234,5 +250,5 @@ pub fn commit_replacing(
     previous: gix::ObjectId,
     message: &str,
 ) -> Result<gix::ObjectId> {
-    commit_with_parents(repo, state, Some(previous), message)
+    commit_keeping(repo, state, &[previous], message)
 }

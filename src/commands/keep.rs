@@ -89,7 +89,10 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
                 head_tree,
             )?
         } else {
-            replay_commits(repo, &session, tip, snap_tree, now.head, head_tree)?
+            // The worktree's HEAD as snapshotted: the agent's commits even
+            // when it left the session branch.
+            let worked = repo.first_parent(snap)?;
+            replay_commits(repo, &session, worked, snap_tree, now.head, head_tree)?
         };
         let final_tree = repo.resolve_tree(final_commit.0)?;
         let files = clean(
@@ -407,8 +410,12 @@ fn finish(
         session::claim(repo, session, "keep")?;
         worktree::remove(repo, &path)?;
         crate::fault::point("keep:worktree-removed");
-        if let Some(tip) = tip {
-            worktree::delete_branch(repo, &session.meta.branch, tip)?;
+        // The change is home already: a branch that cannot be deleted is
+        // left behind with a warning, never reported as a failed keep.
+        if let Some(tip) = tip
+            && let Err(e) = worktree::delete_branch(repo, &session.meta.branch, tip)
+        {
+            crate::output::warn(&format!("{}; delete it yourself when done", e.message));
         }
         crate::fault::point("keep:branch-deleted");
     }

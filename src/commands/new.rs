@@ -48,6 +48,13 @@ pub fn run(repo: &Repo, args: &NewArgs) -> Result<i32> {
         Some(id) => Id::parse(id)?,
         None => session::generate_id(repo)?,
     };
+    if let Some(existing) = session::resolve_exact(repo, &id)? {
+        return Err(Error::refused(format!(
+            "a session named '{id}' already exists (it is {})",
+            existing.state(repo)
+        ))
+        .with_hint("pick another id, or omit it to get a generated one"));
+    }
     let branch = format!("{}{id}", repo.config.branch_prefix());
     if repo.branch_exists(&branch) {
         return Err(
@@ -139,19 +146,22 @@ pub fn run(repo: &Repo, args: &NewArgs) -> Result<i32> {
     }
 
     if let Some(plan) = &plan {
-        if !args.json {
-            anstream::println!("{id}\t{}", path.display());
+        let detach = args.run.detach;
+        // The session first (its JSON, or id and path), then the run: a
+        // foreground run's own output follows it on stdout.
+        if !(args.json && detach) {
+            print_session(repo, &session, args.json)?;
         }
-        return crate::commands::run::start(repo, &mut session, plan, args.run.detach);
+        let code = crate::commands::run::start(repo, &mut session, plan, detach)?;
+        if args.json && detach {
+            // Now running, with its pid and log.
+            let session = session::resolve(repo, Some(id.as_str()))?;
+            print_session(repo, &session, true)?;
+        }
+        return Ok(code);
     }
-    if args.json {
-        let report = Report::measure(repo, &session)?;
-        anstream::println!(
-            "{}",
-            serde_json::to_string_pretty(&report.to_json()).unwrap_or_default()
-        );
-    } else {
-        anstream::println!("{id}\t{}", path.display());
+    print_session(repo, &session, args.json)?;
+    if !args.json {
         anstream::eprintln!(
             "Created session {id} on branch {branch} from {}; work in it with: cd \"$(git agent path {id})\"",
             &base.to_string()[..7]
@@ -286,4 +296,18 @@ fn exclude_worktree_dir(repo: &Repo, root: &Path) -> Result<()> {
     };
     write!(f, "{sep}# git-agent session worktrees\n{pattern}\n")
         .map_err(|e| Error::git(format!("cannot write {}: {e}", file.display())))
+}
+
+/// What `new` prints on stdout: the session's JSON, or its id and path.
+fn print_session(repo: &Repo, session: &session::Session, json: bool) -> Result<()> {
+    if json {
+        let report = Report::measure(repo, session)?;
+        anstream::println!(
+            "{}",
+            serde_json::to_string_pretty(&report.to_json()).unwrap_or_default()
+        );
+    } else {
+        anstream::println!("{}\t{}", session.id, session.meta.worktree.display());
+    }
+    Ok(())
 }

@@ -630,3 +630,17 @@ fn list_counts_stay_live_through_its_cache() {
     write(&wt.join("src/lib.rs"), "pub fn g() {}\n");
     assert_eq!(files(&repo)["files"], 2);
 }
+
+#[test]
+fn a_taken_id_names_the_session_not_its_branch() {
+    let repo = TestRepo::new();
+    repo.new_session(&["taken"]);
+    let run = repo.agent(&["new", "taken"]).fails(1);
+    assert!(
+        run.stderr
+            .contains("a session named 'taken' already exists (it is active)"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("delete"), "{}", run.stderr);
+}

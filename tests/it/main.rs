@@ -10,6 +10,7 @@ mod core;
 mod faults;
 mod gc;
 mod generated;
+mod head_moves;
 mod keep;
 mod overlap;
 mod restore;

@@ -309,3 +309,19 @@ fn a_session_inherits_the_callers_sparse_patterns_and_restore_brings_back_change
         "{staged}"
     );
 }
+
+#[test]
+fn keep_into_a_sparse_checkout_merges_files_outside_its_patterns() {
+    let repo = TestRepo::new();
+    repo.git(&["sparse-checkout", "set", "src"]);
+    assert!(!repo.path("docs/guide.md").exists());
+    let wt = repo.new_session(&["outside"]);
+    // The agent edits a file the checkout does not have on disk.
+    write(&wt.join("docs/guide.md"), "# Guide\nmore\n");
+    repo.agent(&["keep", "outside"]).success();
+    assert_eq!(
+        repo.git(&["diff", "--cached", "--name-status"]),
+        "M\tdocs/guide.md"
+    );
+    assert_eq!(repo.read("docs/guide.md"), "# Guide\nmore\n");
+}

@@ -465,3 +465,31 @@ fn an_interrupted_foreground_run_ends_its_group_and_is_recorded() {
     assert_eq!(s["state"], "failed");
     assert_eq!(s["run"]["reason"], "interrupted");
 }
+
+#[test]
+fn new_json_with_a_run_prints_the_session_and_post_create_talk_stays_off_stdout() {
+    let repo = TestRepo::new();
+    let fa = fake_agent();
+    repo.git(&["config", "agent.postCreate", "echo post-create-talk"]);
+    // Detached: the session object, now running.
+    let run = repo
+        .agent(&["new", "bg", "--json", "--detach", "--", &fa, "sleep", "0.2"])
+        .success();
+    let json: serde_json::Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", run.stdout));
+    assert_eq!(json["id"], "bg");
+    assert_eq!(json["state"], "running");
+    assert!(run.stderr.contains("post-create-talk"), "{}", run.stderr);
+    repo.agent(&["wait", "bg"]).success();
+    // Foreground: the session object first, then the run's own output.
+    let run = repo
+        .agent(&["new", "fg", "--json", "--", &fa, "print", "agent-says"])
+        .success();
+    let (object, rest) = run.stdout.split_at(run.stdout.find("\n}\n").unwrap() + 3);
+    let json: serde_json::Value = serde_json::from_str(object).unwrap();
+    assert_eq!(json["id"], "fg");
+    assert_eq!(rest.trim(), "agent-says");
+    // Plain `new`: id and path alone on stdout.
+    let run = repo.agent(&["new", "plain"]).success();
+    assert_eq!(run.stdout.lines().count(), 1, "{}", run.stdout);
+}
