@@ -440,6 +440,13 @@ fn twenty_detached_runs_in_parallel_are_all_recorded() {
 
 #[test]
 fn an_interrupted_foreground_run_ends_its_group_and_is_recorded() {
+    // Ctrl-C, a terminal hanging up, and a plain `kill`.
+    for signal in ["-INT", "-HUP", "-TERM"] {
+        interrupt_foreground_run(signal);
+    }
+}
+
+fn interrupt_foreground_run(signal: &str) {
     let repo = TestRepo::new();
     let child = hermetic(BIN, &repo.home)
         .current_dir(&repo.root)
@@ -455,15 +462,15 @@ fn an_interrupted_foreground_run_ends_its_group_and_is_recorded() {
     wait_until(|| pid().is_some());
     let agent_pid = pid().unwrap() as u32;
     std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
         .unwrap();
     let out = child.wait_with_output().unwrap();
     assert_ne!(out.status.code(), Some(0));
     wait_until(|| !alive(agent_pid));
     let s = repo.json(&["show", "ctrlc", "--json"]);
-    assert_eq!(s["state"], "failed");
-    assert_eq!(s["run"]["reason"], "interrupted");
+    assert_eq!(s["state"], "failed", "{signal}");
+    assert_eq!(s["run"]["reason"], "interrupted", "{signal}");
 }
 
 #[test]
