@@ -37,8 +37,16 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
     if let Some(code) = manual_for_long_help(&args) {
         return code;
     }
+    let tail = diff_tail(&args);
     let cli = match Cli::try_parse_from(args) {
-        Ok(cli) => cli,
+        Ok(mut cli) => {
+            // clap drops a `--` that comes first; `git agent diff -- <path>`
+            // needs it, so diff gets its arguments exactly as given.
+            if let (Command::Diff(diff), Some(tail)) = (&mut cli.command, tail) {
+                diff.args = tail;
+            }
+            cli
+        }
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
             let _ = e.print();
@@ -112,4 +120,19 @@ fn manual_for_long_help(args: &[OsString]) -> Option<i32> {
         Ok(0) => Some(0),
         _ => None,
     }
+}
+
+/// Everything after the `diff` verb, as given (global options may precede it).
+fn diff_tail(args: &[OsString]) -> Option<Vec<String>> {
+    let at = args
+        .iter()
+        .skip(1)
+        .position(|a| a == "diff" || !a.to_string_lossy().starts_with('-'))?
+        + 1;
+    (args[at] == "diff").then(|| {
+        args[at + 1..]
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    })
 }

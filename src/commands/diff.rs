@@ -11,19 +11,40 @@ use crate::session;
 use crate::snapshot;
 
 pub fn run(repo: &Repo, args: &DiffArgs, color: crate::cli::ColorWhen) -> Result<i32> {
-    let mut rest: &[String] = &args.args;
-    let id = match rest.first() {
-        Some(first) if !first.starts_with('-') => {
-            rest = &rest[1..];
-            Some(first.as_str())
-        }
-        _ => None,
+    let (before, paths) = match args.args.iter().position(|a| a == "--") {
+        Some(i) => (&args.args[..i], &args.args[i + 1..]),
+        None => (&args.args[..], &[][..]),
     };
-    let session = session::resolve(repo, id)?;
-    let (options, paths) = match rest.iter().position(|a| a == "--") {
-        Some(i) => (&rest[..i], &rest[i + 1..]),
-        None => (rest, &[][..]),
-    };
+    // The id comes first; after options it is still taken when it names a
+    // session exactly (`diff --stat x`). Any other word is a revision,
+    // which makes no sense here.
+    let mut options: Vec<String> = before.to_vec();
+    let mut id = None;
+    if let Some(first) = options.first().filter(|a| !a.starts_with('-')) {
+        id = Some(first.clone());
+        options.remove(0);
+    } else if let Some(at) = options.iter().position(|a| {
+        !a.starts_with('-')
+            && session::Id::parse(a)
+                .is_ok_and(|id| session::resolve_exact(repo, &id).is_ok_and(|s| s.is_some()))
+    }) {
+        id = Some(options.remove(at));
+    }
+    if let Some(word) = options.iter().find(|a| !a.starts_with('-')) {
+        return Err(Error::usage(format!(
+            "unexpected '{word}': git agent diff compares a session with its base, so it takes no revisions"
+        ))
+        .with_hint("put paths after `--`: git agent diff <id> [<options>] -- <paths>"));
+    }
+    if let Some(staged) = options
+        .iter()
+        .find(|a| matches!(a.as_str(), "--cached" | "--staged" | "--merge-base"))
+    {
+        return Err(Error::usage(format!(
+            "{staged} does not apply: git agent diff always shows the whole change — commits, staged, unstaged and untracked files"
+        )));
+    }
+    let session = session::resolve(repo, id.as_deref())?;
     let (dir, target) = match session.path() {
         Some(path) if session.state(repo) != session::State::Broken => {
             (path.to_path_buf(), snapshot::capture(repo, path)?.full_tree)
@@ -67,6 +88,17 @@ pub fn run(repo: &Repo, args: &DiffArgs, color: crate::cli::ColorWhen) -> Result
     argv.push(target.to_string());
     argv.push("--".into());
     argv.extend(paths.iter().cloned());
+    // Paths are relative to where you are, as in `git diff`: run it in the
+    // same subdirectory of the session's worktree.
+    let dir = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| {
+            let prefix = crate::git::tidy(&cwd);
+            let prefix = prefix.strip_prefix(&repo.current_worktree).ok()?;
+            Some(dir.join(prefix))
+        })
+        .filter(|sub| sub.is_dir())
+        .unwrap_or(dir);
     // git already printed any complaint; keep its 0/1 (`--exit-code`) and
     // map its usage error (129) to ours.
     Ok(match Git::new(dir).run_inherit(&argv)? {

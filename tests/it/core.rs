@@ -644,3 +644,40 @@ fn a_taken_id_names_the_session_not_its_branch() {
     );
     assert!(!run.stderr.contains("delete"), "{}", run.stderr);
 }
+
+#[test]
+fn diff_arguments_work_as_in_git_diff() {
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["dx"]);
+    write(&wt.join("a.txt"), "alpha\nBETA\ngamma\n");
+    write(&wt.join("src/lib.rs"), "pub fn g() {}\n");
+    write(&wt.join("src/new.rs"), "new\n");
+    // Inside the session, a leading `--` starts the paths.
+    let run = repo
+        .agent_in(&wt, &["diff", "--name-only", "--", "a.txt"])
+        .success();
+    assert_eq!(run.stdout, "a.txt\n");
+    let run = repo.agent_in(&wt, &["diff", "--", "a.txt"]).success();
+    assert!(run.stdout.contains("+BETA"), "{}", run.stdout);
+    assert!(!run.stdout.contains("lib.rs"), "{}", run.stdout);
+    // The id may follow options.
+    let run = repo.agent(&["diff", "--name-only", "dx"]).success();
+    assert_eq!(run.stdout, "a.txt\nsrc/lib.rs\nsrc/new.rs\n");
+    // Paths are relative to the current directory, as in git diff.
+    let run = repo
+        .agent_in(
+            &repo.path("src"),
+            &["diff", "dx", "--name-only", "--", "new.rs"],
+        )
+        .success();
+    assert_eq!(run.stdout, "src/new.rs\n");
+    // A revision or --cached makes no sense here: usage error, exit 2.
+    let run = repo.agent(&["diff", "dx", "HEAD"]).fails(2);
+    assert!(run.stderr.contains("takes no revisions"), "{}", run.stderr);
+    let run = repo.agent(&["diff", "dx", "--cached"]).fails(2);
+    assert!(
+        run.stderr.contains("--cached does not apply"),
+        "{}",
+        run.stderr
+    );
+}
