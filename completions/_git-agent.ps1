@@ -151,8 +151,8 @@ Register-ArgumentCompleter -Native -CommandName 'git-agent' -ScriptBlock {
             [CompletionResult]::new('--keep-worktree', '--keep-worktree', [CompletionResultType]::ParameterName, 'Leave the session''s worktree and branch in place afterwards')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Keep even with a live run (stopped first) or out-of-scope changes')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Keep even with a live run (stopped first) or out-of-scope changes')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break

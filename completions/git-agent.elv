@@ -138,8 +138,8 @@ set edit:completion:arg-completer[git-agent] = {|@words|
             cand --keep-worktree 'Leave the session''s worktree and branch in place afterwards'
             cand -f 'Keep even with a live run (stopped first) or out-of-scope changes'
             cand --force 'Keep even with a live run (stopped first) or out-of-scope changes'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }

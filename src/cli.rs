@@ -5,7 +5,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Give every AI coding agent its own worktree and branch; review the result,
 /// keep it or throw it away. All state lives in the repository
-/// (refs/agents/*, refs/notes/agents, [agent] in .git/config).
+/// (refs/agents/*, refs/notes/agents); configuration in [agent] of .git/config.
 #[derive(Debug, Parser)]
 #[command(
     name = "git-agent",
@@ -55,6 +55,7 @@ pub enum Command {
     /// End a session's live run (its whole process group).
     Stop(StopArgs),
     /// Bring a session's change into this checkout (staged, or as commits).
+    #[command(after_long_help = KEEP_NOTES)]
     Keep(KeepArgs),
     /// Remove a session's worktree and branch; restorable until gc.
     #[command(after_long_help = DISCARD_NOTES)]
@@ -338,3 +339,21 @@ they were pushed with and no worktree; diff and show work on them, \
 `git agent restore <id>` gives one a worktree and branch here, \
 `git agent discard <id>` records it discarded. Notes are merged into \
 refs/notes/agents (strategy cat_sort_uniq).";
+
+const KEEP_NOTES: &str = "\
+The change is the session's whole state against its base: commits, staged, \
+unstaged and untracked files, deletions, renames, modes, symlinks and \
+binary files. It is merged three-way (merge base: the session's base) into \
+the index and files of the checkout you run keep in — or the session's \
+origin when run inside the session — so it applies after your branch moved \
+on, and your own uncommitted work in other files stays exactly as it was, \
+staged and unstaged alike. Everything is decided before anything is \
+written: on a conflict nothing changes, the conflicting paths are listed \
+and keep exits 1; a write that fails half-way is undone. Refused while a \
+run is live (unless --force), into a checkout in the middle of a merge, \
+rebase or cherry-pick, and for paths outside the session's scope (unless \
+--force). --squash and --commit also refuse a checkout with staged changes \
+of its own and a detached or unborn HEAD; their commits get a note in \
+refs/notes/agents (git log --notes=agents). Afterwards the worktree and \
+branch are removed (not with --keep-worktree) and the session is kept; its \
+refs stay until gc, so `git agent diff` and `git agent restore` still work.";

@@ -161,9 +161,15 @@ fn agent_command_line(repo: &Repo, name: &str) -> Result<String> {
 
 /// `30s`, `10m`, `2h`, `1h30m`.
 pub fn parse_duration(text: &str) -> Result<Duration> {
-    humantime::parse_duration(text.trim()).map_err(|_| {
-        Error::usage(format!("invalid duration '{text}'")).with_hint("use forms like 30s, 10m, 2h")
-    })
+    let invalid = |why: &str| {
+        Error::usage(format!("invalid duration '{text}'{why}"))
+            .with_hint("use forms like 30s, 10m, 2h")
+    };
+    match humantime::parse_duration(text.trim()) {
+        Ok(d) if d.is_zero() => Err(invalid(": it must be longer than zero")),
+        Ok(d) => Ok(d),
+        Err(_) => Err(invalid("")),
+    }
 }
 
 /// Where a session's run output goes.

@@ -25,10 +25,21 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
     session.ensure_local()?;
     let state = session.state(repo);
     if !state.is_live() {
-        return Err(Error::refused(format!(
-            "session '{}' is already {state}",
-            session.id
-        )));
+        let hint = if session.worktree_present() {
+            format!(
+                "its worktree {} was left in place (--keep-worktree); a session is kept once: for more work there, `git agent new --base {}` starts a new session from its branch",
+                session.meta.worktree.display(),
+                session.meta.branch
+            )
+        } else {
+            format!(
+                "`git agent restore {}` brings it back to work on",
+                session.id
+            )
+        };
+        return Err(
+            Error::refused(format!("session '{}' is already {state}", session.id)).with_hint(hint),
+        );
     }
     let target = target(repo, &session)?;
     check_target(&target)?;
@@ -62,7 +73,10 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
             session.meta.scope.join(", "),
             outside.join(", ")
         ))
-        .with_hint("review them with `git agent diff`, or keep anyway with --force"));
+        .with_hint(format!(
+            "review them with `git agent diff {}`, or keep anyway with --force",
+            session.id
+        )));
     }
     if snap_tree == base_tree {
         finish(repo, &mut session, tip, args.keep_worktree)?;

@@ -74,7 +74,13 @@ pub fn run(repo: &Repo, args: &ShowArgs) -> Result<i32> {
     let c = &report.changes;
     field(
         "changes",
-        &format!("{} files, +{} -{}", c.files, c.insertions, c.deletions),
+        &format!(
+            "{} file{}, +{} -{}",
+            c.files,
+            if c.files == 1 { "" } else { "s" },
+            c.insertions,
+            c.deletions
+        ),
     );
     for path in &c.paths {
         let mark = if report.out_of_scope.contains(path) {

@@ -25,6 +25,16 @@ pub fn run(repo: &Repo, args: &WaitArgs) -> Result<i32> {
             .map(|id| {
                 let session = session::resolve(repo, Some(id))?;
                 session.ensure_local()?;
+                if session.meta.run.is_none() {
+                    return Err(Error::refused(format!(
+                        "session '{}' has had no run to wait for",
+                        session.id
+                    ))
+                    .with_hint(format!(
+                        "start one with `git agent run {} -- <command>`",
+                        session.id
+                    )));
+                }
                 Ok(session.id)
             })
             .collect::<Result<_>>()?

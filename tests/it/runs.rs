@@ -500,3 +500,29 @@ fn new_json_with_a_run_prints_the_session_and_post_create_talk_stays_off_stdout(
     let run = repo.agent(&["new", "plain"]).success();
     assert_eq!(run.stdout.lines().count(), 1, "{}", run.stdout);
 }
+
+#[test]
+fn wait_without_a_run_and_a_zero_timeout_are_refused_plainly() {
+    let repo = TestRepo::new();
+    repo.new_session(&["idle"]);
+    let run = repo.agent(&["wait", "idle"]).fails(1);
+    assert!(
+        run.stderr.contains("has had no run to wait for"),
+        "{}",
+        run.stderr
+    );
+    let run = repo
+        .agent(&[
+            "run",
+            "idle",
+            "--timeout",
+            "0",
+            "--",
+            &fake_agent(),
+            "exit",
+            "0",
+        ])
+        .fails(2);
+    assert!(run.stderr.contains("longer than zero"), "{}", run.stderr);
+    assert_eq!(repo.json(&["show", "idle", "--json"])["state"], "active");
+}
