@@ -62,6 +62,7 @@ pub fn run(repo: &Repo, args: &RestoreArgs) -> Result<i32> {
     session::adopt(repo, &mut session)?;
     restore(repo, &mut session)?;
     let path = &session.meta.worktree;
+    set_up_like_new(repo, &session);
     anstream::println!("{}\t{}", session.id, path.display());
     anstream::eprintln!(
         "Restored session {} ({was}) on branch {}; work in it with: cd \"$(git agent path {})\"",
@@ -70,6 +71,27 @@ pub fn run(repo: &Repo, args: &RestoreArgs) -> Result<i32> {
         session.id
     );
     Ok(0)
+}
+
+/// What `new` does after the checkout, since a snapshot holds no ignored
+/// files: `agent.copy` / `.worktreeinclude` files (never over a restored
+/// one) and `agent.postCreate`. The session is back either way, so a
+/// failure here is a warning.
+fn set_up_like_new(repo: &Repo, session: &Session) {
+    let path = &session.meta.worktree;
+    if let Err(e) = crate::copy::ignored_files(repo, &crate::copy::patterns(repo), path) {
+        output::warn(&format!("agent.copy: {}", e.message));
+    }
+    if let Some(script) = repo.config.post_create() {
+        let ran = Git::new(path)
+            .env("GIT_AGENT_ID", session.id.as_str())
+            .env("GIT_AGENT_BASE", session.base.to_string())
+            .env("GIT_AGENT_WORKTREE", path)
+            .shell(&script);
+        if let Err(e) = ran {
+            output::warn(&format!("agent.postCreate failed: {}", e.message));
+        }
+    }
 }
 
 /// The lock that serializes restores with each other and with `gc`.

@@ -325,3 +325,40 @@ fn keep_into_a_sparse_checkout_merges_files_outside_its_patterns() {
     );
     assert_eq!(repo.read("docs/guide.md"), "# Guide\nmore\n");
 }
+
+#[test]
+fn restore_copies_agent_copy_files_and_runs_post_create_like_new() {
+    let repo = TestRepo::new();
+    repo.write(".gitignore", ".env\n");
+    repo.git(&["add", ".gitignore"]);
+    repo.git(&["commit", "-qm", "ignore"]);
+    repo.write(".env", "SECRET=1\n");
+    repo.git(&["config", "--add", "agent.copy", ".env"]);
+    repo.git(&[
+        "config",
+        "agent.postCreate",
+        "echo \"$GIT_AGENT_ID\" >> post-create.log",
+    ]);
+    let wt = repo.new_session(&["again"]);
+    write(&wt.join(".env"), "SECRET=changed by the agent\n");
+    write(&wt.join("work.txt"), "work\n");
+    repo.agent(&["discard", "again"]).success();
+    std::fs::remove_file(repo.path(".env")).unwrap();
+    repo.write(".env", "SECRET=2\n");
+
+    repo.agent(&["restore", "again"]).success();
+    // Ignored files are not in a snapshot: agent.copy brings the main
+    // worktree's again; postCreate ran once at new and once at restore.
+    assert_eq!(
+        std::fs::read_to_string(wt.join(".env")).unwrap(),
+        "SECRET=2\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(wt.join("work.txt")).unwrap(),
+        "work\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(wt.join("post-create.log")).unwrap(),
+        "again\nagain\n"
+    );
+}
