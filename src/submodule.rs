@@ -131,6 +131,25 @@ fn check_out_recorded(worktree: &Path, path: &str, tree: gix::ObjectId) -> Resul
     sub.run(["checkout", "-q", "--detach", &want]).map(drop)
 }
 
+/// The paths of initialised submodules in `worktree` with uncommitted
+/// changes of their own — which no diff of the superproject shows.
+pub fn dirty(worktree: &Path) -> Vec<String> {
+    declared(worktree)
+        .into_iter()
+        .filter(|sub| {
+            let dir = worktree.join(&sub.path);
+            git_dir(&dir).is_some() && is_dirty(&dir).unwrap_or(false)
+        })
+        .map(|sub| sub.path)
+        .collect()
+}
+
+fn is_dirty(dir: &Path) -> Result<bool> {
+    Git::new(dir)
+        .run(["status", "--porcelain", "--ignore-submodules=none"])
+        .map(|s| !s.is_empty())
+}
+
 /// Before a session's worktree is removed: refuse while a submodule has
 /// uncommitted changes; make every submodule's `HEAD` reachable in the
 /// module repository it was cloned from.
@@ -141,8 +160,7 @@ pub fn preserve(id: &Id, worktree: &Path) -> Result<()> {
             continue;
         }
         let git = Git::new(&dir);
-        let status = git.run(["status", "--porcelain", "--ignore-submodules=none"])?;
-        if !status.is_empty() {
+        if is_dirty(&dir)? {
             return Err(Error::refused(format!(
                 "submodule '{}' in session '{id}' has uncommitted changes, which git-agent cannot save",
                 sub.path

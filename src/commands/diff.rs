@@ -59,6 +59,13 @@ pub fn run(repo: &Repo, args: &DiffArgs, color: crate::cli::ColorWhen) -> Result
             (repo.main_worktree.clone(), snap)
         }
     };
+    if let Some(path) = session.path() {
+        for sub in crate::submodule::dirty(path) {
+            crate::output::warn(&format!(
+                "submodule '{sub}' has uncommitted changes of its own, which this diff does not show (keep and discard refuse until they are committed)"
+            ));
+        }
+    }
     if !session.meta.scope.is_empty() {
         let paths = snapshot::changes(repo, session.base, target)?.paths;
         let outside = crate::view::out_of_scope(&session.meta.scope, &paths);

@@ -68,8 +68,16 @@ fn submodule_commits_survive_discard_and_restore_and_keep_stages_them() {
     repo.git_in(&lib, &["commit", "-qm", "agent commit in lib"]);
     let commit = repo.git_in(&lib, &["rev-parse", "HEAD"]);
 
-    // Uncommitted work in the submodule: refused, nothing touched.
+    // Uncommitted work in the submodule: diff warns, keep and discard
+    // refuse, nothing touched.
     write(&lib.join("x.txt"), "dirty\n");
+    let run = repo.agent(&["diff", "sub", "--stat"]).success();
+    assert!(
+        run.stderr
+            .contains("warning: submodule 'lib' has uncommitted"),
+        "{}",
+        run.stderr
+    );
     let run = repo.agent(&["discard", "sub"]).fails(1);
     assert!(run.stderr.contains("submodule 'lib'"), "{}", run.stderr);
     assert!(run.stderr.contains("uncommitted changes"), "{}", run.stderr);
