@@ -186,6 +186,28 @@ impl Git {
     }
 }
 
+/// Start the pager git chose (`git var GIT_PAGER`) the way git does: through
+/// the shell, with `LESS=FRX` and `LV=-c` unless set, and `GIT_PAGER_IN_USE`
+/// so the git commands it shows output of keep their colours.
+pub fn spawn_pager(
+    pager: &str,
+) -> std::io::Result<(std::process::Child, std::process::ChildStdin)> {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(pager).stdin(Stdio::piped());
+    for (key, value) in [("LESS", "FRX"), ("LV", "-c")] {
+        if std::env::var_os(key).is_none() {
+            cmd.env(key, value);
+        }
+    }
+    cmd.env("GIT_PAGER_IN_USE", "true");
+    let mut child = cmd.spawn()?;
+    let stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| std::io::Error::other("the pager has no input"))?;
+    Ok((child, stdin))
+}
+
 /// `GIT_AGENT_TRACE=1`: each git command and how long it took, on stderr.
 fn trace(cmd: &Command, start: std::time::Instant) {
     if std::env::var_os("GIT_AGENT_TRACE").is_some_and(|v| v == "1") {

@@ -14,6 +14,7 @@ pub mod manpage;
 pub mod merge;
 pub mod notes;
 pub mod output;
+pub mod pager;
 pub mod repo;
 pub mod runs;
 pub mod session;
@@ -53,13 +54,15 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
             return code;
         }
     };
-    match run(cli) {
+    let code = match run(cli) {
         Ok(code) => code,
         Err(e) => {
             output::report(&e);
             e.exit_code()
         }
-    }
+    };
+    pager::finish();
+    code
 }
 
 fn run(cli: Cli) -> Result<i32, Error> {
@@ -78,6 +81,9 @@ fn run(cli: Cli) -> Result<i32, Error> {
         .map_err(|e| Error::refused(format!("cannot read the current directory: {e}")))?;
     let repo = Repo::discover(&cwd)?;
     output::init_color(cli.color, Some(&repo.config));
+    if pages(&cli.command) {
+        pager::start(&git::Git::new(&repo.current_worktree), &repo.config);
+    }
     match &cli.command {
         Command::New(args) => commands::new::run(&repo, args),
         Command::List(args) => commands::list::run(&repo, args),
@@ -99,6 +105,17 @@ fn run(cli: Cli) -> Result<i32, Error> {
         Command::Completions(_) | Command::Purge(_) => {
             unreachable!("handled before opening the repository")
         }
+    }
+}
+
+/// The verbs whose output for people can be long; `--json` and followed
+/// logs are never paged (`diff` pages through `git diff` itself).
+fn pages(command: &Command) -> bool {
+    match command {
+        Command::List(args) => !args.json,
+        Command::Show(args) => !args.json,
+        Command::Logs(args) => !args.follow,
+        _ => false,
     }
 }
 

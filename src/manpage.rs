@@ -453,6 +453,16 @@ fn environment(r: &mut Roff) {
         "When set and not empty, no colour unless --color=always. Otherwise \
          --color, then color.agent, then color.ui decide.",
     )]);
+    r.control("TP", []);
+    r.text([bold("GIT_PAGER"), roman(", "), bold("PAGER")]);
+    r.text([roman(
+        "On a terminal, list, show and logs (without -f) page their output \
+         through the pager git would use (GIT_PAGER, core.pager, PAGER, \
+         less), and diff pages as git diff does. Output that is not a terminal \
+         and --json output are never paged; git --no-pager, pager.agent=false \
+         and a pager of cat turn paging off, and pager.agent=true lets git \
+         page instead.",
+    )]);
 }
 
 fn storage(r: &mut Roff) {

@@ -108,7 +108,11 @@ pub fn run(repo: &Repo, args: &DiffArgs, color: crate::cli::ColorWhen) -> Result
         .unwrap_or(dir);
     // git already printed any complaint; keep its 0/1 (`--exit-code`) and
     // map its usage error (129) to ours.
-    Ok(match Git::new(dir).run_inherit(&argv)? {
+    let mut git = Git::new(dir);
+    if crate::pager::disabled(&repo.config) {
+        git = git.env("GIT_PAGER", "cat");
+    }
+    Ok(match git.run_inherit(&argv)? {
         code @ (0 | 1) => code,
         129 => {
             let given = options.join(" ");

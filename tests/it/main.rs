@@ -13,6 +13,7 @@ mod generated;
 mod head_moves;
 mod keep;
 mod overlap;
+mod pager;
 mod restore;
 mod runs;
 mod share;
