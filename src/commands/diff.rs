@@ -17,20 +17,31 @@ pub fn run(repo: &Repo, args: &DiffArgs, color: crate::cli::ColorWhen) -> Result
     };
     // The id comes first; after options it is still taken when it names a
     // session exactly (`diff --stat x`). Any other word is a revision,
-    // which makes no sense here.
-    let mut options: Vec<String> = before.to_vec();
-    let mut id = None;
-    if let Some(first) = options.first().filter(|a| !a.starts_with('-')) {
-        id = Some(first.clone());
-        options.remove(0);
-    } else if let Some(at) = options.iter().position(|a| {
-        !a.starts_with('-')
-            && session::Id::parse(a)
-                .is_ok_and(|id| session::resolve_exact(repo, &id).is_ok_and(|s| s.is_some()))
-    }) {
-        id = Some(options.remove(at));
+    // which makes no sense here. The value of an option that takes one as
+    // the next word (`-S text`, `--diff-filter M`) is neither.
+    let mut options: Vec<String> = Vec::new();
+    let mut words: Vec<(usize, String)> = Vec::new();
+    let mut given = before.iter();
+    while let Some(arg) = given.next() {
+        if arg.starts_with('-') {
+            options.push(arg.clone());
+            if TAKES_VALUE.contains(&arg.as_str())
+                && let Some(value) = given.next()
+            {
+                options.push(value.clone());
+            }
+        } else {
+            words.push((options.len(), arg.clone()));
+        }
     }
-    if let Some(word) = options.iter().find(|a| !a.starts_with('-')) {
+    let id_at = words.iter().position(|(at, _)| *at == 0).or_else(|| {
+        words.iter().position(|(_, w)| {
+            session::Id::parse(w)
+                .is_ok_and(|id| session::resolve_exact(repo, &id).is_ok_and(|s| s.is_some()))
+        })
+    });
+    let id = id_at.map(|i| words.remove(i).1);
+    if let Some((_, word)) = words.first() {
         return Err(Error::usage(format!(
             "unexpected '{word}': git agent diff compares a session with its base, so it takes no revisions"
         ))
@@ -127,3 +138,34 @@ pub fn run(repo: &Repo, args: &DiffArgs, color: crate::cli::ColorWhen) -> Result
         _ => 1,
     })
 }
+
+/// `git diff` options whose value may come as the next word.
+const TAKES_VALUE: &[&str] = &[
+    "-S",
+    "-G",
+    "-O",
+    "-I",
+    "-l",
+    "--diff-filter",
+    "--find-object",
+    "--anchored",
+    "--diff-algorithm",
+    "--output",
+    "--output-indicator-new",
+    "--output-indicator-old",
+    "--output-indicator-context",
+    "--line-prefix",
+    "--src-prefix",
+    "--dst-prefix",
+    "--word-diff-regex",
+    "--ignore-matching-lines",
+    "--inter-hunk-context",
+    "--stat-width",
+    "--stat-name-width",
+    "--stat-graph-width",
+    "--stat-count",
+    "--color-moved-ws",
+    "--ws-error-highlight",
+    "--skip-to",
+    "--rotate-to",
+];

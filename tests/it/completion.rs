@@ -168,6 +168,7 @@ fn verbs_complete_after_git_agent() {
     let repo = TestRepo::new();
     assert_eq!(complete(&repo, "git agent "), verbs());
     assert_eq!(complete(&repo, "git agent d"), ["diff", "discard"]);
+    assert_eq!(complete(&repo, "git agent k"), ["keep"]);
     assert_eq!(complete(&repo, "git agent --color=never sh"), ["show"]);
     assert_eq!(complete(&repo, "git --no-pager agent li"), ["list"]);
 }
@@ -201,7 +202,9 @@ fn flags_and_their_values_complete_after_a_verb() {
 fn live_session_ids_complete_for_verbs_that_take_one() {
     let repo = repo_with_sessions();
     let live = ["alpha-one", "alpha-two", "beta"];
-    for verb in ["show", "path", "diff", "discard"] {
+    for verb in [
+        "keep", "show", "path", "diff", "discard", "run", "stop", "logs", "wait",
+    ] {
         assert_eq!(
             complete(&repo, &format!("git agent {verb} ")),
             live,
@@ -322,6 +325,33 @@ fn a_git_alias_for_a_verb_runs_and_completes_ids() {
     assert_eq!(complete(&repo, "git ak --j"), ["--json"]);
     assert_eq!(complete(&repo, "git ag d"), ["diff", "discard"]);
     assert_eq!(complete(&repo, "git ag path b"), ["beta"]);
+}
+
+/// The README's own example: `alias.ak = agent keep`.
+#[test]
+fn an_alias_for_keep_keeps_and_completes_ids() {
+    let repo = repo_with_sessions();
+    let wt = repo.path(".worktrees/beta");
+    crate::common::write(&wt.join("kept.txt"), "from beta\n");
+    repo.git(&["config", "alias.ak", "agent keep"]);
+    assert_eq!(
+        complete(&repo, "git ak "),
+        ["alpha-one", "alpha-two", "beta"]
+    );
+    assert_eq!(complete(&repo, "git ak --sq"), ["--squash"]);
+    let out = hermetic("git", &repo.home)
+        .current_dir(&repo.root)
+        .args(["ak", "beta"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(repo.git(&["diff", "--cached", "--name-only"]), "kept.txt");
+    assert_eq!(repo.read("kept.txt"), "from beta\n");
+    assert_eq!(complete(&repo, "git ak "), ["alpha-one", "alpha-two"]);
 }
 
 #[test]

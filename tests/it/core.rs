@@ -196,6 +196,50 @@ fn list_and_show_count_changes_and_print_documented_json() {
         .fails(2);
 }
 
+/// `new --json` prints the same documented object as `show --json`: every
+/// field of the spec's JSON section, absolute paths, full ids, RFC 3339 UTC.
+#[test]
+fn new_json_prints_the_documented_session_object() {
+    let repo = TestRepo::new();
+    repo.git(&["commit", "-q", "--allow-empty", "-m", "second"]);
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let s = repo.json(&["new", "fresh", "--scope", "docs/*", "--json"]);
+    assert!(s.is_object(), "{s}");
+    for field in [
+        "id", "state", "branch", "path", "base", "origin", "created", "updated", "agent",
+        "command", "prompt", "scope", "run", "changes",
+    ] {
+        assert!(s.get(field).is_some(), "missing {field}: {s}");
+    }
+    assert_eq!(s["id"], "fresh");
+    assert_eq!(s["state"], "active");
+    assert_eq!(s["branch"], "agent/fresh");
+    assert_eq!(s["base"], head.as_str());
+    assert_eq!(
+        s["path"],
+        repo.path(".worktrees/fresh").display().to_string()
+    );
+    assert_eq!(s["origin"], repo.root.display().to_string());
+    assert_eq!(s["scope"], serde_json::json!(["docs/*"]));
+    for key in ["agent", "command", "prompt", "run"] {
+        assert!(s[key].is_null(), "{key}: {s}");
+    }
+    assert_eq!(s["changes"]["files"], 0);
+    for time in ["created", "updated"] {
+        let t = s[time].as_str().unwrap();
+        assert!(
+            t.ends_with('Z') && humantime::parse_rfc3339(t).is_ok(),
+            "{time} is not RFC 3339 UTC: {t}"
+        );
+    }
+    assert_eq!(s, {
+        let mut shown = repo.json(&["show", "fresh", "--json"]);
+        // `updated` may differ by nothing else than time; the rest is equal.
+        shown["updated"] = s["updated"].clone();
+        shown
+    });
+}
+
 #[test]
 fn ids_resolve_by_unique_prefix_and_ambiguity_names_candidates() {
     let repo = TestRepo::new();
@@ -680,4 +724,48 @@ fn diff_arguments_work_as_in_git_diff() {
         "{}",
         run.stderr
     );
+}
+
+/// Options whose value is the next word, and the options the issue names:
+/// `-M`, `--binary`, `--word-diff`, `--name-status`, `-U`.
+#[test]
+fn diff_passes_git_diff_options_with_their_values() {
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["dv"]);
+    write(&wt.join("a.txt"), "alpha\nBETA\ngamma\n");
+    repo.git_in(&wt, &["mv", "docs/guide.md", "docs/manual.md"]);
+    std::fs::write(wt.join("blob.bin"), [0u8, 1, 2, 3, 255]).unwrap();
+    let names = |args: &[&str]| repo.agent(args).success().stdout;
+    // -S <text> as two words: only the file whose count of BETA changed.
+    assert_eq!(
+        names(&["diff", "dv", "--name-only", "-S", "BETA"]),
+        "a.txt\n"
+    );
+    assert_eq!(
+        names(&["diff", "-S", "BETA", "--name-only", "dv"]),
+        "a.txt\n"
+    );
+    assert_eq!(
+        names(&["diff", "dv", "--diff-filter", "A", "--name-only"]),
+        "blob.bin\n"
+    );
+    let status = names(&["diff", "dv", "-M", "--name-status"]);
+    assert!(
+        status.contains("R100\tdocs/guide.md\tdocs/manual.md"),
+        "{status}"
+    );
+    let binary = names(&["diff", "dv", "--binary", "--", "blob.bin"]);
+    assert!(binary.contains("GIT binary patch"), "{binary}");
+    let words = names(&["diff", "dv", "--word-diff", "--", "a.txt"]);
+    assert!(words.contains("[-beta-]{+BETA+}"), "{words}");
+    let narrow = names(&["diff", "dv", "-U0", "--", "a.txt"]);
+    assert!(
+        !narrow.lines().any(|l| l.starts_with(' ')),
+        "context lines: {narrow}"
+    );
+    // A value is never taken for the id or a revision.
+    let run = repo
+        .agent(&["diff", "-S", "dv", "dv", "--name-only"])
+        .success();
+    assert_eq!(run.stdout, "");
 }
