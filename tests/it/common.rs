@@ -231,3 +231,17 @@ pub fn all_at_once(repo: &TestRepo, runs: &[Vec<String>]) {
         );
     }
 }
+
+/// Whether an optional tool the tests use is here. Outside CI a missing one
+/// skips the checks that need it, with a note; in CI (`CI` set, as `.ci/run`
+/// runs, having installed them) it fails, so nothing is skipped unseen.
+pub fn have_tool(found: bool, what: &str) -> bool {
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{what} is missing in CI: .ci/run should have installed it"
+        );
+        eprintln!("note: {what} is not installed; the checks that need it are skipped");
+    }
+    found
+}

@@ -380,10 +380,7 @@ fn have(shell: &str) -> bool {
         .args(["-c", "exit 0"])
         .output()
         .is_ok_and(|o| o.status.success());
-    if !found {
-        eprintln!("note: {shell} is not installed; its completion is not checked");
-    }
-    found
+    crate::common::have_tool(found, shell)
 }
 
 /// Drives an interactive zsh through a pseudo-terminal: types `$2` and TAB

@@ -267,10 +267,7 @@ fn have_man() -> bool {
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
-    if !found {
-        eprintln!("note: `man` is not installed; man page rendering not checked");
-    }
-    found
+    crate::common::have_tool(found, "man (man-db)")
 }
 
 /// The rendered pages in a temporary `<dir>/man1`, for MANPATH.
@@ -346,6 +343,37 @@ fn git_help_opens_the_pages_through_manpath() {
         );
     }
     assert!(help(&["help", "git-agent-diff"]).contains("git-agent-diff - Show a session"));
+}
+
+/// On a terminal `git agent <verb> --help` opens the verb's page, as git's
+/// own commands do; into a pipe it prints the built-in long help.
+#[test]
+fn verb_help_opens_the_verb_s_manual_page_on_a_terminal() {
+    if !have_man() {
+        return;
+    }
+    let dir = pages_in_temp_manpath();
+    let repo = TestRepo::new();
+    let out = hermetic("script", &repo.home)
+        .current_dir(&repo.root)
+        .env("SHELL", "/bin/sh")
+        .env("MANPATH", dir.path())
+        .env("MANPAGER", "cat")
+        .env("MANWIDTH", "80")
+        .args(["-qec", "git agent keep --help", "/dev/null"])
+        .output()
+        .expect("script(1)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("GIT-AGENT-KEEP(1)"),
+        "not the manual page:\n{text}"
+    );
+    let piped = repo.agent(&["keep", "--help"]).success().stdout;
+    assert!(
+        piped.contains("Usage:") && !piped.contains("GIT-AGENT-KEEP(1)"),
+        "{piped}"
+    );
 }
 
 #[test]
