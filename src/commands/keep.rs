@@ -87,7 +87,9 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
         return Ok(0);
     }
 
-    // 2. Decide the full result.
+    // 2. Decide the full result. The target's index is locked first, so
+    // no git command changes it between this read and its replacement.
+    let index_lock = merge::IndexLock::take(&target)?;
     // Only the paths the session changed can meet the target's own work.
     let now = snapshot::capture_paths(repo, &target, &changed.paths)?;
     let head_tree = repo.resolve_tree(now.head)?;
@@ -130,6 +132,7 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
     merge::apply(
         repo,
         &target,
+        index_lock,
         (now.full_tree, files_new),
         (now.index_tree, index_new),
     )?;

@@ -406,3 +406,100 @@ fn an_unstaged_edit_in_the_same_file_merges_and_stays_unstaged() {
         "the checkout's own edit stays unstaged: {unstaged}"
     );
 }
+
+/// Every file under `dir` (but `.git` and the sessions' worktrees) with its bytes.
+fn all_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap();
+            if name == ".git" || name == ".worktrees" {
+                continue;
+            }
+            if path.is_dir() && !path.is_symlink() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).unwrap().display().to_string();
+                out.push((rel, std::fs::read(&path).unwrap_or_default()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_held_index_lock_refuses_keep_before_any_file_is_touched() {
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["locked"]);
+    std::fs::remove_file(wt.join("docs/guide.md")).unwrap();
+    write(&wt.join("a.txt"), "session edit\n");
+    write(&wt.join("new.txt"), "new\n");
+    repo.write("src/lib.rs", "pub fn mine() {}\n");
+    let lock = repo.path(".git/index.lock");
+    for args in [&["keep", "locked"][..], &["keep", "locked", "--squash"]] {
+        std::fs::write(&lock, "").unwrap();
+        let before = (repo.fingerprint(&repo.root), all_files(&repo.root));
+
+        let err = repo.agent(args).fails(1).stderr;
+
+        assert!(
+            err.contains("cannot lock the index") && err.contains(lock.to_str().unwrap()),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains("nothing was changed"), "{err}");
+        assert!(lock.exists(), "someone else's lock is left alone");
+        std::fs::remove_file(&lock).unwrap();
+        assert_eq!(
+            (repo.fingerprint(&repo.root), all_files(&repo.root)),
+            before,
+            "{args:?}"
+        );
+        assert_eq!(repo.json(&["show", "locked", "--json"])["state"], "active");
+        assert!(!wt.join("docs/guide.md").exists() && wt.join("new.txt").exists());
+    }
+    // With the lock gone the same keep goes through.
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    repo.agent(&["keep", "locked", "--squash", "-m", "kept"])
+        .success();
+    assert_eq!(repo.git(&["rev-parse", "HEAD~1"]), head);
+    assert!(!repo.path("docs/guide.md").exists());
+    assert_eq!(repo.read("a.txt"), "session edit\n");
+    assert_eq!(repo.git(&["status", "--porcelain"]), " M src/lib.rs");
+    assert!(!lock.exists());
+}
+
+#[test]
+fn a_linked_worktree_target_is_locked_through_its_own_index() {
+    let repo = TestRepo::new();
+    let linked = repo.base().join("linked");
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "side",
+        linked.to_str().unwrap(),
+    ]);
+    repo.agent_in(&linked, &["new", "ln"]).success();
+    let wt = repo.path(".worktrees/ln");
+    std::fs::remove_file(wt.join("a.txt")).unwrap();
+    write(&wt.join("n.txt"), "n\n");
+    let own_lock = repo.path(".git/worktrees/linked/index.lock");
+    std::fs::write(&own_lock, "").unwrap();
+    let before = (repo.fingerprint(&linked), all_files(&linked));
+    let err = repo.agent_in(&linked, &["keep", "ln"]).fails(1).stderr;
+    assert!(err.contains(own_lock.to_str().unwrap()), "{err}");
+    assert_eq!((repo.fingerprint(&linked), all_files(&linked)), before);
+    std::fs::remove_file(&own_lock).unwrap();
+    // The main worktree's lock is not the linked worktree's business.
+    std::fs::write(repo.path(".git/index.lock"), "").unwrap();
+    repo.agent_in(&linked, &["keep", "ln"]).success();
+    assert_eq!(
+        repo.git_in(&linked, &["diff", "--cached", "--name-status"]),
+        "D\ta.txt\nA\tn.txt"
+    );
+    assert!(!linked.join("a.txt").exists() && !own_lock.exists());
+}
