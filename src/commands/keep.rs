@@ -210,7 +210,7 @@ fn target(repo: &Repo, session: &Session) -> Result<PathBuf> {
 }
 
 /// Refuse a checkout in the middle of a merge, rebase, cherry-pick or revert,
-/// or with unresolved conflicts.
+/// on a branch without commits, or with unresolved conflicts.
 fn check_target(target: &Path) -> Result<()> {
     let git = Git::new(target);
     let git_dir = PathBuf::from(git.run(["rev-parse", "--absolute-git-dir"])?);
@@ -228,6 +228,20 @@ fn check_target(target: &Path) -> Result<()> {
             );
         }
     }
+    if git
+        .output(["rev-parse", "-q", "--verify", "HEAD"])?
+        .status
+        .code()
+        != Some(0)
+    {
+        return Err(Error::refused(format!(
+            "the branch in {} has no commits yet; keep merges a session's change onto a commit",
+            target.display()
+        ))
+        .with_hint(
+            "commit something on it first, or keep from a checkout whose branch has commits",
+        ));
+    }
     if !git.run(["ls-files", "-u"])?.is_empty() {
         return Err(
             Error::refused(format!("{} has unresolved conflicts", target.display()))
@@ -237,8 +251,9 @@ fn check_target(target: &Path) -> Result<()> {
     Ok(())
 }
 
-/// `--squash` and `--commit` need a branch, no staged work of the target's
-/// own, and an identity to commit with.
+/// `--squash` and `--commit` need a branch (with commits: see
+/// [`check_target`]), no staged work of the target's own, and an identity
+/// to commit with.
 fn check_can_commit(target: &Path) -> Result<()> {
     let git = Git::new(target);
     if git.output(["symbolic-ref", "-q", "HEAD"])?.status.code() != Some(0) {
@@ -247,17 +262,6 @@ fn check_can_commit(target: &Path) -> Result<()> {
                 "check out a branch, or keep without --squash/--commit to stage the change",
             ),
         );
-    }
-    if git
-        .output(["rev-parse", "-q", "--verify", "HEAD"])?
-        .status
-        .code()
-        != Some(0)
-    {
-        return Err(Error::refused(format!(
-            "the branch in {} has no commits yet",
-            target.display()
-        )));
     }
     if git.output(["diff", "--cached", "--quiet"])?.status.code() != Some(0) {
         return Err(Error::refused(format!(

@@ -503,3 +503,40 @@ fn a_linked_worktree_target_is_locked_through_its_own_index() {
     );
     assert!(!linked.join("a.txt").exists() && !own_lock.exists());
 }
+
+#[test]
+fn keep_into_a_branch_without_commits_is_refused_clearly() {
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["orphan"]);
+    write(&wt.join("o.txt"), "o\n");
+    let linked = repo.base().join("fresh");
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "--orphan",
+        "-b",
+        "fresh",
+        linked.to_str().unwrap(),
+    ]);
+    repo.git(&["switch", "-q", "--orphan", "empty"]);
+    let state = |dir: &Path| {
+        (
+            repo.git_in(dir, &["status", "--porcelain=v2", "--untracked-files=all"]),
+            repo.git_in(dir, &["ls-files", "-s"]),
+            all_files(dir),
+        )
+    };
+    for dir in [&repo.root, &linked] {
+        for args in [&["keep", "orphan"][..], &["keep", "orphan", "--squash"]] {
+            let before = state(dir);
+            let err = repo.agent_in(dir, args).fails(1).stderr;
+            assert!(err.contains("has no commits yet"), "{args:?}: {err}");
+            assert!(err.contains("hint: commit something"), "{err}");
+            assert!(!err.contains("rev-parse"), "{err}");
+            assert_eq!(state(dir), before, "{args:?} in {}", dir.display());
+        }
+    }
+    assert_eq!(repo.json(&["show", "orphan", "--json"])["state"], "active");
+    assert!(wt.join("o.txt").exists());
+}
