@@ -540,3 +540,64 @@ fn keep_into_a_branch_without_commits_is_refused_clearly() {
     assert_eq!(repo.json(&["show", "orphan", "--json"])["state"], "active");
     assert!(wt.join("o.txt").exists());
 }
+
+#[test]
+fn keep_is_refused_mid_rebase_cherry_pick_and_revert() {
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["mid"]);
+    write(&wt.join("new.txt"), "from the session\n");
+    repo.git(&["checkout", "-q", "-b", "side"]);
+    repo.write("a.txt", "alpha\nSIDE\ngamma\n");
+    repo.git(&["commit", "-qam", "side"]);
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("a.txt", "alpha\nMAIN\ngamma\n");
+    repo.git(&["commit", "-qam", "main 1"]);
+    repo.write("a.txt", "alpha\nMAIN 2\ngamma\n");
+    repo.git(&["commit", "-qam", "main 2"]);
+    let cases: [(&[&str], &str, &[&str]); 4] = [
+        (
+            &["cherry-pick", "side"],
+            "a cherry-pick",
+            &["cherry-pick", "--abort"],
+        ),
+        (
+            &["revert", "--no-edit", "HEAD~1"],
+            "a revert",
+            &["revert", "--abort"],
+        ),
+        (&["rebase", "side"], "a rebase", &["rebase", "--abort"]),
+        // Stopped without a conflict: only git's own marker says so.
+        (
+            &[
+                "-c",
+                "sequence.editor=sed -i 1s/^pick/edit/",
+                "rebase",
+                "-qi",
+                "HEAD~1",
+            ],
+            "a rebase",
+            &["rebase", "--abort"],
+        ),
+    ];
+    for (start, what, abort) in cases {
+        let _ = repo.git_out(&repo.root, start);
+        let before = (repo.fingerprint(&repo.root), all_files(&repo.root));
+        for args in [&["keep", "mid"][..], &["keep", "mid", "--squash"]] {
+            let err = repo.agent(args).fails(1).stderr;
+            assert!(
+                err.contains(&format!("is in the middle of {what}"))
+                    && err.contains("hint: finish or abort it first"),
+                "{start:?} then {args:?}: {err}"
+            );
+            assert_eq!(
+                (repo.fingerprint(&repo.root), all_files(&repo.root)),
+                before,
+                "{start:?} then {args:?}"
+            );
+        }
+        repo.git(abort);
+        assert_eq!(repo.json(&["show", "mid", "--json"])["state"], "active");
+    }
+    repo.agent(&["keep", "mid"]).success();
+    assert_eq!(repo.read("new.txt"), "from the session\n");
+}
