@@ -601,3 +601,91 @@ fn keep_is_refused_mid_rebase_cherry_pick_and_revert() {
     repo.agent(&["keep", "mid"]).success();
     assert_eq!(repo.read("new.txt"), "from the session\n");
 }
+
+fn spawn_keep(repo: &TestRepo, id: &str, pause: Option<&Path>) -> std::process::Child {
+    let mut cmd = crate::common::hermetic(crate::common::BIN, &repo.home);
+    if let Some(file) = pause {
+        cmd.env("GIT_AGENT_PAUSE", "keep:snapshotted")
+            .env("GIT_AGENT_PAUSE_FILE", file);
+    }
+    cmd.current_dir(&repo.root)
+        .args(["keep", id])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn assert_succeeds(child: std::process::Child) {
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_second_keep_waits_for_the_first_and_both_land_in_the_same_file() {
+    let repo = TestRepo::new();
+    repo.write("long.txt", "1\n2\n3\n4\n5\n6\n7\n8\n9\n");
+    repo.git(&["add", "long.txt"]);
+    repo.git(&["commit", "-qm", "long"]);
+    for (id, text) in [
+        ("first", "ONE\n2\n3\n4\n5\n6\n7\n8\n9\n"),
+        ("second", "1\n2\n3\n4\n5\n6\n7\n8\nNINE\n"),
+        ("third", "1\n2\n3\n4\nFIVE\n6\n7\n8\n9\n"),
+    ] {
+        let wt = repo.new_session(&[id]);
+        write(&wt.join("long.txt"), text);
+    }
+    let snapshot = || (repo.fingerprint(&repo.root), all_files(&repo.root));
+    let before = snapshot();
+
+    // The first keep holds the keep lock, paused; the second must wait.
+    let pause = repo.home.join("paused");
+    let first = spawn_keep(&repo, "first", Some(&pause));
+    let start = std::time::Instant::now();
+    while !pause.exists() {
+        assert!(
+            start.elapsed().as_secs() < 60,
+            "the first keep never paused"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let mut second = spawn_keep(&repo, "second", None);
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    assert!(
+        second.try_wait().unwrap().is_none(),
+        "the second keep waits"
+    );
+    assert_eq!(snapshot(), before, "neither has written anything yet");
+    std::fs::remove_file(&pause).unwrap();
+    assert_succeeds(first);
+    assert_succeeds(second);
+    assert_eq!(repo.read("long.txt"), "ONE\n2\n3\n4\n5\n6\n7\n8\nNINE\n");
+
+    // The same when the lock is held by any other process.
+    let common = repo.path(".git/agents/keep.lock");
+    let held = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&common)
+        .unwrap();
+    held.lock().unwrap();
+    let before = snapshot();
+    let mut third = spawn_keep(&repo, "third", None);
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    assert!(third.try_wait().unwrap().is_none(), "the third keep waits");
+    assert_eq!(snapshot(), before);
+    held.unlock().unwrap();
+    assert_succeeds(third);
+
+    let all = "ONE\n2\n3\n4\nFIVE\n6\n7\n8\nNINE\n";
+    assert_eq!(repo.read("long.txt"), all);
+    assert_eq!(repo.git(&["show", ":long.txt"]), all.trim_end());
+    assert_eq!(repo.git(&["status", "--porcelain"]), "M  long.txt");
+    for id in ["first", "second", "third"] {
+        assert_eq!(repo.json(&["show", id, "--json"])["state"], "kept");
+    }
+    assert!(repo.git_out(&repo.root, &["fsck"]).status.success());
+}
