@@ -80,8 +80,13 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
     }
     if snap_tree == base_tree {
         finish(repo, &mut session, tip, args.keep_worktree)?;
+        let left = if args.keep_worktree {
+            "were left in place"
+        } else {
+            "were removed"
+        };
         anstream::eprintln!(
-            "Session {}: nothing to keep; its worktree and branch were removed.",
+            "Session {}: nothing to keep; its worktree and branch {left}.",
             session.id
         );
         return Ok(0);

@@ -270,7 +270,29 @@ fn a_session_without_changes_keeps_as_nothing_to_keep() {
     assert!(run.stderr.contains("nothing to keep"), "{}", run.stderr);
     assert_eq!(repo.fingerprint(&repo.root), before);
     assert!(!wt.exists());
+    assert!(run.stderr.contains("were removed"), "{}", run.stderr);
     assert_eq!(repo.json(&["show", "empty", "--json"])["state"], "kept");
+
+    let wt = repo.new_session(&["still-empty"]);
+    let run = repo
+        .agent(&["keep", "still-empty", "--keep-worktree"])
+        .success();
+    assert!(
+        run.stderr
+            .contains("nothing to keep; its worktree and branch were left in place"),
+        "{}",
+        run.stderr
+    );
+    assert!(wt.exists());
+    assert!(
+        repo.git(&["branch", "--list", "agent/still-empty"])
+            .contains("agent/still-empty")
+    );
+    assert_eq!(repo.fingerprint(&repo.root), before);
+    assert_eq!(
+        repo.json(&["show", "still-empty", "--json"])["state"],
+        "kept"
+    );
 }
 
 #[test]
