@@ -152,7 +152,12 @@ fn a_conflict_changes_nothing_in_the_target_and_keeps_the_session() {
     let err = repo.agent(&["keep", "clash"]).fails(1).stderr;
 
     assert!(err.contains("conflict") && err.contains("a.txt"), "{err}");
-    assert!(err.contains("git agent diff clash -- a.txt"), "{err}");
+    assert!(
+        err.contains(
+            "hint: see the session's side with `git agent diff clash -- a.txt`; resolve it in the session"
+        ) && err.contains("then keep again — after a merge, with --squash"),
+        "{err}"
+    );
     assert_eq!(repo.fingerprint(&repo.root), before);
     assert_eq!(repo.read("a.txt"), bytes_before);
     assert!(!repo.path("fine.txt").exists());
@@ -710,4 +715,95 @@ fn a_second_keep_waits_for_the_first_and_both_land_in_the_same_file() {
         assert_eq!(repo.json(&["show", id, "--json"])["state"], "kept");
     }
     assert!(repo.git_out(&repo.root, &["fsck"]).status.success());
+}
+
+/// A session whose committed edit to a.txt conflicts with a later commit on main.
+fn conflicting_session(repo: &TestRepo, id: &str) -> std::path::PathBuf {
+    let wt = repo.new_session(&[id]);
+    write(&wt.join("a.txt"), &format!("alpha\n{id}\ngamma\n"));
+    write(&wt.join(format!("{id}.txt")), "own file\n");
+    repo.git_in(&wt, &["add", "-A"]);
+    repo.git_in(&wt, &["commit", "-qm", &format!("{id} edits a")]);
+    wt
+}
+
+#[test]
+fn a_conflict_resolved_in_the_session_by_a_merge_or_rebase_then_keeps() {
+    let repo = TestRepo::new();
+    let (merged, rebased) = (
+        conflicting_session(&repo, "merged"),
+        conflicting_session(&repo, "rebased"),
+    );
+    repo.write("a.txt", "alpha\nMAIN\ngamma\n");
+    repo.write("main.txt", "main's own\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-qm", "main edits a"]);
+
+    // Replaying the session's commit conflicts; the hint offers --squash.
+    let err = repo.agent(&["keep", "merged", "--commit"]).fails(1).stderr;
+    assert!(
+        err.contains("conflicts when replayed; keep with --squash")
+            && err.contains("git agent diff merged -- a.txt"),
+        "{err}"
+    );
+
+    // Resolved by merging main into the session: --squash brings only the
+    // resolution and the session's own file, not main's work again.
+    let _ = repo.git_out(&merged, &["merge", "-q", "main"]);
+    write(&merged.join("a.txt"), "alpha\nRESOLVED\ngamma\n");
+    repo.git_in(&merged, &["commit", "-qam", "merge main"]);
+    let err = repo.agent(&["keep", "merged", "--commit"]).fails(1).stderr;
+    assert!(err.contains("--squash"), "{err}");
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    repo.agent(&["keep", "merged", "--squash", "-m", "resolved"])
+        .success();
+    assert_eq!(repo.git(&["rev-parse", "HEAD~1"]), head);
+    assert_eq!(
+        repo.git(&["show", "--name-only", "--format=", "HEAD"]),
+        "a.txt\nmerged.txt"
+    );
+    assert_eq!(repo.read("a.txt"), "alpha\nRESOLVED\ngamma\n");
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+
+    // Resolved by a rebase onto main: --commit replays the rebased commit.
+    let _ = repo.git_out(&rebased, &["rebase", "-q", "main"]);
+    write(&rebased.join("a.txt"), "alpha\nRESOLVED\nREBASED\ngamma\n");
+    repo.git_in(&rebased, &["add", "a.txt"]);
+    repo.git_in(
+        &rebased,
+        &["-c", "core.editor=true", "rebase", "--continue"],
+    );
+    repo.agent(&["keep", "rebased", "--commit"]).success();
+    assert_eq!(
+        repo.git(&["log", "--format=%s", "-3"]),
+        "rebased edits a\nresolved\nmain edits a"
+    );
+    assert_eq!(repo.read("a.txt"), "alpha\nRESOLVED\nREBASED\ngamma\n");
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+}
+
+#[test]
+fn a_session_that_merged_the_target_branch_stages_only_its_own_change() {
+    let repo = TestRepo::new();
+    let wt = conflicting_session(&repo, "own");
+    repo.write("a.txt", "alpha\nMAIN\ngamma\n");
+    repo.write("main.txt", "main's own\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-qm", "main edits a"]);
+    let _ = repo.git_out(&wt, &["merge", "-q", "main"]);
+    write(&wt.join("a.txt"), "alpha\nRESOLVED\ngamma\n");
+    repo.git_in(&wt, &["commit", "-qam", "merge main"]);
+    // The checkout's own unstaged edit of main's file stays as it is.
+    repo.write("main.txt", "main's own, edited\n");
+
+    let run = repo.agent(&["keep", "own"]).success();
+
+    assert!(run.stderr.contains("2 files staged"), "{}", run.stderr);
+    assert_eq!(
+        repo.git(&["diff", "--cached", "--name-status"]),
+        "M\ta.txt\nA\town.txt"
+    );
+    assert_eq!(repo.read("a.txt"), "alpha\nRESOLVED\ngamma\n");
+    assert_eq!(repo.read("main.txt"), "main's own, edited\n");
+    assert_eq!(repo.git(&["diff", "--name-only"]), "main.txt");
 }
