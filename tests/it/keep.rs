@@ -807,3 +807,131 @@ fn a_session_that_merged_the_target_branch_stages_only_its_own_change() {
     assert_eq!(repo.read("main.txt"), "main's own, edited\n");
     assert_eq!(repo.git(&["diff", "--name-only"]), "main.txt");
 }
+
+fn fake_agent() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/fake-agent")
+        .display()
+        .to_string()
+}
+
+#[test]
+fn squash_without_a_message_takes_the_prompt_and_notes_agent_and_prompt() {
+    let repo = TestRepo::new();
+    repo.git(&[
+        "config",
+        "agent.fake.command",
+        &format!("'{}' write by-agent.txt done", fake_agent()),
+    ]);
+    repo.agent(&["new", "pr", "-a", "fake", "-m", "Fix the login bug"])
+        .success();
+    repo.agent(&["keep", "pr", "--squash"]).success();
+    assert_eq!(repo.git(&["log", "-1", "--format=%s"]), "Fix the login bug");
+    assert_eq!(
+        repo.git(&["show", "--name-only", "--format=", "HEAD"]),
+        "by-agent.txt"
+    );
+    let note = repo.git(&["notes", "--ref=agents", "show", "HEAD"]);
+    for line in [
+        "session = \"pr\"",
+        "agent = \"fake\"",
+        "prompt = \"Fix the login bug\"",
+        "how = \"keep --squash\"",
+    ] {
+        assert!(note.contains(line), "{line} in {note}");
+    }
+}
+
+#[test]
+fn an_untracked_file_where_the_session_adds_one_is_a_conflict() {
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["adds"]);
+    write(&wt.join("new.txt"), "the session's\n");
+    write(&wt.join("other.txt"), "fine\n");
+    repo.write("new.txt", "mine, untracked\n");
+    let before = (repo.fingerprint(&repo.root), all_files(&repo.root));
+    for args in [&["keep", "adds"][..], &["keep", "adds", "--squash"]] {
+        let err = repo.agent(args).fails(1).stderr;
+        assert!(
+            err.contains("would conflict in 1 path") && err.contains("\n    new.txt"),
+            "{args:?}: {err}"
+        );
+        assert_eq!(
+            (repo.fingerprint(&repo.root), all_files(&repo.root)),
+            before,
+            "{args:?}"
+        );
+    }
+    assert_eq!(repo.read("new.txt"), "mine, untracked\n");
+    assert!(!repo.path("other.txt").exists());
+    assert_eq!(repo.json(&["show", "adds", "--json"])["state"], "active");
+    // The same file with the same content is no conflict.
+    repo.write("new.txt", "the session's\n");
+    repo.agent(&["keep", "adds"]).success();
+    assert_eq!(
+        repo.git(&["diff", "--cached", "--name-only"]),
+        "new.txt\nother.txt"
+    );
+}
+
+#[test]
+fn keep_is_refused_while_a_run_is_live_and_force_stops_it_first() {
+    let repo = TestRepo::new();
+    let fa = fake_agent();
+    repo.agent(&[
+        "new",
+        "live",
+        "--detach",
+        "--",
+        &fa,
+        "write",
+        "half.txt",
+        "half done",
+        "sleep",
+        "30",
+    ])
+    .success();
+    let wt = repo.path(".worktrees/live");
+    let start = std::time::Instant::now();
+    let pid = loop {
+        let show = repo.json(&["show", "live", "--json"]);
+        if let Some(pid) = show["run"]["pid"].as_u64()
+            && wt.join("half.txt").exists()
+        {
+            break pid;
+        }
+        assert!(start.elapsed().as_secs() < 20, "the run never started");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let before = repo.fingerprint(&repo.root);
+    let err = repo.agent(&["keep", "live"]).fails(1).stderr;
+    assert!(
+        err.contains("session 'live' has a live run") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(repo.fingerprint(&repo.root), before);
+    assert_eq!(repo.json(&["show", "live", "--json"])["state"], "running");
+
+    repo.agent(&["keep", "live", "--force"]).success();
+    assert_eq!(repo.read("half.txt"), "half done\n");
+    assert_eq!(repo.git(&["diff", "--cached", "--name-only"]), "half.txt");
+    let show = repo.json(&["show", "live", "--json"]);
+    assert_eq!(show["state"], "kept");
+    assert_eq!(show["run"]["reason"], "stopped");
+    assert!(!wt.exists());
+    let gone = || {
+        !Path::new(&format!("/proc/{pid}")).exists()
+            || std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+                s.rsplit_once(')')
+                    .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
+            })
+    };
+    let start = std::time::Instant::now();
+    while !gone() {
+        assert!(
+            start.elapsed().as_secs() < 10,
+            "the agent outlived keep --force"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
