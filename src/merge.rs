@@ -3,9 +3,10 @@
 //! `keep` decides everything in git's object database first (trees from
 //! `git merge-tree`, which never touches a working tree); only when every
 //! merge is clean does [`apply`] write the changed paths into the target's
-//! files and index.
+//! files and index, holding the index's lock ([`IndexLock`]) from before
+//! the target is read until its new index is in place.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::git::Git;
@@ -100,26 +101,138 @@ fn changes(git: &Git, from: gix::ObjectId, to: gix::ObjectId) -> Result<Vec<Chan
     Ok(list)
 }
 
+/// A checkout's index, locked the way git locks it: `<index>.lock`, created
+/// exclusively, so no git command changes the index between the moment
+/// keep reads it and the moment keep replaces it. The new index is built
+/// in a copy beside it and renamed over the index by [`apply`]; dropped
+/// before that, the copy and the lock go away and the index is untouched.
+pub struct IndexLock {
+    index: PathBuf,
+    lock: PathBuf,
+    /// The index being built: a copy of the locked one.
+    next: PathBuf,
+    committed: bool,
+}
+
+impl IndexLock {
+    /// Lock `target`'s index (`<git dir>/index`, so a linked worktree's own),
+    /// refusing when another process holds it.
+    pub fn take(target: &Path) -> Result<IndexLock> {
+        let index = PathBuf::from(Git::new(target).run([
+            "rev-parse",
+            "--path-format=absolute",
+            "--git-path",
+            "index",
+        ])?);
+        let with_suffix = |suffix: &str| {
+            let mut name = index.clone().into_os_string();
+            name.push(suffix);
+            PathBuf::from(name)
+        };
+        let lock = with_suffix(".lock");
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&lock)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(Error::refused(format!(
+                    "cannot lock the index of {}: {} exists; nothing was changed",
+                    target.display(),
+                    lock.display()
+                ))
+                .with_hint(format!(
+                    "another git process seems to be running in this checkout; keep again when it is done (if none is, one crashed earlier: remove {} first)",
+                    lock.display()
+                )));
+            }
+            Err(e) => {
+                return Err(Error::git(format!("cannot create {}: {e}", lock.display())));
+            }
+        }
+        let taken = IndexLock {
+            next: with_suffix(".git-agent-keep"),
+            index,
+            lock,
+            committed: false,
+        };
+        if taken.index.exists() {
+            copy_keeping_mtime(&taken.index, &taken.next)?;
+        } else {
+            // No index yet: git starts the copy empty.
+            let _ = std::fs::remove_file(&taken.next);
+        }
+        Ok(taken)
+    }
+
+    /// Put the new index in place and release the lock.
+    fn commit(&mut self) -> Result<()> {
+        if self.next.exists() {
+            std::fs::rename(&self.next, &self.index).map_err(|e| {
+                Error::git(format!(
+                    "cannot move the new index into place at {}: {e}",
+                    self.index.display()
+                ))
+            })?;
+        }
+        self.committed = true;
+        let _ = std::fs::remove_file(&self.lock);
+        Ok(())
+    }
+}
+
+impl Drop for IndexLock {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_file(&self.next);
+            let _ = std::fs::remove_file(&self.lock);
+        }
+    }
+}
+
+/// A copy that keeps the index's mtime: git tells racily clean entries by
+/// comparing file times with the index's, and a fresh time would hide an
+/// edit made in the same second as the last checkout.
+fn copy_keeping_mtime(from: &Path, to: &Path) -> Result<()> {
+    let fail =
+        |e: std::io::Error| Error::git(format!("cannot copy the index {}: {e}", from.display()));
+    std::fs::copy(from, to).map_err(fail)?;
+    let modified = std::fs::metadata(from)
+        .and_then(|m| m.modified())
+        .map_err(fail)?;
+    std::fs::File::options()
+        .write(true)
+        .open(to)
+        .and_then(|f| f.set_modified(modified))
+        .map_err(fail)
+}
+
 /// Make a checkout whose files are `files_now` and index `index_now` have
 /// files `files_new` and index `index_new`, touching only the paths that
 /// differ. Paths that do not differ — the checkout's own work — are left
 /// exactly as they are.
 ///
-/// When a step fails half-way (a full disk, a file that cannot be written),
-/// the same routine runs the other way, from the new trees back to the old
-/// ones, so the touched paths are as they were (their index stat data
-/// aside) and the error says nothing was changed.
+/// The new index is built in `lock`'s copy while the files are written and
+/// replaces the checkout's index only once everything else is done. When a
+/// step fails half-way (a full disk, a file that cannot be written), the
+/// index was never replaced and the touched files are written back from
+/// `files_now`, so the checkout is as it was (index stat data aside) and
+/// the error says nothing was changed.
 pub fn apply(
     repo: &Repo,
     target: &Path,
+    mut lock: IndexLock,
     files: (gix::ObjectId, gix::ObjectId),
     index: (gix::ObjectId, gix::ObjectId),
 ) -> Result<()> {
-    let Err(e) = write(repo, target, files, index) else {
+    let git = Git::new(target);
+    let written = write(repo, &git, target, &lock.next, files, index).and_then(|()| lock.commit());
+    let Err(e) = written else {
         return Ok(());
     };
-    let back = |(now, new): (gix::ObjectId, gix::ObjectId)| (new, now);
-    match write(repo, target, back(files), back(index)) {
+    // The lock is still held: nothing else writes the index while undoing.
+    match write_files(repo, &git, target, (files.1, files.0)) {
         Ok(()) => Err(Error::refused(format!(
             "{}; what was written was undone, nothing in {} was changed",
             e.message,
@@ -127,7 +240,7 @@ pub fn apply(
         ))
         .with_hint("free some space or fix the cause, then keep again")),
         Err(undo) => Err(Error::git(format!(
-            "{}; undoing it failed too ({}): the session's paths in {} may be half-written",
+            "{}; undoing it failed too ({}): the session's paths in {} may be half-written (its index was not changed)",
             e.message,
             undo.message,
             target.display()
@@ -136,26 +249,24 @@ pub fn apply(
     }
 }
 
-/// One direction of [`apply`].
+/// The forward step of [`apply`]: files into `target`, index into `next`.
 fn write(
     repo: &Repo,
+    git: &Git,
     target: &Path,
+    next: &Path,
     (files_now, files_new): (gix::ObjectId, gix::ObjectId),
     (index_now, index_new): (gix::ObjectId, gix::ObjectId),
 ) -> Result<()> {
-    let git = Git::new(target);
-    let file_changes = changes(&git, files_now, files_new)?;
+    let file_changes = changes(git, files_now, files_new)?;
     let index_changes = if (index_now, index_new) == (files_now, files_new) {
         file_changes.clone()
     } else {
-        changes(&git, index_now, index_new)?
+        changes(git, index_now, index_new)?
     };
 
-    // Deletions first: a file may give way to a directory.
-    for change in file_changes.iter().filter(|c| c.deleted) {
-        let rel = String::from_utf8_lossy(&change.path).into_owned();
-        remove_file_and_empty_parents(target, &rel)?;
-    }
+    remove_deleted(target, &file_changes)?;
+    let with_next = git.clone().env("GIT_INDEX_FILE", next);
     // The index in one `update-index --index-info`, which git applies atomically.
     if !index_changes.is_empty() {
         let mut info = Vec::new();
@@ -169,10 +280,10 @@ fn write(
             info.extend_from_slice(&change.path);
             info.push(0);
         }
-        git.run_stdin_bytes(["update-index", "-z", "--index-info"], &info)?;
+        with_next.run_stdin_bytes(["update-index", "-z", "--index-info"], &info)?;
     }
-    // Files whose new content is what the index now holds are checked out
-    // from the index itself, which records their stat data too (`-u`); the
+    // Files whose new content is what the new index holds are checked out
+    // from that index itself, which records their stat data too (`-u`); the
     // rest (the target had unstaged edits there, merged) from a temporary
     // index holding the result. Either way modes, symlinks and checkout
     // filters behave as in `git checkout`.
@@ -186,20 +297,54 @@ fn write(
             staged.contains(&(c.path.as_slice(), c.new_mode.as_str(), c.new_oid.as_str()))
         });
     if !direct.is_empty() {
-        git.run_stdin_bytes(
+        with_next.run_stdin_bytes(
             ["checkout-index", "-u", "-f", "-z", "--stdin"],
             &nul_list(&direct),
         )?;
     }
-    if !other.is_empty() {
-        let tmp = tempfile::Builder::new()
-            .prefix("keep-index-")
-            .tempfile_in(repo.state_dir()?)
-            .map_err(|e| Error::git(format!("cannot create a temporary index: {e}")))?;
-        let with_tmp = git.clone().env("GIT_INDEX_FILE", tmp.path());
-        with_tmp.run(["read-tree", &files_new.to_string()])?;
-        with_tmp.run_stdin_bytes(["checkout-index", "-f", "-z", "--stdin"], &nul_list(&other))?;
+    checkout_from_tree(repo, git, files_new, &other)
+}
+
+/// Make the files of `target` that differ between two trees those of the
+/// second, leaving its index alone: the undo of [`write`].
+fn write_files(
+    repo: &Repo,
+    git: &Git,
+    target: &Path,
+    (from, to): (gix::ObjectId, gix::ObjectId),
+) -> Result<()> {
+    let list = changes(git, from, to)?;
+    remove_deleted(target, &list)?;
+    let rest: Vec<&Change> = list.iter().filter(|c| !c.deleted).collect();
+    checkout_from_tree(repo, git, to, &rest)
+}
+
+/// Deletions first: a file may give way to a directory.
+fn remove_deleted(target: &Path, list: &[Change]) -> Result<()> {
+    for change in list.iter().filter(|c| c.deleted) {
+        let rel = String::from_utf8_lossy(&change.path).into_owned();
+        remove_file_and_empty_parents(target, &rel)?;
     }
+    Ok(())
+}
+
+/// Write `paths` as they are in `tree` through a temporary index.
+fn checkout_from_tree(
+    repo: &Repo,
+    git: &Git,
+    tree: gix::ObjectId,
+    paths: &[&Change],
+) -> Result<()> {
+    if paths.is_empty() {
+        return Ok(());
+    }
+    let tmp = tempfile::Builder::new()
+        .prefix("keep-index-")
+        .tempfile_in(repo.state_dir()?)
+        .map_err(|e| Error::git(format!("cannot create a temporary index: {e}")))?;
+    let with_tmp = git.clone().env("GIT_INDEX_FILE", tmp.path());
+    with_tmp.run(["read-tree", &tree.to_string()])?;
+    with_tmp.run_stdin_bytes(["checkout-index", "-f", "-z", "--stdin"], &nul_list(paths))?;
     Ok(())
 }
 

@@ -80,16 +80,45 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
     }
     if snap_tree == base_tree {
         finish(repo, &mut session, tip, args.keep_worktree)?;
+        let left = if args.keep_worktree {
+            "were left in place"
+        } else {
+            "were removed"
+        };
         anstream::eprintln!(
-            "Session {}: nothing to keep; its worktree and branch were removed.",
+            "Session {}: nothing to keep; its worktree and branch {left}.",
             session.id
         );
         return Ok(0);
     }
 
-    // 2. Decide the full result.
+    // 2. Decide the full result. The target's index is locked first, so
+    // no git command changes it between this read and its replacement.
+    let index_lock = merge::IndexLock::take(&target)?;
+    // The worktree's HEAD as snapshotted: the agent's commits even when it
+    // left the session branch.
+    let worked = repo.first_parent(snap)?;
+    let head = parse_oid(&Git::new(&target).run(["rev-parse", "--verify", "HEAD"])?)?;
+    let base = meeting_point(repo, session.base, head, worked)?;
+    let base_tree = repo.resolve_tree(base)?;
     // Only the paths the session changed can meet the target's own work.
-    let now = snapshot::capture_paths(repo, &target, &changed.paths)?;
+    let mut paths = changed.paths.clone();
+    let mut files = changed.files;
+    if base != session.base {
+        let since = snapshot::changes(repo, base_tree, snap_tree)?;
+        files = since.files;
+        paths.extend(since.paths);
+        paths.sort();
+        paths.dedup();
+    }
+    let now = snapshot::capture_paths(repo, &target, &paths)?;
+    if now.head != head {
+        return Err(Error::refused(format!(
+            "HEAD in {} moved while keeping; nothing was changed",
+            target.display()
+        ))
+        .with_hint("keep again"));
+    }
     let head_tree = repo.resolve_tree(now.head)?;
     let (index_new, files_new, new_head) = if committing {
         let final_commit = if args.squash {
@@ -103,10 +132,7 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
                 head_tree,
             )?
         } else {
-            // The worktree's HEAD as snapshotted: the agent's commits even
-            // when it left the session branch.
-            let worked = repo.first_parent(snap)?;
-            replay_commits(repo, &session, worked, snap_tree, now.head, head_tree)?
+            replay_commits(repo, &session, base, worked, snap_tree, now.head, head_tree)?
         };
         let final_tree = repo.resolve_tree(final_commit.0)?;
         let files = clean(
@@ -130,6 +156,7 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
     merge::apply(
         repo,
         &target,
+        index_lock,
         (now.full_tree, files_new),
         (now.index_tree, index_new),
     )?;
@@ -158,7 +185,6 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
             target.display()
         );
     }
-    let files = changed.files;
     match &new_head {
         Some((_, made)) if made.is_empty() => anstream::eprintln!(
             "Session {}: its change is already in {}; nothing new to commit.",
@@ -186,6 +212,37 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
     Ok(0)
 }
 
+/// The base of keep's three-way merges: the session's base, or where the
+/// session and the target's HEAD last met when that is later — after the
+/// session merged (or rebased onto) the target's branch to resolve a
+/// conflict, what HEAD already has is not the session's change.
+fn meeting_point(
+    repo: &Repo,
+    base: gix::ObjectId,
+    head: gix::ObjectId,
+    worked: Option<gix::ObjectId>,
+) -> Result<gix::ObjectId> {
+    let Some(worked) = worked else {
+        return Ok(base);
+    };
+    let git = repo.git();
+    let out = git.output(["merge-base", &head.to_string(), &worked.to_string()])?;
+    let Ok(met) = parse_oid(&String::from_utf8_lossy(&out.stdout)) else {
+        return Ok(base); // unrelated histories
+    };
+    let later = met != base
+        && git
+            .output([
+                "merge-base",
+                "--is-ancestor",
+                &base.to_string(),
+                &met.to_string(),
+            ])?
+            .status
+            .success();
+    Ok(if later { met } else { base })
+}
+
 /// The checkout to keep into: where keep runs, or the session's origin when
 /// run inside the session's own worktree.
 fn target(repo: &Repo, session: &Session) -> Result<PathBuf> {
@@ -207,7 +264,7 @@ fn target(repo: &Repo, session: &Session) -> Result<PathBuf> {
 }
 
 /// Refuse a checkout in the middle of a merge, rebase, cherry-pick or revert,
-/// or with unresolved conflicts.
+/// on a branch without commits, or with unresolved conflicts.
 fn check_target(target: &Path) -> Result<()> {
     let git = Git::new(target);
     let git_dir = PathBuf::from(git.run(["rev-parse", "--absolute-git-dir"])?);
@@ -225,6 +282,20 @@ fn check_target(target: &Path) -> Result<()> {
             );
         }
     }
+    if git
+        .output(["rev-parse", "-q", "--verify", "HEAD"])?
+        .status
+        .code()
+        != Some(0)
+    {
+        return Err(Error::refused(format!(
+            "the branch in {} has no commits yet; keep merges a session's change onto a commit",
+            target.display()
+        ))
+        .with_hint(
+            "commit something on it first, or keep from a checkout whose branch has commits",
+        ));
+    }
     if !git.run(["ls-files", "-u"])?.is_empty() {
         return Err(
             Error::refused(format!("{} has unresolved conflicts", target.display()))
@@ -234,8 +305,9 @@ fn check_target(target: &Path) -> Result<()> {
     Ok(())
 }
 
-/// `--squash` and `--commit` need a branch, no staged work of the target's
-/// own, and an identity to commit with.
+/// `--squash` and `--commit` need a branch (with commits: see
+/// [`check_target`]), no staged work of the target's own, and an identity
+/// to commit with.
 fn check_can_commit(target: &Path) -> Result<()> {
     let git = Git::new(target);
     if git.output(["symbolic-ref", "-q", "HEAD"])?.status.code() != Some(0) {
@@ -244,17 +316,6 @@ fn check_can_commit(target: &Path) -> Result<()> {
                 "check out a branch, or keep without --squash/--commit to stage the change",
             ),
         );
-    }
-    if git
-        .output(["rev-parse", "-q", "--verify", "HEAD"])?
-        .status
-        .code()
-        != Some(0)
-    {
-        return Err(Error::refused(format!(
-            "the branch in {} has no commits yet",
-            target.display()
-        )));
     }
     if git.output(["diff", "--cached", "--quiet"])?.status.code() != Some(0) {
         return Err(Error::refused(format!(
@@ -276,6 +337,20 @@ fn check_can_commit(target: &Path) -> Result<()> {
 }
 
 fn clean(session: &Session, merge: Merge) -> Result<gix::ObjectId> {
+    clean_or(session, merge, |first| {
+        format!(
+            "see the session's side with `git agent diff {id} -- {first}`; resolve it in the session (for example merge your branch into it there) or in your checkout, then keep again — after a merge, with --squash",
+            id = session.id
+        )
+    })
+}
+
+/// [`clean`], with the hint made from the first conflicting path.
+fn clean_or(
+    session: &Session,
+    merge: Merge,
+    hint: impl FnOnce(&str) -> String,
+) -> Result<gix::ObjectId> {
     match merge {
         Merge::Clean(tree) => Ok(tree),
         Merge::Conflict(paths) => {
@@ -289,10 +364,7 @@ fn clean(session: &Session, merge: Merge) -> Result<gix::ObjectId> {
                 message.push_str(&format!("\n    {p}"));
             }
             let first = paths.first().map(String::as_str).unwrap_or(".");
-            Err(Error::refused(message).with_hint(format!(
-                "see the session's side with `git agent diff {} -- {first}`; resolve it in the session (or in your checkout) and keep again",
-                session.id
-            )))
+            Err(Error::refused(message).with_hint(hint(first)))
         }
     }
 }
@@ -323,24 +395,25 @@ fn squash_commit(
     Ok((commit, vec![commit]))
 }
 
-/// The session's commits replayed onto HEAD (authors and messages kept),
-/// plus one commit for what was left uncommitted.
+/// The session's commits since `base` replayed onto HEAD (authors and
+/// messages kept), plus one commit for what was left uncommitted.
 fn replay_commits(
     repo: &Repo,
     session: &Session,
+    base: gix::ObjectId,
     tip: Option<gix::ObjectId>,
     snap_tree: gix::ObjectId,
     head: gix::ObjectId,
     head_tree: gix::ObjectId,
 ) -> Result<(gix::ObjectId, Vec<gix::ObjectId>)> {
     let git = repo.git();
-    let tip = tip.unwrap_or(session.base);
+    let tip = tip.unwrap_or(base);
     let list = git.run([
         "rev-list",
         "--reverse",
         "--topo-order",
         "--parents",
-        &format!("{}..{tip}", session.base),
+        &format!("{base}..{tip}"),
     ])?;
     let (mut parent, mut tree, mut made) = (head, head_tree, Vec::new());
     for line in list.lines() {
@@ -359,7 +432,13 @@ fn replay_commits(
             tree,
             repo.resolve_tree(commit)?,
         )?;
-        let merged = clean(session, merged)?;
+        let merged = clean_or(session, merged, |first| {
+            format!(
+                "the session's commit {} conflicts when replayed; keep with --squash to bring the whole change as one commit, or see the session's side with `git agent diff {} -- {first}`",
+                &commit.to_string()[..7],
+                session.id
+            )
+        })?;
         if merged == tree {
             continue; // already applied
         }

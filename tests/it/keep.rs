@@ -152,7 +152,12 @@ fn a_conflict_changes_nothing_in_the_target_and_keeps_the_session() {
     let err = repo.agent(&["keep", "clash"]).fails(1).stderr;
 
     assert!(err.contains("conflict") && err.contains("a.txt"), "{err}");
-    assert!(err.contains("git agent diff clash -- a.txt"), "{err}");
+    assert!(
+        err.contains(
+            "hint: see the session's side with `git agent diff clash -- a.txt`; resolve it in the session"
+        ) && err.contains("then keep again — after a merge, with --squash"),
+        "{err}"
+    );
     assert_eq!(repo.fingerprint(&repo.root), before);
     assert_eq!(repo.read("a.txt"), bytes_before);
     assert!(!repo.path("fine.txt").exists());
@@ -270,7 +275,29 @@ fn a_session_without_changes_keeps_as_nothing_to_keep() {
     assert!(run.stderr.contains("nothing to keep"), "{}", run.stderr);
     assert_eq!(repo.fingerprint(&repo.root), before);
     assert!(!wt.exists());
+    assert!(run.stderr.contains("were removed"), "{}", run.stderr);
     assert_eq!(repo.json(&["show", "empty", "--json"])["state"], "kept");
+
+    let wt = repo.new_session(&["still-empty"]);
+    let run = repo
+        .agent(&["keep", "still-empty", "--keep-worktree"])
+        .success();
+    assert!(
+        run.stderr
+            .contains("nothing to keep; its worktree and branch were left in place"),
+        "{}",
+        run.stderr
+    );
+    assert!(wt.exists());
+    assert!(
+        repo.git(&["branch", "--list", "agent/still-empty"])
+            .contains("agent/still-empty")
+    );
+    assert_eq!(repo.fingerprint(&repo.root), before);
+    assert_eq!(
+        repo.json(&["show", "still-empty", "--json"])["state"],
+        "kept"
+    );
 }
 
 #[test]
@@ -405,4 +432,506 @@ fn an_unstaged_edit_in_the_same_file_merges_and_stays_unstaged() {
         unstaged.contains("-1\n+ONE"),
         "the checkout's own edit stays unstaged: {unstaged}"
     );
+}
+
+/// Every file under `dir` (but `.git` and the sessions' worktrees) with its bytes.
+fn all_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap();
+            if name == ".git" || name == ".worktrees" {
+                continue;
+            }
+            if path.is_dir() && !path.is_symlink() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).unwrap().display().to_string();
+                out.push((rel, std::fs::read(&path).unwrap_or_default()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_held_index_lock_refuses_keep_before_any_file_is_touched() {
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["locked"]);
+    std::fs::remove_file(wt.join("docs/guide.md")).unwrap();
+    write(&wt.join("a.txt"), "session edit\n");
+    write(&wt.join("new.txt"), "new\n");
+    repo.write("src/lib.rs", "pub fn mine() {}\n");
+    let lock = repo.path(".git/index.lock");
+    for args in [&["keep", "locked"][..], &["keep", "locked", "--squash"]] {
+        std::fs::write(&lock, "").unwrap();
+        let before = (repo.fingerprint(&repo.root), all_files(&repo.root));
+
+        let err = repo.agent(args).fails(1).stderr;
+
+        assert!(
+            err.contains("cannot lock the index") && err.contains(lock.to_str().unwrap()),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains("nothing was changed"), "{err}");
+        assert!(lock.exists(), "someone else's lock is left alone");
+        std::fs::remove_file(&lock).unwrap();
+        assert_eq!(
+            (repo.fingerprint(&repo.root), all_files(&repo.root)),
+            before,
+            "{args:?}"
+        );
+        assert_eq!(repo.json(&["show", "locked", "--json"])["state"], "active");
+        assert!(!wt.join("docs/guide.md").exists() && wt.join("new.txt").exists());
+    }
+    // With the lock gone the same keep goes through.
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    repo.agent(&["keep", "locked", "--squash", "-m", "kept"])
+        .success();
+    assert_eq!(repo.git(&["rev-parse", "HEAD~1"]), head);
+    assert!(!repo.path("docs/guide.md").exists());
+    assert_eq!(repo.read("a.txt"), "session edit\n");
+    assert_eq!(repo.git(&["status", "--porcelain"]), " M src/lib.rs");
+    assert!(!lock.exists());
+}
+
+#[test]
+fn a_linked_worktree_target_is_locked_through_its_own_index() {
+    let repo = TestRepo::new();
+    let linked = repo.base().join("linked");
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "side",
+        linked.to_str().unwrap(),
+    ]);
+    repo.agent_in(&linked, &["new", "ln"]).success();
+    let wt = repo.path(".worktrees/ln");
+    std::fs::remove_file(wt.join("a.txt")).unwrap();
+    write(&wt.join("n.txt"), "n\n");
+    let own_lock = repo.path(".git/worktrees/linked/index.lock");
+    std::fs::write(&own_lock, "").unwrap();
+    let before = (repo.fingerprint(&linked), all_files(&linked));
+    let err = repo.agent_in(&linked, &["keep", "ln"]).fails(1).stderr;
+    assert!(err.contains(own_lock.to_str().unwrap()), "{err}");
+    assert_eq!((repo.fingerprint(&linked), all_files(&linked)), before);
+    std::fs::remove_file(&own_lock).unwrap();
+    // The main worktree's lock is not the linked worktree's business.
+    std::fs::write(repo.path(".git/index.lock"), "").unwrap();
+    repo.agent_in(&linked, &["keep", "ln"]).success();
+    assert_eq!(
+        repo.git_in(&linked, &["diff", "--cached", "--name-status"]),
+        "D\ta.txt\nA\tn.txt"
+    );
+    assert!(!linked.join("a.txt").exists() && !own_lock.exists());
+}
+
+#[test]
+fn keep_into_a_branch_without_commits_is_refused_clearly() {
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["orphan"]);
+    write(&wt.join("o.txt"), "o\n");
+    let linked = repo.base().join("fresh");
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "--orphan",
+        "-b",
+        "fresh",
+        linked.to_str().unwrap(),
+    ]);
+    repo.git(&["switch", "-q", "--orphan", "empty"]);
+    let state = |dir: &Path| {
+        (
+            repo.git_in(dir, &["status", "--porcelain=v2", "--untracked-files=all"]),
+            repo.git_in(dir, &["ls-files", "-s"]),
+            all_files(dir),
+        )
+    };
+    for dir in [&repo.root, &linked] {
+        for args in [&["keep", "orphan"][..], &["keep", "orphan", "--squash"]] {
+            let before = state(dir);
+            let err = repo.agent_in(dir, args).fails(1).stderr;
+            assert!(err.contains("has no commits yet"), "{args:?}: {err}");
+            assert!(err.contains("hint: commit something"), "{err}");
+            assert!(!err.contains("rev-parse"), "{err}");
+            assert_eq!(state(dir), before, "{args:?} in {}", dir.display());
+        }
+    }
+    assert_eq!(repo.json(&["show", "orphan", "--json"])["state"], "active");
+    assert!(wt.join("o.txt").exists());
+}
+
+#[test]
+fn keep_is_refused_mid_rebase_cherry_pick_and_revert() {
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["mid"]);
+    write(&wt.join("new.txt"), "from the session\n");
+    repo.git(&["checkout", "-q", "-b", "side"]);
+    repo.write("a.txt", "alpha\nSIDE\ngamma\n");
+    repo.git(&["commit", "-qam", "side"]);
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("a.txt", "alpha\nMAIN\ngamma\n");
+    repo.git(&["commit", "-qam", "main 1"]);
+    repo.write("a.txt", "alpha\nMAIN 2\ngamma\n");
+    repo.git(&["commit", "-qam", "main 2"]);
+    let cases: [(&[&str], &str, &[&str]); 4] = [
+        (
+            &["cherry-pick", "side"],
+            "a cherry-pick",
+            &["cherry-pick", "--abort"],
+        ),
+        (
+            &["revert", "--no-edit", "HEAD~1"],
+            "a revert",
+            &["revert", "--abort"],
+        ),
+        (&["rebase", "side"], "a rebase", &["rebase", "--abort"]),
+        // Stopped without a conflict: only git's own marker says so.
+        (
+            &[
+                "-c",
+                "sequence.editor=sed -i 1s/^pick/edit/",
+                "rebase",
+                "-qi",
+                "HEAD~1",
+            ],
+            "a rebase",
+            &["rebase", "--abort"],
+        ),
+    ];
+    for (start, what, abort) in cases {
+        let _ = repo.git_out(&repo.root, start);
+        let before = (repo.fingerprint(&repo.root), all_files(&repo.root));
+        for args in [&["keep", "mid"][..], &["keep", "mid", "--squash"]] {
+            let err = repo.agent(args).fails(1).stderr;
+            assert!(
+                err.contains(&format!("is in the middle of {what}"))
+                    && err.contains("hint: finish or abort it first"),
+                "{start:?} then {args:?}: {err}"
+            );
+            assert_eq!(
+                (repo.fingerprint(&repo.root), all_files(&repo.root)),
+                before,
+                "{start:?} then {args:?}"
+            );
+        }
+        repo.git(abort);
+        assert_eq!(repo.json(&["show", "mid", "--json"])["state"], "active");
+    }
+    repo.agent(&["keep", "mid"]).success();
+    assert_eq!(repo.read("new.txt"), "from the session\n");
+}
+
+fn spawn_keep(repo: &TestRepo, id: &str, pause: Option<&Path>) -> std::process::Child {
+    let mut cmd = crate::common::hermetic(crate::common::BIN, &repo.home);
+    if let Some(file) = pause {
+        cmd.env("GIT_AGENT_PAUSE", "keep:snapshotted")
+            .env("GIT_AGENT_PAUSE_FILE", file);
+    }
+    cmd.current_dir(&repo.root)
+        .args(["keep", id])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn assert_succeeds(child: std::process::Child) {
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_second_keep_waits_for_the_first_and_both_land_in_the_same_file() {
+    let repo = TestRepo::new();
+    repo.write("long.txt", "1\n2\n3\n4\n5\n6\n7\n8\n9\n");
+    repo.git(&["add", "long.txt"]);
+    repo.git(&["commit", "-qm", "long"]);
+    for (id, text) in [
+        ("first", "ONE\n2\n3\n4\n5\n6\n7\n8\n9\n"),
+        ("second", "1\n2\n3\n4\n5\n6\n7\n8\nNINE\n"),
+        ("third", "1\n2\n3\n4\nFIVE\n6\n7\n8\n9\n"),
+    ] {
+        let wt = repo.new_session(&[id]);
+        write(&wt.join("long.txt"), text);
+    }
+    let snapshot = || (repo.fingerprint(&repo.root), all_files(&repo.root));
+    let before = snapshot();
+
+    // The first keep holds the keep lock, paused; the second must wait.
+    let pause = repo.home.join("paused");
+    let first = spawn_keep(&repo, "first", Some(&pause));
+    let start = std::time::Instant::now();
+    while !pause.exists() {
+        assert!(
+            start.elapsed().as_secs() < 60,
+            "the first keep never paused"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let mut second = spawn_keep(&repo, "second", None);
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    assert!(
+        second.try_wait().unwrap().is_none(),
+        "the second keep waits"
+    );
+    assert_eq!(snapshot(), before, "neither has written anything yet");
+    std::fs::remove_file(&pause).unwrap();
+    assert_succeeds(first);
+    assert_succeeds(second);
+    assert_eq!(repo.read("long.txt"), "ONE\n2\n3\n4\n5\n6\n7\n8\nNINE\n");
+
+    // The same when the lock is held by any other process.
+    let common = repo.path(".git/agents/keep.lock");
+    let held = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&common)
+        .unwrap();
+    held.lock().unwrap();
+    let before = snapshot();
+    let mut third = spawn_keep(&repo, "third", None);
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    assert!(third.try_wait().unwrap().is_none(), "the third keep waits");
+    assert_eq!(snapshot(), before);
+    held.unlock().unwrap();
+    assert_succeeds(third);
+
+    let all = "ONE\n2\n3\n4\nFIVE\n6\n7\n8\nNINE\n";
+    assert_eq!(repo.read("long.txt"), all);
+    assert_eq!(repo.git(&["show", ":long.txt"]), all.trim_end());
+    assert_eq!(repo.git(&["status", "--porcelain"]), "M  long.txt");
+    for id in ["first", "second", "third"] {
+        assert_eq!(repo.json(&["show", id, "--json"])["state"], "kept");
+    }
+    assert!(repo.git_out(&repo.root, &["fsck"]).status.success());
+}
+
+/// A session whose committed edit to a.txt conflicts with a later commit on main.
+fn conflicting_session(repo: &TestRepo, id: &str) -> std::path::PathBuf {
+    let wt = repo.new_session(&[id]);
+    write(&wt.join("a.txt"), &format!("alpha\n{id}\ngamma\n"));
+    write(&wt.join(format!("{id}.txt")), "own file\n");
+    repo.git_in(&wt, &["add", "-A"]);
+    repo.git_in(&wt, &["commit", "-qm", &format!("{id} edits a")]);
+    wt
+}
+
+#[test]
+fn a_conflict_resolved_in_the_session_by_a_merge_or_rebase_then_keeps() {
+    let repo = TestRepo::new();
+    let (merged, rebased) = (
+        conflicting_session(&repo, "merged"),
+        conflicting_session(&repo, "rebased"),
+    );
+    repo.write("a.txt", "alpha\nMAIN\ngamma\n");
+    repo.write("main.txt", "main's own\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-qm", "main edits a"]);
+
+    // Replaying the session's commit conflicts; the hint offers --squash.
+    let err = repo.agent(&["keep", "merged", "--commit"]).fails(1).stderr;
+    assert!(
+        err.contains("conflicts when replayed; keep with --squash")
+            && err.contains("git agent diff merged -- a.txt"),
+        "{err}"
+    );
+
+    // Resolved by merging main into the session: --squash brings only the
+    // resolution and the session's own file, not main's work again.
+    let _ = repo.git_out(&merged, &["merge", "-q", "main"]);
+    write(&merged.join("a.txt"), "alpha\nRESOLVED\ngamma\n");
+    repo.git_in(&merged, &["commit", "-qam", "merge main"]);
+    let err = repo.agent(&["keep", "merged", "--commit"]).fails(1).stderr;
+    assert!(err.contains("--squash"), "{err}");
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    repo.agent(&["keep", "merged", "--squash", "-m", "resolved"])
+        .success();
+    assert_eq!(repo.git(&["rev-parse", "HEAD~1"]), head);
+    assert_eq!(
+        repo.git(&["show", "--name-only", "--format=", "HEAD"]),
+        "a.txt\nmerged.txt"
+    );
+    assert_eq!(repo.read("a.txt"), "alpha\nRESOLVED\ngamma\n");
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+
+    // Resolved by a rebase onto main: --commit replays the rebased commit.
+    let _ = repo.git_out(&rebased, &["rebase", "-q", "main"]);
+    write(&rebased.join("a.txt"), "alpha\nRESOLVED\nREBASED\ngamma\n");
+    repo.git_in(&rebased, &["add", "a.txt"]);
+    repo.git_in(
+        &rebased,
+        &["-c", "core.editor=true", "rebase", "--continue"],
+    );
+    repo.agent(&["keep", "rebased", "--commit"]).success();
+    assert_eq!(
+        repo.git(&["log", "--format=%s", "-3"]),
+        "rebased edits a\nresolved\nmain edits a"
+    );
+    assert_eq!(repo.read("a.txt"), "alpha\nRESOLVED\nREBASED\ngamma\n");
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+}
+
+#[test]
+fn a_session_that_merged_the_target_branch_stages_only_its_own_change() {
+    let repo = TestRepo::new();
+    let wt = conflicting_session(&repo, "own");
+    repo.write("a.txt", "alpha\nMAIN\ngamma\n");
+    repo.write("main.txt", "main's own\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-qm", "main edits a"]);
+    let _ = repo.git_out(&wt, &["merge", "-q", "main"]);
+    write(&wt.join("a.txt"), "alpha\nRESOLVED\ngamma\n");
+    repo.git_in(&wt, &["commit", "-qam", "merge main"]);
+    // The checkout's own unstaged edit of main's file stays as it is.
+    repo.write("main.txt", "main's own, edited\n");
+
+    let run = repo.agent(&["keep", "own"]).success();
+
+    assert!(run.stderr.contains("2 files staged"), "{}", run.stderr);
+    assert_eq!(
+        repo.git(&["diff", "--cached", "--name-status"]),
+        "M\ta.txt\nA\town.txt"
+    );
+    assert_eq!(repo.read("a.txt"), "alpha\nRESOLVED\ngamma\n");
+    assert_eq!(repo.read("main.txt"), "main's own, edited\n");
+    assert_eq!(repo.git(&["diff", "--name-only"]), "main.txt");
+}
+
+fn fake_agent() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/fake-agent")
+        .display()
+        .to_string()
+}
+
+#[test]
+fn squash_without_a_message_takes_the_prompt_and_notes_agent_and_prompt() {
+    let repo = TestRepo::new();
+    repo.git(&[
+        "config",
+        "agent.fake.command",
+        &format!("'{}' write by-agent.txt done", fake_agent()),
+    ]);
+    repo.agent(&["new", "pr", "-a", "fake", "-m", "Fix the login bug"])
+        .success();
+    repo.agent(&["keep", "pr", "--squash"]).success();
+    assert_eq!(repo.git(&["log", "-1", "--format=%s"]), "Fix the login bug");
+    assert_eq!(
+        repo.git(&["show", "--name-only", "--format=", "HEAD"]),
+        "by-agent.txt"
+    );
+    let note = repo.git(&["notes", "--ref=agents", "show", "HEAD"]);
+    for line in [
+        "session = \"pr\"",
+        "agent = \"fake\"",
+        "prompt = \"Fix the login bug\"",
+        "how = \"keep --squash\"",
+    ] {
+        assert!(note.contains(line), "{line} in {note}");
+    }
+}
+
+#[test]
+fn an_untracked_file_where_the_session_adds_one_is_a_conflict() {
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["adds"]);
+    write(&wt.join("new.txt"), "the session's\n");
+    write(&wt.join("other.txt"), "fine\n");
+    repo.write("new.txt", "mine, untracked\n");
+    let before = (repo.fingerprint(&repo.root), all_files(&repo.root));
+    for args in [&["keep", "adds"][..], &["keep", "adds", "--squash"]] {
+        let err = repo.agent(args).fails(1).stderr;
+        assert!(
+            err.contains("would conflict in 1 path") && err.contains("\n    new.txt"),
+            "{args:?}: {err}"
+        );
+        assert_eq!(
+            (repo.fingerprint(&repo.root), all_files(&repo.root)),
+            before,
+            "{args:?}"
+        );
+    }
+    assert_eq!(repo.read("new.txt"), "mine, untracked\n");
+    assert!(!repo.path("other.txt").exists());
+    assert_eq!(repo.json(&["show", "adds", "--json"])["state"], "active");
+    // The same file with the same content is no conflict.
+    repo.write("new.txt", "the session's\n");
+    repo.agent(&["keep", "adds"]).success();
+    assert_eq!(
+        repo.git(&["diff", "--cached", "--name-only"]),
+        "new.txt\nother.txt"
+    );
+}
+
+#[test]
+fn keep_is_refused_while_a_run_is_live_and_force_stops_it_first() {
+    let repo = TestRepo::new();
+    let fa = fake_agent();
+    repo.agent(&[
+        "new",
+        "live",
+        "--detach",
+        "--",
+        &fa,
+        "write",
+        "half.txt",
+        "half done",
+        "sleep",
+        "30",
+    ])
+    .success();
+    let wt = repo.path(".worktrees/live");
+    let start = std::time::Instant::now();
+    let pid = loop {
+        let show = repo.json(&["show", "live", "--json"]);
+        if let Some(pid) = show["run"]["pid"].as_u64()
+            && wt.join("half.txt").exists()
+        {
+            break pid;
+        }
+        assert!(start.elapsed().as_secs() < 20, "the run never started");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let before = repo.fingerprint(&repo.root);
+    let err = repo.agent(&["keep", "live"]).fails(1).stderr;
+    assert!(
+        err.contains("session 'live' has a live run") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(repo.fingerprint(&repo.root), before);
+    assert_eq!(repo.json(&["show", "live", "--json"])["state"], "running");
+
+    repo.agent(&["keep", "live", "--force"]).success();
+    assert_eq!(repo.read("half.txt"), "half done\n");
+    assert_eq!(repo.git(&["diff", "--cached", "--name-only"]), "half.txt");
+    let show = repo.json(&["show", "live", "--json"]);
+    assert_eq!(show["state"], "kept");
+    assert_eq!(show["run"]["reason"], "stopped");
+    assert!(!wt.exists());
+    let gone = || {
+        !Path::new(&format!("/proc/{pid}")).exists()
+            || std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+                s.rsplit_once(')')
+                    .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
+            })
+    };
+    let start = std::time::Instant::now();
+    while !gone() {
+        assert!(
+            start.elapsed().as_secs() < 10,
+            "the agent outlived keep --force"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
