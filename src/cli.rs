@@ -343,16 +343,20 @@ refs/notes/agents (strategy cat_sort_uniq).";
 const KEEP_NOTES: &str = "\
 The change is the session's whole state against its base: commits, staged, \
 unstaged and untracked files, deletions, renames, modes, symlinks and \
-binary files. It is merged three-way (merge base: the session's base) into \
-the index and files of the checkout you run keep in — or the session's \
-origin when run inside the session — so it applies after your branch moved \
-on, and your own uncommitted work in other files stays exactly as it was, \
-staged and unstaged alike. Everything is decided before anything is \
-written: on a conflict nothing changes, the conflicting paths are listed \
-and keep exits 1; a write that fails half-way is undone. Refused while a \
+binary files. It is merged three-way into the index and files of the \
+checkout you run keep in — or the session's origin when run inside the \
+session — so it applies after your branch moved on, and your own \
+uncommitted work in other files stays exactly as it was, staged and \
+unstaged alike. The merge base is the session's base, or, once the session \
+has merged or rebased onto your branch, the commit where the two last met, \
+as git merge would take it. Everything is decided before anything is \
+written: the checkout's index is locked (index.lock, as git does; a lock \
+held by another git process refuses keep with nothing touched), on a \
+conflict nothing changes, the conflicting paths are listed with a hint and \
+keep exits 1, and a write that fails half-way is undone. Refused while a \
 run is live (unless --force), into a checkout in the middle of a merge, \
-rebase or cherry-pick, and for paths outside the session's scope (unless \
---force). --squash and --commit also refuse a checkout with staged changes \
+rebase, cherry-pick or revert, into a branch with no commits yet, and for \
+paths outside the session's scope (unless --force). --squash and --commit also refuse a checkout with staged changes \
 of its own and a detached or unborn HEAD; their commits get a note in \
 refs/notes/agents (git log --notes=agents). Afterwards the worktree and \
 branch are removed (not with --keep-worktree) and the session is kept; its \

@@ -245,9 +245,10 @@ fn check(args: &[OsString], out: Output) -> Result<Vec<u8>> {
             l.trim_start_matches("fatal: ")
                 .trim_start_matches("error: ")
         })
+        .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
-        .join("; ");
+        .join(" ");
     Err(Error::git(format!("git {verb} failed: {detail}")))
 }
 

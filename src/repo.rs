@@ -230,8 +230,14 @@ impl Repo {
         Ok((file, path))
     }
 
-    /// Like [`Repo::lock`], but give up with a "busy" error after `patience`.
+    /// Like [`Repo::lock`], but give up with a "busy" error after `patience`
+    /// (`GIT_AGENT_LOCK_WAIT=<seconds>` overrides it, for scripts that would
+    /// rather fail fast, and for tests).
     pub fn lock_wait(&self, name: &str, patience: std::time::Duration) -> Result<Lock> {
+        let patience = std::env::var("GIT_AGENT_LOCK_WAIT")
+            .ok()
+            .and_then(|s| s.trim().parse::<u64>().ok())
+            .map_or(patience, std::time::Duration::from_secs);
         let (file, path) = self.lock_file(name)?;
         let start = std::time::Instant::now();
         loop {

@@ -3,7 +3,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use crate::common::{TestRepo, write};
+use crate::common::{BIN, Run, TestRepo, hermetic, write};
 
 /// The target's own work in `paths`: file bytes and index entries.
 fn own_work(repo: &TestRepo, paths: &[&str]) -> String {
@@ -662,6 +662,7 @@ fn a_second_keep_waits_for_the_first_and_both_land_in_the_same_file() {
         ("first", "ONE\n2\n3\n4\n5\n6\n7\n8\n9\n"),
         ("second", "1\n2\n3\n4\n5\n6\n7\n8\nNINE\n"),
         ("third", "1\n2\n3\n4\nFIVE\n6\n7\n8\n9\n"),
+        ("fourth", "1\n2\nTHREE\n4\n5\n6\n7\n8\n9\n"),
     ] {
         let wt = repo.new_session(&[id]);
         write(&wt.join("long.txt"), text);
@@ -703,6 +704,23 @@ fn a_second_keep_waits_for_the_first_and_both_land_in_the_same_file() {
     let mut third = spawn_keep(&repo, "third", None);
     std::thread::sleep(std::time::Duration::from_secs(1));
     assert!(third.try_wait().unwrap().is_none(), "the third keep waits");
+    assert_eq!(snapshot(), before);
+    // Past its patience a keep gives up as busy, having changed nothing.
+    let busy = Run::from(
+        hermetic(BIN, &repo.home)
+            .current_dir(&repo.root)
+            .env("GIT_AGENT_LOCK_WAIT", "1")
+            .args(["keep", "fourth"])
+            .output()
+            .unwrap(),
+    )
+    .fails(1);
+    assert!(
+        busy.stderr
+            .contains("another git-agent keep has been running"),
+        "{}",
+        busy.stderr
+    );
     assert_eq!(snapshot(), before);
     held.unlock().unwrap();
     assert_succeeds(third);
