@@ -103,10 +103,8 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
     let base_tree = repo.resolve_tree(base)?;
     // Only the paths the session changed can meet the target's own work.
     let mut paths = changed.paths.clone();
-    let mut files = changed.files;
     if base != session.base {
         let since = snapshot::changes(repo, base_tree, snap_tree)?;
-        files = since.files;
         paths.extend(since.paths);
         paths.sort();
         paths.dedup();
@@ -179,12 +177,12 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
         notes::add(repo, made, &notes::text(&session, how))?;
     }
     finish(repo, &mut session, tip, args.keep_worktree)?;
-    if !args.keep_worktree && session.meta.worktree == repo.current_worktree {
-        anstream::eprintln!(
-            "The session's worktree was removed; continue in {}",
-            target.display()
-        );
-    }
+    // What actually changed in the target, which can be less than the
+    // session's change when part of it was there already.
+    let files = match &new_head {
+        Some(_) => snapshot::changes(repo, head_tree, index_new)?.files,
+        None => snapshot::changes(repo, now.index_tree, index_new)?.files,
+    };
     match &new_head {
         Some((_, made)) if made.is_empty() => anstream::eprintln!(
             "Session {}: its change is already in {}; nothing new to commit.",
@@ -201,6 +199,11 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
             if files == 1 { "" } else { "s" },
             &head.to_string()[..7]
         ),
+        None if files == 0 => anstream::eprintln!(
+            "Session {}: its change is already in {}; nothing new to stage.",
+            session.id,
+            target.display()
+        ),
         None => anstream::eprintln!(
             "Kept session {} into {}: {} file{} staged; review with `git diff --cached`.",
             session.id,
@@ -208,6 +211,12 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
             files,
             if files == 1 { "" } else { "s" }
         ),
+    }
+    if !args.keep_worktree && session.meta.worktree == repo.current_worktree {
+        anstream::eprintln!(
+            "The session's worktree was removed; continue in {}",
+            target.display()
+        );
     }
     Ok(0)
 }

@@ -953,3 +953,24 @@ fn keep_is_refused_while_a_run_is_live_and_force_stops_it_first() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+/// keep counts what it changed in the checkout, not the session's whole
+/// change: kept once, restored and kept again, nothing new is staged.
+#[test]
+fn keep_reports_what_it_changed_in_the_checkout() {
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["twice"]);
+    write(&wt.join("a.txt"), "alpha\nbeta\ngamma\nagent\n");
+    write(&wt.join("new.txt"), "new\n");
+    let run = repo.agent(&["keep", "twice"]).success();
+    assert!(run.stderr.contains("2 files staged"), "{}", run.stderr);
+    let staged = repo.git(&["ls-files", "-s"]);
+    repo.agent(&["restore", "twice"]).success();
+    let run = repo.agent(&["keep", "twice"]).success();
+    assert!(
+        run.stderr.contains("already in") && run.stderr.contains("nothing new to stage"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(repo.git(&["ls-files", "-s"]), staged);
+}
