@@ -300,6 +300,12 @@ pub fn execute(repo: &Repo, id: &Id, plan: &Plan, attached: bool) -> Result<i32>
         cmd.stdin(Stdio::null());
     }
     let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
+    // `stop` (or `discard --force`) may have ended the run before it began.
+    if !still_wanted(repo, id, &started)? {
+        record_end(repo, id, &started, None, Some("stopped"))?;
+        anstream::eprintln!("The run in session {id} was stopped before it started.");
+        return Ok(1);
+    }
     let mut child = match cmd.spawn() {
         Ok(child) => child,
         Err(e) => {
@@ -312,12 +318,34 @@ pub fn execute(repo: &Repo, id: &Id, plan: &Plan, attached: bool) -> Result<i32>
     };
     let pid = child.id();
     let me = std::process::id();
-    session::modify(repo, id, |meta| {
+    let recorded = session::modify(repo, id, |meta| {
         if let Some(run) = meta.run.as_mut().filter(|r| r.started == started) {
             run.pid = Some(pid);
             run.supervisor = Some(me);
         }
-    })?;
+    });
+    let mut reason: Option<&str> = None;
+    match recorded {
+        // A `stop` that recorded its end before the pid was there could not
+        // kill anything: that is ours to do. (One that came after sees the
+        // pid and kills the group itself.)
+        Ok(s)
+            if !s
+                .meta
+                .run
+                .as_ref()
+                .is_some_and(|r| r.started == started && r.ended.is_none()) =>
+        {
+            reason = Some("stopped");
+            std::thread::spawn(move || stop_group(pid));
+        }
+        Ok(_) => {}
+        Err(e) => {
+            stop_group(pid);
+            let _ = child.wait();
+            return Err(e);
+        }
+    }
     let terminal = if attached {
         Terminal::give_to(pid)
     } else {
@@ -325,7 +353,6 @@ pub fn execute(repo: &Repo, id: &Id, plan: &Plan, attached: bool) -> Result<i32>
     };
 
     let deadline = plan.timeout.map(|t| Instant::now() + t);
-    let mut reason: Option<&str> = None;
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
@@ -383,6 +410,13 @@ pub fn execute(repo: &Repo, id: &Id, plan: &Plan, attached: bool) -> Result<i32>
         )));
     }
     Ok(code)
+}
+
+/// Is the run that began at `started` still the session's, and not ended?
+fn still_wanted(repo: &Repo, id: &Id, started: &str) -> Result<bool> {
+    Ok(session::resolve_exact(repo, id)?
+        .and_then(|s| s.meta.run)
+        .is_some_and(|r| r.started == started && r.ended.is_none()))
 }
 
 /// After the child ended: leftovers commit, notes, snapshot, final state.

@@ -526,3 +526,71 @@ fn wait_without_a_run_and_a_zero_timeout_are_refused_plainly() {
     assert!(run.stderr.contains("longer than zero"), "{}", run.stderr);
     assert_eq!(repo.json(&["show", "idle", "--json"])["state"], "active");
 }
+
+/// A number from the `[run]` table of a session's metadata blob (what
+/// `show --json` leaves out, such as the supervisor's pid).
+fn run_field(repo: &TestRepo, id: &str, key: &str) -> Option<u32> {
+    let meta = repo.git(&["cat-file", "-p", &format!("refs/agents/{id}/meta")]);
+    let mut in_run = false;
+    for line in meta.lines() {
+        if line.starts_with('[') {
+            in_run = line == "[run]";
+        } else if let Some((_, v)) = line
+            .split_once('=')
+            .filter(|(k, _)| in_run && k.trim() == key)
+        {
+            return v.trim().parse().ok();
+        }
+    }
+    None
+}
+
+/// The pid a run wrote into a file, if it got that far.
+fn pid_in(path: &Path) -> Option<u32> {
+    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
+/// `stop` or `discard --force` straight after `new --detach`, before the
+/// supervisor has recorded (or even started) the agent: nothing survives.
+#[test]
+fn stop_or_discard_right_after_detach_leaves_nothing_running() {
+    let repo = TestRepo::new();
+    let script = "sleep 30 & echo $! > grandchild.pid; echo $$ > child.pid; wait";
+    for (i, how) in ["stop", "discard", "stop", "discard"].iter().enumerate() {
+        let id = format!("race{i}");
+        repo.agent(&["new", &id, "--detach", "--", "sh", "-c", script])
+            .success();
+        let wt = repo.path(&format!(".worktrees/{id}"));
+        match *how {
+            "stop" => repo.agent(&["stop", &id]).success(),
+            _ => repo.agent(&["discard", &id, "--force"]).success(),
+        };
+        let sup = run_field(&repo, &id, "supervisor");
+        let pids: Vec<u32> = [
+            sup,
+            run_field(&repo, &id, "pid"),
+            pid_in(&wt.join("child.pid")),
+            pid_in(&wt.join("grandchild.pid")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        assert!(sup.is_some(), "{how}: the supervisor was recorded");
+        wait_until(|| pids.iter().all(|p| !alive(*p)));
+        // Nothing started late either, once the supervisor is gone.
+        std::thread::sleep(Duration::from_millis(200));
+        for name in ["child.pid", "grandchild.pid"] {
+            if let Some(p) = pid_in(&wt.join(name)) {
+                assert!(!alive(p), "{how}: {name} {p} survived");
+            }
+        }
+        let s = repo.json(&["show", &id, "--json"]);
+        let state = if *how == "stop" {
+            "failed"
+        } else {
+            "discarded"
+        };
+        assert_eq!(s["state"], state, "{how}: {s}");
+        assert_eq!(s["run"]["reason"], "stopped", "{how}: {s}");
+    }
+}
