@@ -233,35 +233,62 @@ fn timeout_kills_the_whole_process_group() {
         .unwrap();
     wait_until(|| !alive(grandchild));
     // Detached, too.
-    repo.agent(&[
-        "new",
-        "slow2",
-        "--detach",
-        "--timeout",
-        "1s",
-        "--",
-        &fake_agent(),
-        "sleep",
-        "30",
-    ])
-    .success();
+    let pidfile = repo.base().join("child2.pid");
+    let out = hermetic(BIN, &repo.home)
+        .current_dir(&repo.root)
+        .env("FAKE_AGENT_PIDFILE", &pidfile)
+        .args([
+            "new",
+            "slow2",
+            "--detach",
+            "--timeout",
+            "1s",
+            "--",
+            &fake_agent(),
+            "spawn",
+            "30",
+            "sleep",
+            "30",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
     assert_eq!(repo.agent(&["wait", "slow2"]).code, 1);
-    assert_eq!(
-        repo.json(&["show", "slow2", "--json"])["run"]["reason"],
-        "timeout"
-    );
+    let s = repo.json(&["show", "slow2", "--json"]);
+    assert_eq!(s["run"]["reason"], "timeout");
+    let grandchild = pid_in(&pidfile).expect("the agent started its child");
+    let child = s["run"]["pid"].as_u64().unwrap() as u32;
+    wait_until(|| !alive(grandchild) && !alive(child));
 }
 
 #[test]
 fn stop_ends_a_detached_run() {
     let repo = TestRepo::new();
-    repo.agent(&["new", "st", "--detach", "--", &fake_agent(), "sleep", "30"])
-        .success();
+    let pidfile = repo.base().join("child.pid");
+    let out = hermetic(BIN, &repo.home)
+        .current_dir(&repo.root)
+        .env("FAKE_AGENT_PIDFILE", &pidfile)
+        .args([
+            "new",
+            "st",
+            "--detach",
+            "--",
+            &fake_agent(),
+            "spawn",
+            "30",
+            "sleep",
+            "30",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
     let pid = || repo.json(&["show", "st", "--json"])["run"]["pid"].as_u64();
-    wait_until(|| pid().is_some());
+    wait_until(|| pid().is_some() && pid_in(&pidfile).is_some());
     let pid = pid().unwrap() as u32;
+    let grandchild = pid_in(&pidfile).unwrap();
+    assert!(alive(grandchild));
     repo.agent(&["stop", "st"]).success();
-    wait_until(|| !alive(pid));
+    wait_until(|| !alive(pid) && !alive(grandchild));
     let s = repo.json(&["show", "st", "--json"]);
     assert_eq!(s["state"], "failed");
     assert_eq!(s["run"]["reason"], "stopped");
