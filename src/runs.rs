@@ -277,7 +277,7 @@ pub fn execute(repo: &Repo, id: &Id, plan: &Plan, attached: bool) -> Result<i32>
         .unwrap_or_default();
     let worktree = session.meta.worktree.clone();
     let before = if plan.read_only {
-        Some(snapshot::capture(repo, &worktree)?)
+        Some(Checkout::capture(repo, &worktree)?)
     } else {
         None
     };
@@ -309,7 +309,9 @@ pub fn execute(repo: &Repo, id: &Id, plan: &Plan, attached: bool) -> Result<i32>
     let mut child = match cmd.spawn() {
         Ok(child) => child,
         Err(e) => {
-            record_end(repo, id, &started, Some(127), Some("failed-to-start"))?;
+            // Exit 127, as a shell reports a command it cannot run; the
+            // process never ran, so there is no reason beyond its exit.
+            record_end(repo, id, &started, Some(127), None)?;
             return Err(Error::refused(format!(
                 "cannot start '{}': {e}",
                 plan.command[0]
@@ -386,30 +388,99 @@ pub fn execute(repo: &Repo, id: &Id, plan: &Plan, attached: bool) -> Result<i32>
     }
     let mut violation = None;
     if let Some(before) = &before {
-        let after = snapshot::capture(repo, &worktree)?;
-        if after.head != before.head
-            || after.index_tree != before.index_tree
-            || after.full_tree != before.full_tree
-        {
+        let after = Checkout::capture(repo, &worktree)?;
+        if !after.same_as(before) {
             violation = Some(restore_read_only(repo, &worktree, before, &after)?);
             code = 1;
         }
     }
-    finish(
-        repo,
-        id,
-        &started,
-        &worktree,
-        code,
-        reason.or(violation.as_ref().map(|_| "read-only")),
-    )?;
-    if let Some(paths) = violation {
-        return Err(Error::refused(format!(
+    // A read-only violation is no `reason`: the process ended by itself;
+    // the exit code 1 and the error below say what happened.
+    finish(repo, id, &started, &worktree, code, reason)?;
+    if let Some(violation) = violation {
+        let mut err = Error::refused(format!(
             "the read-only run changed the worktree; it was put back as it was. Changed: {}",
-            paths.join(", ")
-        )));
+            violation.changed.join(", ")
+        ));
+        if let Some(note) = violation.branch_note {
+            err = err.with_hint(note);
+        }
+        return Err(err);
     }
     Ok(code)
+}
+
+/// What a read-only run must leave as it found: the worktree's files, index
+/// and HEAD — its commit and the branch it is on (`None`: detached).
+struct Checkout {
+    state: snapshot::WorktreeState,
+    branch: Option<String>,
+    /// Every local branch and its tip, to tell a branch the run made from
+    /// one it moved.
+    branches: Vec<(String, String)>,
+}
+
+impl Checkout {
+    fn capture(repo: &Repo, worktree: &Path) -> Result<Checkout> {
+        let git = Git::new(worktree);
+        let symbolic = git.output(["symbolic-ref", "-q", "HEAD"])?;
+        let branch = symbolic
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&symbolic.stdout).trim().to_owned());
+        let branches = git
+            .run([
+                "for-each-ref",
+                "--format=%(refname) %(objectname)",
+                "refs/heads/",
+            ])?
+            .lines()
+            .filter_map(|l| l.split_once(' '))
+            .map(|(r, o)| (r.to_owned(), o.to_owned()))
+            .collect();
+        Ok(Checkout {
+            state: snapshot::capture(repo, worktree)?,
+            branch,
+            branches,
+        })
+    }
+
+    /// The same files, index, HEAD commit and branch (other branches may
+    /// move meanwhile: other sessions are made and run in parallel).
+    fn same_as(&self, other: &Checkout) -> bool {
+        let (a, b) = (&self.state, &other.state);
+        a.head == b.head
+            && a.index_tree == b.index_tree
+            && a.full_tree == b.full_tree
+            && self.branch == other.branch
+    }
+
+    fn tip_of(&self, branch: &str) -> Option<&str> {
+        self.branches
+            .iter()
+            .find(|(b, _)| b == branch)
+            .map(|(_, o)| o.as_str())
+    }
+
+    /// `agent/x at 1234567`, or `a detached HEAD at 1234567`.
+    fn describe_head(&self) -> String {
+        let at = &self.state.head.to_string()[..7];
+        match &self.branch {
+            Some(b) => format!("{} at {at}", short_branch(b)),
+            None => format!("a detached HEAD at {at}"),
+        }
+    }
+}
+
+fn short_branch(refname: &str) -> &str {
+    refname.strip_prefix("refs/heads/").unwrap_or(refname)
+}
+
+/// What a read-only run changed, once undone.
+struct Violation {
+    changed: Vec<String>,
+    /// About the branch the run left HEAD on, which is left as it is.
+    branch_note: Option<String>,
 }
 
 /// Is the run that began at `started` still the session's, and not ended?
@@ -511,32 +582,71 @@ fn auto_commit(worktree: &Path, id: &Id) -> Result<()> {
     Ok(())
 }
 
-/// Put a worktree back as it was before a read-only run; returns the paths
-/// the run changed.
+/// Put a worktree back as it was before a read-only run: HEAD on its branch
+/// (or detached) at its commit, then the index and files.
+///
+/// A branch the run switched to is not deleted, nor put back when it
+/// existed before: it may hold commits that exist nowhere else, and whose
+/// they are is not git-agent's to judge. The error names it instead.
 fn restore_read_only(
     repo: &Repo,
     worktree: &Path,
-    before: &snapshot::WorktreeState,
-    after: &snapshot::WorktreeState,
-) -> Result<Vec<String>> {
-    let mut paths = snapshot::changes(repo, before.full_tree, after.full_tree)?.paths;
-    for p in snapshot::changes(repo, before.index_tree, after.index_tree)?.paths {
-        if !paths.contains(&p) {
-            paths.push(p);
+    before: &Checkout,
+    after: &Checkout,
+) -> Result<Violation> {
+    let (b, a) = (&before.state, &after.state);
+    let mut changed = snapshot::changes(repo, b.full_tree, a.full_tree)?.paths;
+    for p in snapshot::changes(repo, b.index_tree, a.index_tree)?.paths {
+        if !changed.contains(&p) {
+            changed.push(p);
         }
     }
-    if after.head != before.head {
-        paths.insert(0, "HEAD".into());
+    if a.head != b.head || after.branch != before.branch {
+        changed.insert(
+            0,
+            format!(
+                "HEAD (was {}, now {})",
+                before.describe_head(),
+                after.describe_head()
+            ),
+        );
     }
+    let branch_note = after
+        .branch
+        .as_deref()
+        .filter(|_| after.branch != before.branch)
+        .map(|left| {
+            let name = short_branch(left);
+            match before.tip_of(left) {
+                None => format!(
+                    "the run created branch '{name}'; it is left as it is (`git branch -D {name}` deletes it)"
+                ),
+                Some(tip) if after.tip_of(left) != Some(tip) => format!(
+                    "the run moved branch '{name}' (it was at {}); it is left as it is",
+                    &tip[..7.min(tip.len())]
+                ),
+                Some(_) => format!("the run switched to branch '{name}', which it left unchanged"),
+            }
+        });
     let git = Git::new(worktree);
-    git.run(["reset", "-q", "--hard", &before.head.to_string()])?;
-    git.run(["read-tree", "--reset", "-u", &before.full_tree.to_string()])?;
+    let head = b.head.to_string();
+    match &before.branch {
+        // Back on the branch first, so that the reset below moves it (and
+        // no other branch) back to where it was.
+        Some(branch) => git.run(["symbolic-ref", "HEAD", branch])?,
+        None => git.run(["update-ref", "--no-deref", "HEAD", &head])?,
+    };
+    git.run(["reset", "-q", "--hard", &head])?;
+    git.run(["read-tree", "--reset", "-u", &b.full_tree.to_string()])?;
     // With the index holding everything that existed before, `clean` removes
     // exactly the files the run created (ignored ones are left alone).
     git.run(["clean", "-q", "-f", "-d"])?;
-    git.run(["read-tree", &before.index_tree.to_string()])?;
+    git.run(["read-tree", &b.index_tree.to_string()])?;
     git.output(["update-index", "-q", "--refresh"])?;
-    Ok(paths)
+    Ok(Violation {
+        changed,
+        branch_note,
+    })
 }
 
 /// Hands the terminal to the run's process group and takes it back on drop.

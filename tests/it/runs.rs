@@ -389,7 +389,110 @@ fn a_read_only_run_that_changes_things_fails_and_is_undone() {
         "keep me\n"
     );
     assert!(!wt.join("new").exists());
-    assert_eq!(repo.json(&["show", "ro", "--json"])["state"], "failed");
+    let s = repo.json(&["show", "ro", "--json"]);
+    assert_eq!(s["state"], "failed");
+    // It ended by itself: no reason; the exit code says it failed.
+    assert!(s["run"]["reason"].is_null(), "{s}");
+    assert_eq!(s["run"]["exit_code"], 1);
+}
+
+#[test]
+fn a_read_only_run_may_not_switch_branches_or_detach_head() {
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["rv"]);
+    let head = repo.git_in(&wt, &["rev-parse", "HEAD"]);
+    let on_branch = |repo: &TestRepo| {
+        assert_eq!(
+            repo.git_in(&wt, &["symbolic-ref", "HEAD"]),
+            "refs/heads/agent/rv"
+        );
+        assert_eq!(repo.git_in(&wt, &["rev-parse", "HEAD"]), head);
+        assert_eq!(repo.git_in(&wt, &["status", "--porcelain"]), "");
+    };
+    // Same commit, detached.
+    let run = repo
+        .agent(&[
+            "run",
+            "rv",
+            "--read-only",
+            "--",
+            "git",
+            "checkout",
+            "-q",
+            "--detach",
+        ])
+        .fails(1);
+    assert!(
+        run.stderr.contains("HEAD (was agent/rv at"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("now a detached HEAD"), "{}", run.stderr);
+    on_branch(&repo);
+    // Same commit, another branch: it is named and left in place.
+    let run = repo
+        .agent(&[
+            "run",
+            "rv",
+            "--read-only",
+            "--",
+            "git",
+            "switch",
+            "-q",
+            "-c",
+            "other",
+        ])
+        .fails(1);
+    assert!(run.stderr.contains("now other at"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("created branch 'other'"),
+        "{}",
+        run.stderr
+    );
+    on_branch(&repo);
+    assert_eq!(repo.git(&["rev-parse", "other"]), head);
+    // A commit on a new branch: HEAD comes back, the commit stays on it.
+    let run = repo
+        .agent(&[
+            "run",
+            "rv",
+            "--read-only",
+            "--",
+            "sh",
+            "-c",
+            "git switch -q -c sneaky && echo x > x.txt && git add x.txt && git commit -q -m sneaky",
+        ])
+        .fails(1);
+    assert!(run.stderr.contains("x.txt"), "{}", run.stderr);
+    on_branch(&repo);
+    assert!(!wt.join("x.txt").exists());
+    assert_eq!(repo.git(&["log", "-1", "--format=%s", "sneaky"]), "sneaky");
+    assert_eq!(repo.git(&["rev-parse", "sneaky~1"]), head);
+    assert_eq!(repo.git(&["rev-parse", "agent/rv"]), head);
+    let s = repo.json(&["show", "rv", "--json"]);
+    assert_eq!(s["state"], "failed");
+    assert!(s["run"]["reason"].is_null(), "{s}");
+}
+
+#[test]
+fn a_command_that_cannot_start_is_recorded_as_exit_127() {
+    let repo = TestRepo::new();
+    repo.new_session(&["ns"]);
+    // Executable, so it is found, but its interpreter does not exist.
+    let bad = repo.base().join("bad-interpreter");
+    write(&bad, "#!/nonexistent/interpreter\n");
+    std::process::Command::new("chmod")
+        .args(["+x", &bad.display().to_string()])
+        .status()
+        .unwrap();
+    let run = repo
+        .agent(&["run", "ns", "--", &bad.display().to_string()])
+        .fails(1);
+    assert!(run.stderr.contains("cannot start"), "{}", run.stderr);
+    let s = repo.json(&["show", "ns", "--json"]);
+    assert_eq!(s["state"], "failed");
+    assert_eq!(s["run"]["exit_code"], 127);
+    assert!(s["run"]["reason"].is_null(), "{s}");
 }
 
 #[test]
