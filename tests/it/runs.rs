@@ -724,3 +724,35 @@ fn stop_or_discard_right_after_detach_leaves_nothing_running() {
         assert_eq!(s["run"]["reason"], "stopped", "{how}: {s}");
     }
 }
+
+#[test]
+fn show_ends_with_the_tail_of_the_run_log() {
+    let repo = TestRepo::new();
+    repo.new_session(&["tail"]);
+    let out = repo.agent(&["show", "tail"]).success().stdout;
+    assert!(!out.contains("log "), "no log yet: {out}");
+    repo.agent(&[
+        "run",
+        "tail",
+        "--detach",
+        "--",
+        "sh",
+        "-c",
+        "for i in $(seq 1 15); do echo line$i; done",
+    ])
+    .success();
+    repo.agent(&["wait", "tail"]).success();
+    let out = repo.agent(&["show", "tail"]).success().stdout;
+    let log = repo.path(".git/agents/tail/run.log");
+    assert!(
+        out.contains(&format!("log       {}", log.display())),
+        "{out}"
+    );
+    let shown: Vec<&str> = out
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("line"))
+        .collect();
+    let expected: Vec<String> = (6..=15).map(|i| format!("line{i}")).collect();
+    assert_eq!(shown, expected, "{out}");
+}
