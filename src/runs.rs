@@ -26,15 +26,25 @@ use crate::snapshot;
 
 /// Built-in agent command lines; `agent.<name>.command` overrides them. The
 /// prompt is appended as the last argument.
+///
+/// Each runs unattended and may edit files in the worktree, and no more:
+/// Claude Code's and Gemini CLI's headless modes refuse edits unless told to
+/// accept them (shell commands stay refused); Gemini CLI also refuses to
+/// run headless in a folder it was never told to trust; aider's
+/// `--yes-always` would otherwise also say yes to upgrading itself and to
+/// sending analytics. OpenCode allows edits by default.
 pub const PRESETS: &[(&str, &str)] = &[
     (
         "codex",
         "codex exec --sandbox workspace-write -c approval_policy=never",
     ),
-    ("claude", "claude -p"),
+    ("claude", "claude -p --permission-mode acceptEdits"),
     ("opencode", "opencode run"),
-    ("aider", "aider --yes-always --message"),
-    ("gemini", "gemini -p"),
+    (
+        "aider",
+        "aider --yes-always --no-check-update --no-analytics --no-show-release-notes --message",
+    ),
+    ("gemini", "gemini --skip-trust --approval-mode auto_edit -p"),
 ];
 
 /// What to run and how.

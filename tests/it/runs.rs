@@ -756,3 +756,76 @@ fn show_ends_with_the_tail_of_the_run_log() {
     let expected: Vec<String> = (6..=15).map(|i| format!("line{i}")).collect();
     assert_eq!(shown, expected, "{out}");
 }
+
+/// The built-in agents, run as fakes (first on PATH) that record their argv.
+#[test]
+fn built_in_agents_run_their_documented_command_lines() {
+    let repo = TestRepo::new();
+    let fakes = repo.base().join("fakes");
+    let argv = repo.base().join("argv");
+    std::fs::create_dir_all(&argv).unwrap();
+    let cases: [(&str, &[&str]); 5] = [
+        (
+            "codex",
+            &[
+                "exec",
+                "--sandbox",
+                "workspace-write",
+                "-c",
+                "approval_policy=never",
+            ],
+        ),
+        ("claude", &["-p", "--permission-mode", "acceptEdits"]),
+        ("opencode", &["run"]),
+        (
+            "aider",
+            &[
+                "--yes-always",
+                "--no-check-update",
+                "--no-analytics",
+                "--no-show-release-notes",
+                "--message",
+            ],
+        ),
+        (
+            "gemini",
+            &["--skip-trust", "--approval-mode", "auto_edit", "-p"],
+        ),
+    ];
+    for (name, _) in &cases {
+        let fake = fakes.join(name);
+        write(
+            &fake,
+            "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > \"$ARGV_DIR/${0##*/}\"\n",
+        );
+        std::process::Command::new("chmod")
+            .arg("+x")
+            .arg(&fake)
+            .status()
+            .unwrap();
+    }
+    let path = format!(
+        "{}:{}",
+        fakes.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let prompt = "Fix the 'login' bug";
+    for (name, args) in &cases {
+        let out = hermetic(BIN, &repo.home)
+            .current_dir(&repo.root)
+            .env("PATH", &path)
+            .env("ARGV_DIR", &argv)
+            .args(["new", &format!("pre-{name}"), "-a", name, "-m", prompt])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got = std::fs::read_to_string(argv.join(name)).unwrap();
+        let mut expected: Vec<&str> = args.to_vec();
+        expected.push(prompt);
+        assert_eq!(got.lines().collect::<Vec<_>>(), expected, "{name}");
+    }
+}
