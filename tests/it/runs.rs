@@ -829,3 +829,109 @@ fn built_in_agents_run_their_documented_command_lines() {
         assert_eq!(got.lines().collect::<Vec<_>>(), expected, "{name}");
     }
 }
+
+#[test]
+fn agent_timeout_from_config_applies_and_the_flag_overrides_it() {
+    let repo = TestRepo::new();
+    repo.git(&["config", "agent.timeout", "1s"]);
+    let start = Instant::now();
+    let run = repo.agent(&["new", "cfg", "--", &fake_agent(), "sleep", "30"]);
+    assert_ne!(run.code, 0);
+    assert!(start.elapsed() < Duration::from_secs(20));
+    let s = repo.json(&["show", "cfg", "--json"]);
+    assert_eq!(s["run"]["reason"], "timeout", "{s}");
+    // --timeout wins over agent.timeout.
+    repo.agent(&[
+        "run",
+        "cfg",
+        "--timeout",
+        "30s",
+        "--",
+        &fake_agent(),
+        "sleep",
+        "1.5",
+    ])
+    .success();
+    let s = repo.json(&["show", "cfg", "--json"]);
+    assert_eq!(s["state"], "done", "{s}");
+    assert!(s["run"]["reason"].is_null(), "{s}");
+}
+
+#[test]
+fn the_prompt_comes_from_a_file_and_bare_dash_a_uses_agent_default() {
+    let repo = TestRepo::new();
+    repo.git(&[
+        "config",
+        "agent.fake.command",
+        &format!("'{}'", fake_agent()),
+    ]);
+    // Without agent.default, a bare -a is a usage error that says what to set.
+    let err = repo.agent(&["new", "pf0", "-a", "-m", "x"]).fails(2).stderr;
+    assert!(err.contains("agent.default"), "{err}");
+    repo.git(&["config", "agent.default", "fake"]);
+    repo.write("prompt.txt", "Fix the login bug\nand say so\n\n");
+    let out = repo
+        .agent(&["new", "pf", "-a", "--prompt-file", "prompt.txt"])
+        .success()
+        .stdout;
+    assert!(
+        out.contains("prompt: Fix the login bug\nand say so\n"),
+        "{out}"
+    );
+    let s = repo.json(&["show", "pf", "--json"]);
+    assert_eq!(s["agent"], "fake");
+    // Trailing newlines go; the text is the last argument, whole.
+    assert_eq!(s["prompt"], "Fix the login bug\nand say so");
+    assert_eq!(
+        s["command"].as_array().unwrap().last().unwrap(),
+        "Fix the login bug\nand say so"
+    );
+    let err = repo
+        .agent(&["run", "pf", "-a", "--prompt-file", "missing.txt"])
+        .fails(1)
+        .stderr;
+    assert!(err.contains("missing.txt"), "{err}");
+}
+
+#[test]
+fn wait_gives_up_at_its_timeout_with_exit_1() {
+    let repo = TestRepo::new();
+    repo.agent(&[
+        "new",
+        "long",
+        "--detach",
+        "--",
+        &fake_agent(),
+        "sleep",
+        "30",
+    ])
+    .success();
+    let start = Instant::now();
+    let run = repo.agent(&["wait", "long", "--timeout", "1s"]).fails(1);
+    assert!(start.elapsed() < Duration::from_secs(10));
+    assert!(
+        run.stderr.contains("timed out; still running: long"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(repo.json(&["show", "long", "--json"])["state"], "running");
+    repo.agent(&["stop", "long"]).success();
+}
+
+#[test]
+fn logs_without_a_log_says_why() {
+    let repo = TestRepo::new();
+    repo.new_session(&["quiet"]);
+    let run = repo.agent(&["logs", "quiet"]).success();
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr.contains("has had no run"), "{}", run.stderr);
+    repo.agent(&["run", "quiet", "--", &fake_agent(), "print", "hi"])
+        .success();
+    let run = repo.agent(&["logs", "quiet"]).success();
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr.contains("in the foreground") && run.stderr.contains("--detach"),
+        "{}",
+        run.stderr
+    );
+}
