@@ -138,7 +138,8 @@ pub fn plan(repo: &Repo, req: &Request) -> Result<Plan> {
         (command, Some(name))
     };
     let program = &command[0];
-    if which::which(program).is_err() {
+    // `./tool.sh` runs in the session worktree: `begin` checks it there.
+    if !is_relative_path(program) && which::which(program).is_err() {
         let mut err = Error::refused(format!("cannot find the program '{program}'"));
         if let Some(name) = &agent {
             err = err.with_hint(format!("install it, or point agent.{name}.command at it: git config agent.{name}.command '<command line>'"));
@@ -152,6 +153,22 @@ pub fn plan(repo: &Repo, req: &Request) -> Result<Plan> {
         timeout,
         read_only: req.read_only,
     })
+}
+
+/// A program named by a relative path (`./tool.sh`, `bin/run`) is the one
+/// in the worktree the run executes in, not in the caller's directory; a
+/// bare name is looked up on `PATH`, an absolute path used as it is.
+fn in_worktree(worktree: &Path, program: &str) -> Option<PathBuf> {
+    is_relative_path(program).then(|| worktree.join(program))
+}
+
+fn is_relative_path(program: &str) -> bool {
+    program.contains('/') && Path::new(program).is_relative()
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 fn agent_command_line(repo: &Repo, name: &str) -> Result<String> {
@@ -211,6 +228,14 @@ pub fn begin(repo: &Repo, session: &mut Session, plan: &Plan, log: Option<PathBu
             ))
         })?
         .to_path_buf();
+    let program = &plan.command[0];
+    if let Some(resolved) = in_worktree(&path, program).filter(|p| !is_executable(p)) {
+        return Err(Error::refused(format!(
+            "cannot find the program '{program}' in the session worktree ({} is not an executable file)",
+            resolved.display()
+        ))
+        .with_hint("a relative path names a file in the session's worktree, where the run executes"));
+    }
     let head = Git::new(&path).run(["rev-parse", "HEAD"])?;
     let mut meta = session.meta.clone();
     meta.state = State::Running;
@@ -292,7 +317,9 @@ pub fn execute(repo: &Repo, id: &Id, plan: &Plan, attached: bool) -> Result<i32>
         None
     };
 
-    let mut cmd = Command::new(&plan.command[0]);
+    let program =
+        in_worktree(&worktree, &plan.command[0]).unwrap_or_else(|| PathBuf::from(&plan.command[0]));
+    let mut cmd = Command::new(program);
     cmd.args(&plan.command[1..])
         .current_dir(&worktree)
         .process_group(0);

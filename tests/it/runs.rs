@@ -935,3 +935,42 @@ fn logs_without_a_log_says_why() {
         run.stderr
     );
 }
+
+#[test]
+fn a_relative_command_is_the_one_in_the_session_worktree() {
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["rel"]);
+    let tool = wt.join("tools/tool.sh");
+    write(&tool, "#!/bin/sh\necho \"tool ran in $(pwd) with $1\"\n");
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&tool)
+        .status()
+        .unwrap();
+    // Neither the main worktree nor this subdirectory has it.
+    let out = repo
+        .agent_in(
+            &repo.path("src"),
+            &["run", "rel", "--", "./tools/tool.sh", "x"],
+        )
+        .success()
+        .stdout;
+    assert_eq!(out.trim(), format!("tool ran in {} with x", wt.display()));
+    let out = repo
+        .agent(&["run", "rel", "--detach", "--", "tools/tool.sh", "y"])
+        .success();
+    assert!(out.stderr.contains("Started"), "{}", out.stderr);
+    repo.agent(&["wait", "rel"]).success();
+    let log = repo.agent(&["logs", "rel"]).success().stdout;
+    assert!(log.contains("with y"), "{log}");
+    // One that is not there is refused before anything is recorded.
+    let err = repo
+        .agent(&["run", "rel", "--", "./nope.sh"])
+        .fails(1)
+        .stderr;
+    assert!(
+        err.contains("'./nope.sh'") && err.contains("session worktree"),
+        "{err}"
+    );
+    assert_eq!(repo.json(&["show", "rel", "--json"])["state"], "done");
+}
