@@ -766,6 +766,33 @@ pub fn is_alive(pid: u32) -> bool {
     }
 }
 
+/// Is a process with this pid alive, and can it be one started for a run
+/// that began at `started` (RFC 3339)? Not when the machine booted after
+/// the run began: the pid then belongs to someone else. (A pid reused
+/// without a reboot is not caught: that needs the process's start time
+/// recorded with its pid.)
+pub fn is_alive_for(pid: u32, started: &str) -> bool {
+    let began = humantime::parse_rfc3339_weak(started).ok();
+    let booted = boot_time();
+    match (began, booted) {
+        // `started` has whole seconds; a second of slack for that.
+        (Some(began), Some(booted)) if booted > began + Duration::from_secs(1) => false,
+        _ => is_alive(pid),
+    }
+}
+
+/// When the machine booted (`btime` in /proc/stat), where Linux says.
+fn boot_time() -> Option<std::time::SystemTime> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let secs: u64 = stat
+        .lines()
+        .find_map(|l| l.strip_prefix("btime "))?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(std::time::UNIX_EPOCH + Duration::from_secs(secs))
+}
+
 /// End a run's whole process group: SIGTERM, then SIGKILL after a grace period.
 pub fn stop_group(pgid: u32) {
     let Ok(raw) = i32::try_from(pgid) else { return };
@@ -783,4 +810,35 @@ pub fn stop_group(pgid: u32) {
         std::thread::sleep(Duration::from_millis(50));
     }
     let _ = killpg(group, Signal::SIGKILL);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pid_recorded_before_the_last_boot_is_not_alive() {
+        let me = std::process::id();
+        assert!(is_alive_for(me, &crate::session::now()));
+        if boot_time().is_some() {
+            assert!(!is_alive_for(me, "2000-01-01T00:00:00Z"));
+        }
+        // Unreadable times fall back to the pid alone.
+        assert!(is_alive_for(me, "not a time"));
+    }
+
+    #[test]
+    fn relative_program_paths_name_files_in_the_worktree() {
+        let wt = Path::new("/wt");
+        assert_eq!(
+            in_worktree(wt, "./tool.sh"),
+            Some(PathBuf::from("/wt/./tool.sh"))
+        );
+        assert_eq!(
+            in_worktree(wt, "bin/run"),
+            Some(PathBuf::from("/wt/bin/run"))
+        );
+        assert_eq!(in_worktree(wt, "codex"), None);
+        assert_eq!(in_worktree(wt, "/usr/bin/env"), None);
+    }
 }

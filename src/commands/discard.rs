@@ -103,7 +103,7 @@ pub fn stop_live_run(repo: &Repo, session: &mut Session, force: bool) -> Result<
     // Let the watcher finish its bookkeeping (snapshot, final state).
     if let Some(sup) = run.supervisor.filter(|s| *s != std::process::id()) {
         for _ in 0..200 {
-            if !runs::is_alive(sup) {
+            if !runs::is_alive_for(sup, &started) {
                 break;
             }
             std::thread::sleep(std::time::Duration::from_millis(25));
