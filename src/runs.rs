@@ -244,6 +244,9 @@ pub fn begin(repo: &Repo, session: &mut Session, plan: &Plan, log: Option<PathBu
     meta.prompt = plan.prompt.clone();
     meta.run = Some(Run {
         started: session::now(),
+        // A foreground run (no log) is watched by this process from now on,
+        // so `stop` finds it live even before the child's pid is recorded.
+        supervisor: log.is_none().then(std::process::id),
         log,
         head_before: Some(head),
         ..Run::default()
