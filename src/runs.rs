@@ -26,15 +26,25 @@ use crate::snapshot;
 
 /// Built-in agent command lines; `agent.<name>.command` overrides them. The
 /// prompt is appended as the last argument.
+///
+/// Each runs unattended and may edit files in the worktree, and no more:
+/// Claude Code's and Gemini CLI's headless modes refuse edits unless told to
+/// accept them (shell commands stay refused); Gemini CLI also refuses to
+/// run headless in a folder it was never told to trust; aider's
+/// `--yes-always` would otherwise also say yes to upgrading itself and to
+/// sending analytics. OpenCode allows edits by default.
 pub const PRESETS: &[(&str, &str)] = &[
     (
         "codex",
         "codex exec --sandbox workspace-write -c approval_policy=never",
     ),
-    ("claude", "claude -p"),
+    ("claude", "claude -p --permission-mode acceptEdits"),
     ("opencode", "opencode run"),
-    ("aider", "aider --yes-always --message"),
-    ("gemini", "gemini -p"),
+    (
+        "aider",
+        "aider --yes-always --no-check-update --no-analytics --no-show-release-notes --message",
+    ),
+    ("gemini", "gemini --skip-trust --approval-mode auto_edit -p"),
 ];
 
 /// What to run and how.
@@ -128,7 +138,8 @@ pub fn plan(repo: &Repo, req: &Request) -> Result<Plan> {
         (command, Some(name))
     };
     let program = &command[0];
-    if which::which(program).is_err() {
+    // `./tool.sh` runs in the session worktree: `begin` checks it there.
+    if !is_relative_path(program) && which::which(program).is_err() {
         let mut err = Error::refused(format!("cannot find the program '{program}'"));
         if let Some(name) = &agent {
             err = err.with_hint(format!("install it, or point agent.{name}.command at it: git config agent.{name}.command '<command line>'"));
@@ -142,6 +153,22 @@ pub fn plan(repo: &Repo, req: &Request) -> Result<Plan> {
         timeout,
         read_only: req.read_only,
     })
+}
+
+/// A program named by a relative path (`./tool.sh`, `bin/run`) is the one
+/// in the worktree the run executes in, not in the caller's directory; a
+/// bare name is looked up on `PATH`, an absolute path used as it is.
+fn in_worktree(worktree: &Path, program: &str) -> Option<PathBuf> {
+    is_relative_path(program).then(|| worktree.join(program))
+}
+
+fn is_relative_path(program: &str) -> bool {
+    program.contains('/') && Path::new(program).is_relative()
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 fn agent_command_line(repo: &Repo, name: &str) -> Result<String> {
@@ -201,6 +228,14 @@ pub fn begin(repo: &Repo, session: &mut Session, plan: &Plan, log: Option<PathBu
             ))
         })?
         .to_path_buf();
+    let program = &plan.command[0];
+    if let Some(resolved) = in_worktree(&path, program).filter(|p| !is_executable(p)) {
+        return Err(Error::refused(format!(
+            "cannot find the program '{program}' in the session worktree ({} is not an executable file)",
+            resolved.display()
+        ))
+        .with_hint("a relative path names a file in the session's worktree, where the run executes"));
+    }
     let head = Git::new(&path).run(["rev-parse", "HEAD"])?;
     let mut meta = session.meta.clone();
     meta.state = State::Running;
@@ -209,6 +244,9 @@ pub fn begin(repo: &Repo, session: &mut Session, plan: &Plan, log: Option<PathBu
     meta.prompt = plan.prompt.clone();
     meta.run = Some(Run {
         started: session::now(),
+        // A foreground run (no log) is watched by this process from now on,
+        // so `stop` finds it live even before the child's pid is recorded.
+        supervisor: log.is_none().then(std::process::id),
         log,
         head_before: Some(head),
         ..Run::default()
@@ -277,12 +315,14 @@ pub fn execute(repo: &Repo, id: &Id, plan: &Plan, attached: bool) -> Result<i32>
         .unwrap_or_default();
     let worktree = session.meta.worktree.clone();
     let before = if plan.read_only {
-        Some(snapshot::capture(repo, &worktree)?)
+        Some(Checkout::capture(repo, &worktree)?)
     } else {
         None
     };
 
-    let mut cmd = Command::new(&plan.command[0]);
+    let program =
+        in_worktree(&worktree, &plan.command[0]).unwrap_or_else(|| PathBuf::from(&plan.command[0]));
+    let mut cmd = Command::new(program);
     cmd.args(&plan.command[1..])
         .current_dir(&worktree)
         .process_group(0);
@@ -300,10 +340,18 @@ pub fn execute(repo: &Repo, id: &Id, plan: &Plan, attached: bool) -> Result<i32>
         cmd.stdin(Stdio::null());
     }
     let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
+    // `stop` (or `discard --force`) may have ended the run before it began.
+    if !still_wanted(repo, id, &started)? {
+        record_end(repo, id, &started, None, Some("stopped"))?;
+        anstream::eprintln!("The run in session {id} was stopped before it started.");
+        return Ok(1);
+    }
     let mut child = match cmd.spawn() {
         Ok(child) => child,
         Err(e) => {
-            record_end(repo, id, &started, Some(127), Some("failed-to-start"))?;
+            // Exit 127, as a shell reports a command it cannot run; the
+            // process never ran, so there is no reason beyond its exit.
+            record_end(repo, id, &started, Some(127), None)?;
             return Err(Error::refused(format!(
                 "cannot start '{}': {e}",
                 plan.command[0]
@@ -312,12 +360,34 @@ pub fn execute(repo: &Repo, id: &Id, plan: &Plan, attached: bool) -> Result<i32>
     };
     let pid = child.id();
     let me = std::process::id();
-    session::modify(repo, id, |meta| {
+    let recorded = session::modify(repo, id, |meta| {
         if let Some(run) = meta.run.as_mut().filter(|r| r.started == started) {
             run.pid = Some(pid);
             run.supervisor = Some(me);
         }
-    })?;
+    });
+    let mut reason: Option<&str> = None;
+    match recorded {
+        // A `stop` that recorded its end before the pid was there could not
+        // kill anything: that is ours to do. (One that came after sees the
+        // pid and kills the group itself.)
+        Ok(s)
+            if !s
+                .meta
+                .run
+                .as_ref()
+                .is_some_and(|r| r.started == started && r.ended.is_none()) =>
+        {
+            reason = Some("stopped");
+            std::thread::spawn(move || stop_group(pid));
+        }
+        Ok(_) => {}
+        Err(e) => {
+            stop_group(pid);
+            let _ = child.wait();
+            return Err(e);
+        }
+    }
     let terminal = if attached {
         Terminal::give_to(pid)
     } else {
@@ -325,7 +395,6 @@ pub fn execute(repo: &Repo, id: &Id, plan: &Plan, attached: bool) -> Result<i32>
     };
 
     let deadline = plan.timeout.map(|t| Instant::now() + t);
-    let mut reason: Option<&str> = None;
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
@@ -359,30 +428,106 @@ pub fn execute(repo: &Repo, id: &Id, plan: &Plan, attached: bool) -> Result<i32>
     }
     let mut violation = None;
     if let Some(before) = &before {
-        let after = snapshot::capture(repo, &worktree)?;
-        if after.head != before.head
-            || after.index_tree != before.index_tree
-            || after.full_tree != before.full_tree
-        {
+        let after = Checkout::capture(repo, &worktree)?;
+        if !after.same_as(before) {
             violation = Some(restore_read_only(repo, &worktree, before, &after)?);
             code = 1;
         }
     }
-    finish(
-        repo,
-        id,
-        &started,
-        &worktree,
-        code,
-        reason.or(violation.as_ref().map(|_| "read-only")),
-    )?;
-    if let Some(paths) = violation {
-        return Err(Error::refused(format!(
+    // A read-only violation is no `reason`: the process ended by itself;
+    // the exit code 1 and the error below say what happened.
+    finish(repo, id, &started, &worktree, code, reason)?;
+    if let Some(violation) = violation {
+        let mut err = Error::refused(format!(
             "the read-only run changed the worktree; it was put back as it was. Changed: {}",
-            paths.join(", ")
-        )));
+            violation.changed.join(", ")
+        ));
+        if let Some(note) = violation.branch_note {
+            err = err.with_hint(note);
+        }
+        return Err(err);
     }
     Ok(code)
+}
+
+/// What a read-only run must leave as it found: the worktree's files, index
+/// and HEAD — its commit and the branch it is on (`None`: detached).
+struct Checkout {
+    state: snapshot::WorktreeState,
+    branch: Option<String>,
+    /// Every local branch and its tip, to tell a branch the run made from
+    /// one it moved.
+    branches: Vec<(String, String)>,
+}
+
+impl Checkout {
+    fn capture(repo: &Repo, worktree: &Path) -> Result<Checkout> {
+        let git = Git::new(worktree);
+        let symbolic = git.output(["symbolic-ref", "-q", "HEAD"])?;
+        let branch = symbolic
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&symbolic.stdout).trim().to_owned());
+        let branches = git
+            .run([
+                "for-each-ref",
+                "--format=%(refname) %(objectname)",
+                "refs/heads/",
+            ])?
+            .lines()
+            .filter_map(|l| l.split_once(' '))
+            .map(|(r, o)| (r.to_owned(), o.to_owned()))
+            .collect();
+        Ok(Checkout {
+            state: snapshot::capture(repo, worktree)?,
+            branch,
+            branches,
+        })
+    }
+
+    /// The same files, index, HEAD commit and branch (other branches may
+    /// move meanwhile: other sessions are made and run in parallel).
+    fn same_as(&self, other: &Checkout) -> bool {
+        let (a, b) = (&self.state, &other.state);
+        a.head == b.head
+            && a.index_tree == b.index_tree
+            && a.full_tree == b.full_tree
+            && self.branch == other.branch
+    }
+
+    fn tip_of(&self, branch: &str) -> Option<&str> {
+        self.branches
+            .iter()
+            .find(|(b, _)| b == branch)
+            .map(|(_, o)| o.as_str())
+    }
+
+    /// `agent/x at 1234567`, or `a detached HEAD at 1234567`.
+    fn describe_head(&self) -> String {
+        let at = &self.state.head.to_string()[..7];
+        match &self.branch {
+            Some(b) => format!("{} at {at}", short_branch(b)),
+            None => format!("a detached HEAD at {at}"),
+        }
+    }
+}
+
+fn short_branch(refname: &str) -> &str {
+    refname.strip_prefix("refs/heads/").unwrap_or(refname)
+}
+
+/// What a read-only run changed, once undone.
+struct Violation {
+    changed: Vec<String>,
+    /// About the branch the run left HEAD on, which is left as it is.
+    branch_note: Option<String>,
+}
+
+/// Is the run that began at `started` still the session's, and not ended?
+fn still_wanted(repo: &Repo, id: &Id, started: &str) -> Result<bool> {
+    Ok(session::resolve_exact(repo, id)?
+        .and_then(|s| s.meta.run)
+        .is_some_and(|r| r.started == started && r.ended.is_none()))
 }
 
 /// After the child ended: leftovers commit, notes, snapshot, final state.
@@ -477,32 +622,71 @@ fn auto_commit(worktree: &Path, id: &Id) -> Result<()> {
     Ok(())
 }
 
-/// Put a worktree back as it was before a read-only run; returns the paths
-/// the run changed.
+/// Put a worktree back as it was before a read-only run: HEAD on its branch
+/// (or detached) at its commit, then the index and files.
+///
+/// A branch the run switched to is not deleted, nor put back when it
+/// existed before: it may hold commits that exist nowhere else, and whose
+/// they are is not git-agent's to judge. The error names it instead.
 fn restore_read_only(
     repo: &Repo,
     worktree: &Path,
-    before: &snapshot::WorktreeState,
-    after: &snapshot::WorktreeState,
-) -> Result<Vec<String>> {
-    let mut paths = snapshot::changes(repo, before.full_tree, after.full_tree)?.paths;
-    for p in snapshot::changes(repo, before.index_tree, after.index_tree)?.paths {
-        if !paths.contains(&p) {
-            paths.push(p);
+    before: &Checkout,
+    after: &Checkout,
+) -> Result<Violation> {
+    let (b, a) = (&before.state, &after.state);
+    let mut changed = snapshot::changes(repo, b.full_tree, a.full_tree)?.paths;
+    for p in snapshot::changes(repo, b.index_tree, a.index_tree)?.paths {
+        if !changed.contains(&p) {
+            changed.push(p);
         }
     }
-    if after.head != before.head {
-        paths.insert(0, "HEAD".into());
+    if a.head != b.head || after.branch != before.branch {
+        changed.insert(
+            0,
+            format!(
+                "HEAD (was {}, now {})",
+                before.describe_head(),
+                after.describe_head()
+            ),
+        );
     }
+    let branch_note = after
+        .branch
+        .as_deref()
+        .filter(|_| after.branch != before.branch)
+        .map(|left| {
+            let name = short_branch(left);
+            match before.tip_of(left) {
+                None => format!(
+                    "the run created branch '{name}'; it is left as it is (`git branch -D {name}` deletes it)"
+                ),
+                Some(tip) if after.tip_of(left) != Some(tip) => format!(
+                    "the run moved branch '{name}' (it was at {}); it is left as it is",
+                    &tip[..7.min(tip.len())]
+                ),
+                Some(_) => format!("the run switched to branch '{name}', which it left unchanged"),
+            }
+        });
     let git = Git::new(worktree);
-    git.run(["reset", "-q", "--hard", &before.head.to_string()])?;
-    git.run(["read-tree", "--reset", "-u", &before.full_tree.to_string()])?;
+    let head = b.head.to_string();
+    match &before.branch {
+        // Back on the branch first, so that the reset below moves it (and
+        // no other branch) back to where it was.
+        Some(branch) => git.run(["symbolic-ref", "HEAD", branch])?,
+        None => git.run(["update-ref", "--no-deref", "HEAD", &head])?,
+    };
+    git.run(["reset", "-q", "--hard", &head])?;
+    git.run(["read-tree", "--reset", "-u", &b.full_tree.to_string()])?;
     // With the index holding everything that existed before, `clean` removes
     // exactly the files the run created (ignored ones are left alone).
     git.run(["clean", "-q", "-f", "-d"])?;
-    git.run(["read-tree", &before.index_tree.to_string()])?;
+    git.run(["read-tree", &b.index_tree.to_string()])?;
     git.output(["update-index", "-q", "--refresh"])?;
-    Ok(paths)
+    Ok(Violation {
+        changed,
+        branch_note,
+    })
 }
 
 /// Hands the terminal to the run's process group and takes it back on drop.
@@ -585,6 +769,33 @@ pub fn is_alive(pid: u32) -> bool {
     }
 }
 
+/// Is a process with this pid alive, and can it be one started for a run
+/// that began at `started` (RFC 3339)? Not when the machine booted after
+/// the run began: the pid then belongs to someone else. (A pid reused
+/// without a reboot is not caught: that needs the process's start time
+/// recorded with its pid.)
+pub fn is_alive_for(pid: u32, started: &str) -> bool {
+    let began = humantime::parse_rfc3339_weak(started).ok();
+    let booted = boot_time();
+    match (began, booted) {
+        // `started` has whole seconds; a second of slack for that.
+        (Some(began), Some(booted)) if booted > began + Duration::from_secs(1) => false,
+        _ => is_alive(pid),
+    }
+}
+
+/// When the machine booted (`btime` in /proc/stat), where Linux says.
+fn boot_time() -> Option<std::time::SystemTime> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let secs: u64 = stat
+        .lines()
+        .find_map(|l| l.strip_prefix("btime "))?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(std::time::UNIX_EPOCH + Duration::from_secs(secs))
+}
+
 /// End a run's whole process group: SIGTERM, then SIGKILL after a grace period.
 pub fn stop_group(pgid: u32) {
     let Ok(raw) = i32::try_from(pgid) else { return };
@@ -602,4 +813,35 @@ pub fn stop_group(pgid: u32) {
         std::thread::sleep(Duration::from_millis(50));
     }
     let _ = killpg(group, Signal::SIGKILL);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pid_recorded_before_the_last_boot_is_not_alive() {
+        let me = std::process::id();
+        assert!(is_alive_for(me, &crate::session::now()));
+        if boot_time().is_some() {
+            assert!(!is_alive_for(me, "2000-01-01T00:00:00Z"));
+        }
+        // Unreadable times fall back to the pid alone.
+        assert!(is_alive_for(me, "not a time"));
+    }
+
+    #[test]
+    fn relative_program_paths_name_files_in_the_worktree() {
+        let wt = Path::new("/wt");
+        assert_eq!(
+            in_worktree(wt, "./tool.sh"),
+            Some(PathBuf::from("/wt/./tool.sh"))
+        );
+        assert_eq!(
+            in_worktree(wt, "bin/run"),
+            Some(PathBuf::from("/wt/bin/run"))
+        );
+        assert_eq!(in_worktree(wt, "codex"), None);
+        assert_eq!(in_worktree(wt, "/usr/bin/env"), None);
+    }
 }

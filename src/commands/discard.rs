@@ -63,6 +63,11 @@ pub fn run(repo: &Repo, args: &DiscardArgs) -> Result<i32> {
 
 /// Refuse while a run is live, or with `force` end it: record `stopped`
 /// first (the run's watcher keeps that reason), then kill its process group.
+///
+/// The watcher records the child's pid by compare-and-swap, as this records
+/// the end, so one of the two sees the other: if the pid is there, this
+/// kills the group; if not, the watcher sees the run ended and kills (or
+/// never starts) the child itself.
 pub fn stop_live_run(repo: &Repo, session: &mut Session, force: bool) -> Result<()> {
     let Some(run) = session.meta.run.clone().filter(|r| r.is_live()) else {
         return Ok(());
@@ -86,13 +91,19 @@ pub fn stop_live_run(repo: &Repo, session: &mut Session, force: bool) -> Result<
             meta.state = State::Failed;
         }
     })?;
-    if let Some(pid) = run.pid {
+    let pid = session
+        .meta
+        .run
+        .as_ref()
+        .filter(|r| r.started == started)
+        .and_then(|r| r.pid);
+    if let Some(pid) = pid {
         runs::stop_group(pid);
     }
     // Let the watcher finish its bookkeeping (snapshot, final state).
     if let Some(sup) = run.supervisor.filter(|s| *s != std::process::id()) {
         for _ in 0..200 {
-            if !runs::is_alive(sup) {
+            if !runs::is_alive_for(sup, &started) {
                 break;
             }
             std::thread::sleep(std::time::Duration::from_millis(25));

@@ -16,10 +16,13 @@ pub fn run(repo: &Repo, args: &LogsArgs) -> Result<i32> {
         .join(session.id.as_str())
         .join("run.log");
     if !path.exists() {
-        anstream::eprintln!(
-            "Session {} has no log (foreground runs print to the terminal).",
-            session.id
-        );
+        match session.meta.run {
+            None => anstream::eprintln!("Session {} has had no run, so it has no log.", session.id),
+            Some(_) => anstream::eprintln!(
+                "Session {} has no log: its runs were in the foreground, where the output went to the terminal (`git agent run --detach` writes a log).",
+                session.id
+            ),
+        }
         return Ok(0);
     }
     let mut file = std::fs::File::open(&path)

@@ -1,5 +1,8 @@
 //! `git agent show <id>`: everything known about one session.
 
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+
 use anstream::println;
 
 use crate::cli::ShowArgs;
@@ -8,6 +11,9 @@ use crate::output;
 use crate::repo::Repo;
 use crate::session;
 use crate::view::Report;
+
+/// How many of the log's last lines `show` prints.
+const TAIL_LINES: usize = 10;
 
 pub fn run(repo: &Repo, args: &ShowArgs) -> Result<i32> {
     let session = session::resolve(repo, args.id.as_deref())?;
@@ -68,6 +74,17 @@ pub fn run(repo: &Repo, args: &ShowArgs) -> Result<i32> {
             .unwrap_or_default();
         field("run", &format!("started {}{end}{reason}", run.started));
     }
+    let log = repo
+        .common_dir
+        .join("agents")
+        .join(session.id.as_str())
+        .join("run.log");
+    if let Some(tail) = log_tail(&log, TAIL_LINES) {
+        field("log", &log.display().to_string());
+        for line in tail {
+            println!("          {line}");
+        }
+    }
     if let Some(snap) = session.snapshot {
         field("snapshot", &snap.to_string());
     }
@@ -91,4 +108,27 @@ pub fn run(repo: &Repo, args: &ShowArgs) -> Result<i32> {
         println!("          {path}{mark}");
     }
     Ok(0)
+}
+
+/// The last `n` lines of a run log (`None` when there is no log); reads at
+/// most the last 64 KiB, so a huge log costs nothing.
+fn log_tail(path: &Path, n: usize) -> Option<Vec<String>> {
+    let mut file = std::fs::File::open(path).ok()?;
+    let len = file.metadata().ok()?.len();
+    let from = len.saturating_sub(64 * 1024);
+    file.seek(SeekFrom::Start(from)).ok()?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).ok()?;
+    let text = String::from_utf8_lossy(&bytes);
+    let mut lines: Vec<&str> = text.lines().collect();
+    if from > 0 && !lines.is_empty() {
+        lines.remove(0); // most likely cut in the middle
+    }
+    let skip = lines.len().saturating_sub(n);
+    Some(
+        lines[skip..]
+            .iter()
+            .map(|l| l.trim_end_matches('\r').to_owned())
+            .collect(),
+    )
 }

@@ -233,35 +233,62 @@ fn timeout_kills_the_whole_process_group() {
         .unwrap();
     wait_until(|| !alive(grandchild));
     // Detached, too.
-    repo.agent(&[
-        "new",
-        "slow2",
-        "--detach",
-        "--timeout",
-        "1s",
-        "--",
-        &fake_agent(),
-        "sleep",
-        "30",
-    ])
-    .success();
+    let pidfile = repo.base().join("child2.pid");
+    let out = hermetic(BIN, &repo.home)
+        .current_dir(&repo.root)
+        .env("FAKE_AGENT_PIDFILE", &pidfile)
+        .args([
+            "new",
+            "slow2",
+            "--detach",
+            "--timeout",
+            "1s",
+            "--",
+            &fake_agent(),
+            "spawn",
+            "30",
+            "sleep",
+            "30",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
     assert_eq!(repo.agent(&["wait", "slow2"]).code, 1);
-    assert_eq!(
-        repo.json(&["show", "slow2", "--json"])["run"]["reason"],
-        "timeout"
-    );
+    let s = repo.json(&["show", "slow2", "--json"]);
+    assert_eq!(s["run"]["reason"], "timeout");
+    let grandchild = pid_in(&pidfile).expect("the agent started its child");
+    let child = s["run"]["pid"].as_u64().unwrap() as u32;
+    wait_until(|| !alive(grandchild) && !alive(child));
 }
 
 #[test]
 fn stop_ends_a_detached_run() {
     let repo = TestRepo::new();
-    repo.agent(&["new", "st", "--detach", "--", &fake_agent(), "sleep", "30"])
-        .success();
+    let pidfile = repo.base().join("child.pid");
+    let out = hermetic(BIN, &repo.home)
+        .current_dir(&repo.root)
+        .env("FAKE_AGENT_PIDFILE", &pidfile)
+        .args([
+            "new",
+            "st",
+            "--detach",
+            "--",
+            &fake_agent(),
+            "spawn",
+            "30",
+            "sleep",
+            "30",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
     let pid = || repo.json(&["show", "st", "--json"])["run"]["pid"].as_u64();
-    wait_until(|| pid().is_some());
+    wait_until(|| pid().is_some() && pid_in(&pidfile).is_some());
     let pid = pid().unwrap() as u32;
+    let grandchild = pid_in(&pidfile).unwrap();
+    assert!(alive(grandchild));
     repo.agent(&["stop", "st"]).success();
-    wait_until(|| !alive(pid));
+    wait_until(|| !alive(pid) && !alive(grandchild));
     let s = repo.json(&["show", "st", "--json"]);
     assert_eq!(s["state"], "failed");
     assert_eq!(s["run"]["reason"], "stopped");
@@ -362,7 +389,110 @@ fn a_read_only_run_that_changes_things_fails_and_is_undone() {
         "keep me\n"
     );
     assert!(!wt.join("new").exists());
-    assert_eq!(repo.json(&["show", "ro", "--json"])["state"], "failed");
+    let s = repo.json(&["show", "ro", "--json"]);
+    assert_eq!(s["state"], "failed");
+    // It ended by itself: no reason; the exit code says it failed.
+    assert!(s["run"]["reason"].is_null(), "{s}");
+    assert_eq!(s["run"]["exit_code"], 1);
+}
+
+#[test]
+fn a_read_only_run_may_not_switch_branches_or_detach_head() {
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["rv"]);
+    let head = repo.git_in(&wt, &["rev-parse", "HEAD"]);
+    let on_branch = |repo: &TestRepo| {
+        assert_eq!(
+            repo.git_in(&wt, &["symbolic-ref", "HEAD"]),
+            "refs/heads/agent/rv"
+        );
+        assert_eq!(repo.git_in(&wt, &["rev-parse", "HEAD"]), head);
+        assert_eq!(repo.git_in(&wt, &["status", "--porcelain"]), "");
+    };
+    // Same commit, detached.
+    let run = repo
+        .agent(&[
+            "run",
+            "rv",
+            "--read-only",
+            "--",
+            "git",
+            "checkout",
+            "-q",
+            "--detach",
+        ])
+        .fails(1);
+    assert!(
+        run.stderr.contains("HEAD (was agent/rv at"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("now a detached HEAD"), "{}", run.stderr);
+    on_branch(&repo);
+    // Same commit, another branch: it is named and left in place.
+    let run = repo
+        .agent(&[
+            "run",
+            "rv",
+            "--read-only",
+            "--",
+            "git",
+            "switch",
+            "-q",
+            "-c",
+            "other",
+        ])
+        .fails(1);
+    assert!(run.stderr.contains("now other at"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("created branch 'other'"),
+        "{}",
+        run.stderr
+    );
+    on_branch(&repo);
+    assert_eq!(repo.git(&["rev-parse", "other"]), head);
+    // A commit on a new branch: HEAD comes back, the commit stays on it.
+    let run = repo
+        .agent(&[
+            "run",
+            "rv",
+            "--read-only",
+            "--",
+            "sh",
+            "-c",
+            "git switch -q -c sneaky && echo x > x.txt && git add x.txt && git commit -q -m sneaky",
+        ])
+        .fails(1);
+    assert!(run.stderr.contains("x.txt"), "{}", run.stderr);
+    on_branch(&repo);
+    assert!(!wt.join("x.txt").exists());
+    assert_eq!(repo.git(&["log", "-1", "--format=%s", "sneaky"]), "sneaky");
+    assert_eq!(repo.git(&["rev-parse", "sneaky~1"]), head);
+    assert_eq!(repo.git(&["rev-parse", "agent/rv"]), head);
+    let s = repo.json(&["show", "rv", "--json"]);
+    assert_eq!(s["state"], "failed");
+    assert!(s["run"]["reason"].is_null(), "{s}");
+}
+
+#[test]
+fn a_command_that_cannot_start_is_recorded_as_exit_127() {
+    let repo = TestRepo::new();
+    repo.new_session(&["ns"]);
+    // Executable, so it is found, but its interpreter does not exist.
+    let bad = repo.base().join("bad-interpreter");
+    write(&bad, "#!/nonexistent/interpreter\n");
+    std::process::Command::new("chmod")
+        .args(["+x", &bad.display().to_string()])
+        .status()
+        .unwrap();
+    let run = repo
+        .agent(&["run", "ns", "--", &bad.display().to_string()])
+        .fails(1);
+    assert!(run.stderr.contains("cannot start"), "{}", run.stderr);
+    let s = repo.json(&["show", "ns", "--json"]);
+    assert_eq!(s["state"], "failed");
+    assert_eq!(s["run"]["exit_code"], 127);
+    assert!(s["run"]["reason"].is_null(), "{s}");
 }
 
 #[test]
@@ -525,4 +655,322 @@ fn wait_without_a_run_and_a_zero_timeout_are_refused_plainly() {
         .fails(2);
     assert!(run.stderr.contains("longer than zero"), "{}", run.stderr);
     assert_eq!(repo.json(&["show", "idle", "--json"])["state"], "active");
+}
+
+/// A number from the `[run]` table of a session's metadata blob (what
+/// `show --json` leaves out, such as the supervisor's pid).
+fn run_field(repo: &TestRepo, id: &str, key: &str) -> Option<u32> {
+    let meta = repo.git(&["cat-file", "-p", &format!("refs/agents/{id}/meta")]);
+    let mut in_run = false;
+    for line in meta.lines() {
+        if line.starts_with('[') {
+            in_run = line == "[run]";
+        } else if let Some((_, v)) = line
+            .split_once('=')
+            .filter(|(k, _)| in_run && k.trim() == key)
+        {
+            return v.trim().parse().ok();
+        }
+    }
+    None
+}
+
+/// The pid a run wrote into a file, if it got that far.
+fn pid_in(path: &Path) -> Option<u32> {
+    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
+/// `stop` or `discard --force` straight after `new --detach`, before the
+/// supervisor has recorded (or even started) the agent: nothing survives.
+#[test]
+fn stop_or_discard_right_after_detach_leaves_nothing_running() {
+    let repo = TestRepo::new();
+    let script = "sleep 30 & echo $! > grandchild.pid; echo $$ > child.pid; wait";
+    for (i, how) in ["stop", "discard", "stop", "discard"].iter().enumerate() {
+        let id = format!("race{i}");
+        repo.agent(&["new", &id, "--detach", "--", "sh", "-c", script])
+            .success();
+        let wt = repo.path(&format!(".worktrees/{id}"));
+        match *how {
+            "stop" => repo.agent(&["stop", &id]).success(),
+            _ => repo.agent(&["discard", &id, "--force"]).success(),
+        };
+        let sup = run_field(&repo, &id, "supervisor");
+        let pids: Vec<u32> = [
+            sup,
+            run_field(&repo, &id, "pid"),
+            pid_in(&wt.join("child.pid")),
+            pid_in(&wt.join("grandchild.pid")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        assert!(sup.is_some(), "{how}: the supervisor was recorded");
+        wait_until(|| pids.iter().all(|p| !alive(*p)));
+        // Nothing started late either, once the supervisor is gone.
+        std::thread::sleep(Duration::from_millis(200));
+        for name in ["child.pid", "grandchild.pid"] {
+            if let Some(p) = pid_in(&wt.join(name)) {
+                assert!(!alive(p), "{how}: {name} {p} survived");
+            }
+        }
+        let s = repo.json(&["show", &id, "--json"]);
+        let state = if *how == "stop" {
+            "failed"
+        } else {
+            "discarded"
+        };
+        assert_eq!(s["state"], state, "{how}: {s}");
+        assert_eq!(s["run"]["reason"], "stopped", "{how}: {s}");
+    }
+}
+
+#[test]
+fn show_ends_with_the_tail_of_the_run_log() {
+    let repo = TestRepo::new();
+    repo.new_session(&["tail"]);
+    let out = repo.agent(&["show", "tail"]).success().stdout;
+    assert!(!out.contains("log "), "no log yet: {out}");
+    repo.agent(&[
+        "run",
+        "tail",
+        "--detach",
+        "--",
+        "sh",
+        "-c",
+        "for i in $(seq 1 15); do echo line$i; done",
+    ])
+    .success();
+    repo.agent(&["wait", "tail"]).success();
+    let out = repo.agent(&["show", "tail"]).success().stdout;
+    let log = repo.path(".git/agents/tail/run.log");
+    assert!(
+        out.contains(&format!("log       {}", log.display())),
+        "{out}"
+    );
+    let shown: Vec<&str> = out
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("line"))
+        .collect();
+    let expected: Vec<String> = (6..=15).map(|i| format!("line{i}")).collect();
+    assert_eq!(shown, expected, "{out}");
+}
+
+/// The built-in agents, run as fakes (first on PATH) that record their argv.
+#[test]
+fn built_in_agents_run_their_documented_command_lines() {
+    let repo = TestRepo::new();
+    let fakes = repo.base().join("fakes");
+    let argv = repo.base().join("argv");
+    std::fs::create_dir_all(&argv).unwrap();
+    let cases: [(&str, &[&str]); 5] = [
+        (
+            "codex",
+            &[
+                "exec",
+                "--sandbox",
+                "workspace-write",
+                "-c",
+                "approval_policy=never",
+            ],
+        ),
+        ("claude", &["-p", "--permission-mode", "acceptEdits"]),
+        ("opencode", &["run"]),
+        (
+            "aider",
+            &[
+                "--yes-always",
+                "--no-check-update",
+                "--no-analytics",
+                "--no-show-release-notes",
+                "--message",
+            ],
+        ),
+        (
+            "gemini",
+            &["--skip-trust", "--approval-mode", "auto_edit", "-p"],
+        ),
+    ];
+    for (name, _) in &cases {
+        let fake = fakes.join(name);
+        write(
+            &fake,
+            "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > \"$ARGV_DIR/${0##*/}\"\n",
+        );
+        std::process::Command::new("chmod")
+            .arg("+x")
+            .arg(&fake)
+            .status()
+            .unwrap();
+    }
+    let path = format!(
+        "{}:{}",
+        fakes.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let prompt = "Fix the 'login' bug";
+    for (name, args) in &cases {
+        let out = hermetic(BIN, &repo.home)
+            .current_dir(&repo.root)
+            .env("PATH", &path)
+            .env("ARGV_DIR", &argv)
+            .args(["new", &format!("pre-{name}"), "-a", name, "-m", prompt])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got = std::fs::read_to_string(argv.join(name)).unwrap();
+        let mut expected: Vec<&str> = args.to_vec();
+        expected.push(prompt);
+        assert_eq!(got.lines().collect::<Vec<_>>(), expected, "{name}");
+    }
+}
+
+#[test]
+fn agent_timeout_from_config_applies_and_the_flag_overrides_it() {
+    let repo = TestRepo::new();
+    repo.git(&["config", "agent.timeout", "1s"]);
+    let start = Instant::now();
+    let run = repo.agent(&["new", "cfg", "--", &fake_agent(), "sleep", "30"]);
+    assert_ne!(run.code, 0);
+    assert!(start.elapsed() < Duration::from_secs(20));
+    let s = repo.json(&["show", "cfg", "--json"]);
+    assert_eq!(s["run"]["reason"], "timeout", "{s}");
+    // --timeout wins over agent.timeout.
+    repo.agent(&[
+        "run",
+        "cfg",
+        "--timeout",
+        "30s",
+        "--",
+        &fake_agent(),
+        "sleep",
+        "1.5",
+    ])
+    .success();
+    let s = repo.json(&["show", "cfg", "--json"]);
+    assert_eq!(s["state"], "done", "{s}");
+    assert!(s["run"]["reason"].is_null(), "{s}");
+}
+
+#[test]
+fn the_prompt_comes_from_a_file_and_bare_dash_a_uses_agent_default() {
+    let repo = TestRepo::new();
+    repo.git(&[
+        "config",
+        "agent.fake.command",
+        &format!("'{}'", fake_agent()),
+    ]);
+    // Without agent.default, a bare -a is a usage error that says what to set.
+    let err = repo.agent(&["new", "pf0", "-a", "-m", "x"]).fails(2).stderr;
+    assert!(err.contains("agent.default"), "{err}");
+    repo.git(&["config", "agent.default", "fake"]);
+    repo.write("prompt.txt", "Fix the login bug\nand say so\n\n");
+    let out = repo
+        .agent(&["new", "pf", "-a", "--prompt-file", "prompt.txt"])
+        .success()
+        .stdout;
+    assert!(
+        out.contains("prompt: Fix the login bug\nand say so\n"),
+        "{out}"
+    );
+    let s = repo.json(&["show", "pf", "--json"]);
+    assert_eq!(s["agent"], "fake");
+    // Trailing newlines go; the text is the last argument, whole.
+    assert_eq!(s["prompt"], "Fix the login bug\nand say so");
+    assert_eq!(
+        s["command"].as_array().unwrap().last().unwrap(),
+        "Fix the login bug\nand say so"
+    );
+    let err = repo
+        .agent(&["run", "pf", "-a", "--prompt-file", "missing.txt"])
+        .fails(1)
+        .stderr;
+    assert!(err.contains("missing.txt"), "{err}");
+}
+
+#[test]
+fn wait_gives_up_at_its_timeout_with_exit_1() {
+    let repo = TestRepo::new();
+    repo.agent(&[
+        "new",
+        "long",
+        "--detach",
+        "--",
+        &fake_agent(),
+        "sleep",
+        "30",
+    ])
+    .success();
+    let start = Instant::now();
+    let run = repo.agent(&["wait", "long", "--timeout", "1s"]).fails(1);
+    assert!(start.elapsed() < Duration::from_secs(10));
+    assert!(
+        run.stderr.contains("timed out; still running: long"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(repo.json(&["show", "long", "--json"])["state"], "running");
+    repo.agent(&["stop", "long"]).success();
+}
+
+#[test]
+fn logs_without_a_log_says_why() {
+    let repo = TestRepo::new();
+    repo.new_session(&["quiet"]);
+    let run = repo.agent(&["logs", "quiet"]).success();
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr.contains("has had no run"), "{}", run.stderr);
+    repo.agent(&["run", "quiet", "--", &fake_agent(), "print", "hi"])
+        .success();
+    let run = repo.agent(&["logs", "quiet"]).success();
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr.contains("in the foreground") && run.stderr.contains("--detach"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_relative_command_is_the_one_in_the_session_worktree() {
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["rel"]);
+    let tool = wt.join("tools/tool.sh");
+    write(&tool, "#!/bin/sh\necho \"tool ran in $(pwd) with $1\"\n");
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&tool)
+        .status()
+        .unwrap();
+    // Neither the main worktree nor this subdirectory has it.
+    let out = repo
+        .agent_in(
+            &repo.path("src"),
+            &["run", "rel", "--", "./tools/tool.sh", "x"],
+        )
+        .success()
+        .stdout;
+    assert_eq!(out.trim(), format!("tool ran in {} with x", wt.display()));
+    let out = repo
+        .agent(&["run", "rel", "--detach", "--", "tools/tool.sh", "y"])
+        .success();
+    assert!(out.stderr.contains("Started"), "{}", out.stderr);
+    repo.agent(&["wait", "rel"]).success();
+    let log = repo.agent(&["logs", "rel"]).success().stdout;
+    assert!(log.contains("with y"), "{log}");
+    // One that is not there is refused before anything is recorded.
+    let err = repo
+        .agent(&["run", "rel", "--", "./nope.sh"])
+        .fails(1)
+        .stderr;
+    assert!(
+        err.contains("'./nope.sh'") && err.contains("session worktree"),
+        "{err}"
+    );
+    assert_eq!(repo.json(&["show", "rel", "--json"])["state"], "done");
 }
