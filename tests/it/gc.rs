@@ -336,7 +336,7 @@ fn a_run_whose_process_vanished_is_recorded_as_failed() {
 }
 
 /// Point `refs/agents/<id>/meta` at a blob holding `meta`.
-fn set_meta(repo: &TestRepo, id: &str, meta: &str) {
+pub fn set_meta(repo: &TestRepo, id: &str, meta: &str) {
     let blob = hermetic("git", &repo.home)
         .args([
             "-C",
