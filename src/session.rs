@@ -466,8 +466,9 @@ pub fn resolve(repo: &Repo, wanted: Option<&str>) -> Result<Session> {
             .expect("position is in range"));
     }
     let mut matches: Vec<Session> = sessions
-        .into_iter()
+        .iter()
         .filter(|s| s.id.as_str().starts_with(wanted))
+        .cloned()
         .collect();
     match matches.len() {
         1 => Ok(matches.remove(0)),
@@ -475,7 +476,7 @@ pub fn resolve(repo: &Repo, wanted: Option<&str>) -> Result<Session> {
             // An invalid id can never name a session: say why it is invalid.
             Id::parse(wanted)?;
             Err(Error::refused(format!("no session '{wanted}'"))
-                .with_hint("`git agent list --all` shows every session"))
+                .with_hint(candidates(wanted, &sessions)))
         }
         _ => {
             let names: Vec<&str> = matches.iter().map(|s| s.id.as_str()).collect();
@@ -485,6 +486,58 @@ pub fn resolve(repo: &Repo, wanted: Option<&str>) -> Result<Session> {
             )))
         }
     }
+}
+
+/// The hint for an unknown id: the sessions there are, closest first (live
+/// ones before kept and discarded at the same distance), at most ten.
+fn candidates(wanted: &str, sessions: &[Session]) -> String {
+    const SHOWN: usize = 10;
+    if sessions.is_empty() {
+        return "there are no sessions yet; `git agent new` starts one".into();
+    }
+    let mut ranked: Vec<(usize, bool, &Session)> = sessions
+        .iter()
+        .map(|s| (distance(wanted, s.id.as_str()), !s.meta.state.is_live(), s))
+        .collect();
+    ranked.sort_by(|a, b| (a.0, a.1, &a.2.id).cmp(&(b.0, b.1, &b.2.id)));
+    let names: Vec<String> = ranked
+        .iter()
+        .take(SHOWN)
+        .map(|(_, _, s)| format!("{} ({})", s.id, s.meta.state))
+        .collect();
+    let more = sessions.len().saturating_sub(SHOWN);
+    format!(
+        "{} {}{}; `git agent list --all` shows every session",
+        if ranked.len() > SHOWN {
+            "the closest sessions:"
+        } else {
+            "sessions here:"
+        },
+        names.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    )
+}
+
+/// Edit distance between two ids (Levenshtein, by characters).
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let here = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(here + 1);
+            prev = here;
+        }
+    }
+    row[b.len()]
 }
 
 /// Serialize metadata and store it as a blob.
@@ -726,6 +779,14 @@ pub fn generate_id(repo: &Repo) -> Result<Id> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn distance_counts_edits() {
+        assert_eq!(distance("fix-login", "fix-login"), 0);
+        assert_eq!(distance("fix-lgoin", "fix-login"), 2);
+        assert_eq!(distance("", "abc"), 3);
+        assert_eq!(distance("kitten", "sitting"), 3);
+    }
 
     #[test]
     fn ids_follow_the_spec() {
