@@ -683,6 +683,28 @@ pub fn claim(repo: &Repo, session: &mut Session, op: &str) -> Result<()> {
     Ok(())
 }
 
+/// What to do about a session whose claim's process died half-way (the
+/// session reads as `broken`), naming the interrupted operation.
+pub fn interrupted_hint(session: &Session) -> Option<String> {
+    let p = session
+        .meta
+        .pending
+        .as_ref()
+        .filter(|p| !session.foreign && !crate::runs::is_alive(p.pid))?;
+    let id = &session.id;
+    let what = match p.op.as_str() {
+        "keep" => format!(
+            "run `git agent keep {id}` again to finish it (its change may be in the checkout already; it is not applied twice)"
+        ),
+        "discard" => format!("run `git agent discard {id}` again to finish it"),
+        _ => format!("`git agent discard {id}` saves what is left and cleans up"),
+    };
+    Some(format!(
+        "session {id} was left half-done by a {} (pid {}) that was killed; {what}",
+        p.op, p.pid
+    ))
+}
+
 /// The live claim of another process on a session of this clone, if any.
 fn claimed_by_another(session: &Session) -> Option<&Pending> {
     session

@@ -229,7 +229,11 @@ impl Gc<'_> {
             }
         }
         if session.meta.pending.is_some() {
-            // Under way in a live process, or broken: discard settles it.
+            // Under way in a live process, or left by a dead one: the
+            // interrupted command settles it, run again.
+            if let Some(hint) = session::interrupted_hint(session) {
+                anstream::eprintln!("hint: {hint}");
+            }
             return Ok(());
         }
         match (has_worktree, has_branch) {
