@@ -11,6 +11,8 @@ pub const POINTS: &[&str] = &[
     "new:refs-created",
     "new:worktree-added",
     "new:checked-out",
+    "new:copied",
+    "new:recorded",
     "discard:snapshotted",
     "discard:worktree-removed",
     "discard:branch-deleted",
@@ -24,6 +26,16 @@ pub const POINTS: &[&str] = &[
     "restore:head-attached",
     "restore:files-written",
     "restore:filled",
+    "restore:submodules-initialised",
+    "restore:recorded",
+    "gc:logs-removed",
+    "gc:forgotten",
+    "gc:restore-finished",
+    "gc:snapshot-saved",
+    "gc:record-dropped",
+    "gc:branch-recreated",
+    "gc:records-unlocked",
+    "gc:records-pruned",
 ];
 
 /// Exit here if the fault-injection variable names this point.

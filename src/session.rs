@@ -383,13 +383,30 @@ fn reconcile(repo: &Repo, session: &mut Session) {
 
 /// Re-read a session and apply `change` to its metadata with
 /// compare-and-swap, retrying when another process wrote in between.
+/// Refused while another live process has claimed the session (see [`claim`]).
 pub fn modify(repo: &Repo, id: &Id, mut change: impl FnMut(&mut Meta)) -> Result<Session> {
+    modify_checked(repo, id, |meta| {
+        change(meta);
+        Ok(())
+    })
+}
+
+/// [`modify`], where `change` sees the freshly read metadata and may refuse;
+/// its check and the write are one compare-and-swap.
+pub fn modify_checked(
+    repo: &Repo,
+    id: &Id,
+    mut change: impl FnMut(&mut Meta) -> Result<()>,
+) -> Result<Session> {
     let mut last = None;
     for _ in 0..50 {
         let mut session = resolve_exact(repo, id)?
             .ok_or_else(|| Error::refused(format!("session '{id}' is gone")))?;
+        if let Some(p) = claimed_by_another(&session) {
+            return Err(busy(id, p));
+        }
         let mut meta = session.meta.clone();
-        change(&mut meta);
+        change(&mut meta)?;
         if meta == session.meta {
             return Ok(session);
         }
@@ -449,8 +466,9 @@ pub fn resolve(repo: &Repo, wanted: Option<&str>) -> Result<Session> {
             .expect("position is in range"));
     }
     let mut matches: Vec<Session> = sessions
-        .into_iter()
+        .iter()
         .filter(|s| s.id.as_str().starts_with(wanted))
+        .cloned()
         .collect();
     match matches.len() {
         1 => Ok(matches.remove(0)),
@@ -458,7 +476,7 @@ pub fn resolve(repo: &Repo, wanted: Option<&str>) -> Result<Session> {
             // An invalid id can never name a session: say why it is invalid.
             Id::parse(wanted)?;
             Err(Error::refused(format!("no session '{wanted}'"))
-                .with_hint("`git agent list --all` shows every session"))
+                .with_hint(candidates(wanted, &sessions)))
         }
         _ => {
             let names: Vec<&str> = matches.iter().map(|s| s.id.as_str()).collect();
@@ -468,6 +486,58 @@ pub fn resolve(repo: &Repo, wanted: Option<&str>) -> Result<Session> {
             )))
         }
     }
+}
+
+/// The hint for an unknown id: the sessions there are, closest first (live
+/// ones before kept and discarded at the same distance), at most ten.
+fn candidates(wanted: &str, sessions: &[Session]) -> String {
+    const SHOWN: usize = 10;
+    if sessions.is_empty() {
+        return "there are no sessions yet; `git agent new` starts one".into();
+    }
+    let mut ranked: Vec<(usize, bool, &Session)> = sessions
+        .iter()
+        .map(|s| (distance(wanted, s.id.as_str()), !s.meta.state.is_live(), s))
+        .collect();
+    ranked.sort_by(|a, b| (a.0, a.1, &a.2.id).cmp(&(b.0, b.1, &b.2.id)));
+    let names: Vec<String> = ranked
+        .iter()
+        .take(SHOWN)
+        .map(|(_, _, s)| format!("{} ({})", s.id, s.meta.state))
+        .collect();
+    let more = sessions.len().saturating_sub(SHOWN);
+    format!(
+        "{} {}{}; `git agent list --all` shows every session",
+        if ranked.len() > SHOWN {
+            "the closest sessions:"
+        } else {
+            "sessions here:"
+        },
+        names.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    )
+}
+
+/// Edit distance between two ids (Levenshtein, by characters).
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let here = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(here + 1);
+            prev = here;
+        }
+    }
+    row[b.len()]
 }
 
 /// Serialize metadata and store it as a blob.
@@ -539,6 +609,10 @@ pub fn update(
     mut meta: Meta,
     snapshot: Option<gix::ObjectId>,
 ) -> Result<()> {
+    // The compare-and-swap below makes sure what was read is what is stored.
+    if let Some(p) = claimed_by_another(session) {
+        return Err(busy(&session.id, p));
+    }
     meta.updated = now();
     let blob = write_meta(repo, &meta)?;
     let zero = gix::ObjectId::null(gix::hash::Kind::Sha1);
@@ -573,25 +647,85 @@ pub fn update(
 /// that makes its worktree or branch vanish for a moment (so `list` and `gc`
 /// do not take it for broken). Cleared by the update that finishes `op`; if
 /// this process dies first, the session is `broken` until discarded again.
+///
+/// The check and the claim are one compare-and-swap on the metadata as
+/// stored now, not as the caller read it: of two processes claiming at
+/// once, one wins and the other is told who is busy with the session (or
+/// that it is already kept or discarded). While the claim is live only its
+/// owner may change the session ([`update`] and [`modify`] refuse others).
+///
+/// A claim other than `keep`'s also takes `<common dir>/agents/keep.lock`
+/// and holds it until this process ends, so a `keep` (which holds that
+/// lock from its snapshot to its own claim) is never bringing home a
+/// session that a `discard` is removing.
 pub fn claim(repo: &Repo, session: &mut Session, op: &str) -> Result<()> {
     let me = std::process::id();
-    if let Some(p) = &session.meta.pending
-        && p.pid != me
-        && crate::runs::is_alive(p.pid)
-    {
-        return Err(Error::busy(format!(
-            "session '{}' is busy: a git-agent {} (pid {}) is working on it",
-            session.id, p.op, p.pid
-        ))
-        .with_hint("run the command again when it is done"));
+    if let Some(p) = claimed_by_another(session) {
+        return Err(busy(&session.id, p));
     }
-    *session = modify(repo, &session.id, |meta| {
+    if op != "keep" {
+        hold_until_exit(repo.lock_wait("keep", std::time::Duration::from_secs(120))?);
+    }
+    *session = modify_checked(repo, &session.id, |meta| {
+        if !meta.state.is_live() {
+            return Err(Error::refused(format!(
+                "session '{}' is already {} (by another git-agent command just now)",
+                meta.id, meta.state
+            ))
+            .with_hint("`git agent show` tells what happened to it"));
+        }
         meta.pending = Some(Pending {
             op: op.into(),
             pid: me,
         });
+        Ok(())
     })?;
     Ok(())
+}
+
+/// What to do about a session whose claim's process died half-way (the
+/// session reads as `broken`), naming the interrupted operation.
+pub fn interrupted_hint(session: &Session) -> Option<String> {
+    let p = session
+        .meta
+        .pending
+        .as_ref()
+        .filter(|p| !session.foreign && !crate::runs::is_alive(p.pid))?;
+    let id = &session.id;
+    let what = match p.op.as_str() {
+        "keep" => format!(
+            "run `git agent keep {id}` again to finish it (its change may be in the checkout already; it is not applied twice)"
+        ),
+        "discard" => format!("run `git agent discard {id}` again to finish it"),
+        _ => format!("`git agent discard {id}` saves what is left and cleans up"),
+    };
+    Some(format!(
+        "session {id} was left half-done by a {} (pid {}) that was killed; {what}",
+        p.op, p.pid
+    ))
+}
+
+/// The live claim of another process on a session of this clone, if any.
+fn claimed_by_another(session: &Session) -> Option<&Pending> {
+    session
+        .meta
+        .pending
+        .as_ref()
+        .filter(|p| !session.foreign && p.pid != std::process::id() && crate::runs::is_alive(p.pid))
+}
+
+fn busy(id: &Id, p: &Pending) -> Error {
+    Error::busy(format!(
+        "session '{id}' is busy: {} by pid {} is in progress",
+        p.op, p.pid
+    ))
+    .with_hint("run the command again when it is done")
+}
+
+/// Keep a lock until the process exits.
+fn hold_until_exit(lock: crate::repo::Lock) {
+    static HELD: std::sync::Mutex<Vec<crate::repo::Lock>> = std::sync::Mutex::new(Vec::new());
+    HELD.lock().unwrap_or_else(|e| e.into_inner()).push(lock);
 }
 
 /// Delete every ref of a session, each only if it still has the value read.
@@ -667,6 +801,14 @@ pub fn generate_id(repo: &Repo) -> Result<Id> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn distance_counts_edits() {
+        assert_eq!(distance("fix-login", "fix-login"), 0);
+        assert_eq!(distance("fix-lgoin", "fix-login"), 2);
+        assert_eq!(distance("", "abc"), 3);
+        assert_eq!(distance("kitten", "sitting"), 3);
+    }
 
     #[test]
     fn ids_follow_the_spec() {

@@ -15,7 +15,8 @@
 //!   pruned, the state becomes `broken` (`mark-broken`); the branch stays;
 //! - live, branch gone, worktree still there: the branch is re-created from
 //!   the worktree's `HEAD` (its reflog when `HEAD` names the missing branch)
-//!   (`repair`);
+//!   and a detached `HEAD` attached to it (`repair`); a gc killed in between
+//!   leaves `<common dir>/agents/<id>/reattach`, and the next gc attaches it;
 //! - live, both gone: recorded as `broken` once it is older than a grace
 //!   period (a `new` in progress looks like this for a moment).
 //!
@@ -172,7 +173,9 @@ impl Gc<'_> {
             );
             let id = session.id.clone();
             return self.act(Some(&id), "repair", reason, || {
-                restore::restore(repo, session)
+                restore::restore(repo, session)?;
+                crate::fault::point("gc:restore-finished");
+                Ok(())
             });
         }
         let Some(updated) = rfc3339(&session.meta.updated) else {
@@ -194,7 +197,10 @@ impl Gc<'_> {
                 std::fs::remove_dir_all(&logs)
                     .map_err(|e| Error::git(format!("cannot remove {}: {e}", logs.display())))?;
             }
-            session::delete(repo, session)
+            crate::fault::point("gc:logs-removed");
+            session::delete(repo, session)?;
+            crate::fault::point("gc:forgotten");
+            Ok(())
         })
     }
 
@@ -223,11 +229,15 @@ impl Gc<'_> {
             }
         }
         if session.meta.pending.is_some() {
-            // Under way in a live process, or broken: discard settles it.
+            // Under way in a live process, or left by a dead one: the
+            // interrupted command settles it, run again.
+            if let Some(hint) = session::interrupted_hint(session) {
+                anstream::eprintln!("hint: {hint}");
+            }
             return Ok(());
         }
         match (has_worktree, has_branch) {
-            (true, true) => Ok(()),
+            (true, true) => self.reattach(session),
             _ if session.meta.state == State::Broken => Ok(()),
             (false, true) => self.mark_broken(session),
             (true, false) => self.repair_branch(session),
@@ -251,6 +261,7 @@ impl Gc<'_> {
                 self.handled.insert(tidy(&path));
                 self.act(Some(&id), "mark-broken", reason, || {
                     worktree::drop_record(repo, &path)?;
+                    crate::fault::point("gc:record-dropped");
                     let mut meta = session.meta.clone();
                     meta.state = State::Broken;
                     session::update(repo, session, meta, None)
@@ -330,6 +341,7 @@ impl Gc<'_> {
                 meta.changes = Some(snapshot::changes(repo, session.base, tree)?);
             }
             session::update(repo, session, meta, snap)?;
+            crate::fault::point("gc:snapshot-saved");
             worktree::drop_record(repo, &path)
         })
     }
@@ -362,8 +374,14 @@ impl Gc<'_> {
             &commit.to_string()[..7]
         );
         let id = session.id.clone();
+        let marker = reattach_marker(repo, &session.id);
         self.act(Some(&id), "repair", reason, || {
             let zero = gix::ObjectId::null(gix::hash::Kind::Sha1);
+            if attached.is_none() {
+                // Marks the job as half-done until HEAD is attached: a gc
+                // killed in between leaves it for the next gc to finish.
+                write_marker(&marker, &full)?;
+            }
             repo.git().run([
                 "update-ref",
                 "-m",
@@ -372,12 +390,49 @@ impl Gc<'_> {
                 &commit.to_string(),
                 &zero.to_string(),
             ])?;
+            crate::fault::point("gc:branch-recreated");
             // After the branch exists: a kill in between leaves a detached
-            // HEAD at the branch tip, which loses nothing.
+            // HEAD at the branch tip, which loses nothing (and the marker).
             if attached.is_none() {
                 wt.run(["symbolic-ref", "HEAD", &full])?;
+                remove_marker(&marker)?;
             }
             Ok(())
+        })
+    }
+
+    /// Finish a branch repair that a killed gc left half-done: the branch
+    /// is back, the worktree's `HEAD` still detached at its tip.
+    fn reattach(&mut self, session: &mut Session) -> Result<()> {
+        let repo = self.repo;
+        let marker = reattach_marker(repo, &session.id);
+        let Ok(full) = std::fs::read_to_string(&marker) else {
+            return Ok(());
+        };
+        let full = full.trim().to_owned();
+        let wt = Git::new(&session.meta.worktree);
+        let detached = wt.run(["symbolic-ref", "-q", "HEAD"]).is_err();
+        let head = wt
+            .run(["rev-parse", "--verify", "-q", "HEAD^{commit}"])
+            .ok();
+        let tip = worktree::branch_tip(repo, &session.meta.branch).map(|t| t.to_string());
+        let id = session.id.clone();
+        if !(detached && head.is_some() && head == tip) {
+            // Attached meanwhile, or moved on: nothing is left to finish.
+            return if self.dry_run {
+                Ok(())
+            } else {
+                remove_marker(&marker)
+            };
+        }
+        let reason = format!(
+            "HEAD of {} attached to branch {} again (an interrupted gc re-created it)",
+            session.meta.worktree.display(),
+            session.meta.branch
+        );
+        self.act(Some(&id), "repair", reason, || {
+            wt.run(["symbolic-ref", "HEAD", &full])?;
+            remove_marker(&marker)
         })
     }
 
@@ -436,7 +491,9 @@ impl Gc<'_> {
                     repo.git()
                         .output(["worktree".as_ref(), "unlock".as_ref(), path.as_os_str()]);
             }
+            crate::fault::point("gc:records-unlocked");
             repo.git().run(["worktree", "prune"])?;
+            crate::fault::point("gc:records-pruned");
         }
         // Empty directories: never a directory with anything but empty
         // directories in it.
@@ -519,6 +576,34 @@ impl Gc<'_> {
             ),
             (_, false) => {}
         }
+    }
+}
+
+/// `<common dir>/agents/<id>/reattach`: present while gc has re-created a
+/// session's branch but not yet attached the worktree's detached `HEAD` to it.
+fn reattach_marker(repo: &Repo, id: &Id) -> PathBuf {
+    repo.common_dir
+        .join("agents")
+        .join(id.as_str())
+        .join("reattach")
+}
+
+fn write_marker(marker: &Path, full: &str) -> Result<()> {
+    if let Some(dir) = marker.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::git(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    std::fs::write(marker, format!("{full}\n"))
+        .map_err(|e| Error::git(format!("cannot write {}: {e}", marker.display())))
+}
+
+fn remove_marker(marker: &Path) -> Result<()> {
+    match std::fs::remove_file(marker) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::git(format!(
+            "cannot remove {}: {e}",
+            marker.display()
+        ))),
+        _ => Ok(()),
     }
 }
 

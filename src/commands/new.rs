@@ -124,9 +124,13 @@ pub fn run(repo: &Repo, args: &NewArgs) -> Result<i32> {
     for warning in crate::submodule::init(repo, &repo.current_worktree, &path, None) {
         crate::output::warn(&warning);
     }
+    crate::fault::point("new:copied");
     let mut done = session.meta.clone();
     done.pending = None;
     session::update(repo, &mut session, done, None)?;
+    // From here the session is complete; a kill during `agent.postCreate`
+    // leaves it `active`, as a failing `agent.postCreate` does.
+    crate::fault::point("new:recorded");
     if let Some(script) = repo.config.post_create() {
         Git::new(&path)
             .env("GIT_AGENT_ID", id.as_str())

@@ -21,7 +21,10 @@
 //!    worktree's own index last. A kill before the rename leaves the worktree
 //!    without an index, so a rerun fills again; once the index is in place
 //!    the fill is never repeated (it could overwrite work done since).
-//! 5. Record the state `active` (compare-and-swap of the meta ref).
+//! 5. Record the state `active` (compare-and-swap of the meta ref). Then,
+//!    as `new` does, copy `agent.copy` files and run `agent.postCreate`; a
+//!    kill there leaves an `active` session without them, as a failing
+//!    `agent.postCreate` does.
 //!
 //! Until step 5 the session stays kept/discarded: `keep` and `discard`
 //! refuse it and `diff` reads its snapshot, so nothing ever snapshots a
@@ -61,6 +64,7 @@ pub fn run(repo: &Repo, args: &RestoreArgs) -> Result<i32> {
     // path here) and is restored like any other.
     session::adopt(repo, &mut session)?;
     restore(repo, &mut session)?;
+    crate::fault::point("restore:recorded");
     let path = &session.meta.worktree;
     set_up_like_new(repo, &session);
     anstream::println!("{}\t{}", session.id, path.display());
@@ -291,6 +295,7 @@ fn steps(repo: &Repo, session: &Session, plan: &Plan, made: &mut Made) -> Result
     {
         output::warn(&warning);
     }
+    crate::fault::point("restore:submodules-initialised");
     Ok(())
 }
 

@@ -1,31 +1,128 @@
 //! Bad input, as a table: each scenario sets up a repository (or not), then
-//! runs verbs and expects an exit code. Every failure must be an `error:`
-//! line with exit 1 or 2 — never a panic, a hang or a half-done state.
+//! runs its own invocations and then every verb, and expects an exit code
+//! for each. Every failure must be an `error:` line with exit 1 or 2 —
+//! never a panic, a hang (each invocation has a deadline) or a half-done
+//! state (refs, worktrees, branches and the checkout's status are as they
+//! were before a refused command).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
 
-use crate::common::{TestRepo, write};
+use crate::common::{BIN, Run, TestRepo, hermetic, write};
 
-/// Verbs that take a session id, with any extra arguments they need.
-const ID_VERBS: &[&[&str]] = &[
-    &["show"],
-    &["path"],
-    &["diff"],
-    &["logs"],
-    &["wait"],
-    &["stop"],
-    &["keep"],
-    &["discard"],
-    &["restore"],
-    &["run", "--", "true"],
+/// Every verb, in the order they run; `ID` is replaced by the case's id.
+const VERBS: &[&[&str]] = &[
+    &["show", "ID"],
+    &["path", "ID"],
+    &["diff", "ID"],
+    &["logs", "ID"],
+    &["wait", "ID"],
+    &["stop", "ID"],
+    &["run", "ID", "--", "true"],
+    &["overlap"],
+    &["list"],
+    &["gc"],
+    &["push"],
+    &["fetch"],
+    &["completions", "bash"],
+    &["keep", "ID"],
+    &["discard", "ID"],
+    &["restore", "ID"],
+    &["new"],
 ];
+
+/// Verbs that take a session id.
+fn takes_id(args: &[&str]) -> bool {
+    args.get(1) == Some(&"ID")
+}
 
 struct Case {
     name: &'static str,
     /// Prepare the scenario; returns the directory to run in.
     setup: fn(&TestRepo) -> PathBuf,
-    /// (arguments, expected exit code); `{}` in an argument is replaced by nothing.
+    /// Invocations of the case's own, run first: (arguments, exit code).
     runs: &'static [(&'static [&'static str], i32)],
+    /// The id every verb of [`VERBS`] gets.
+    id: &'static str,
+    /// The exit code of every verb of [`VERBS`], unless `except` names it.
+    every: i32,
+    except: &'static [(&'static str, i32)],
+    /// Further checks once everything ran.
+    check: fn(&TestRepo, &Path),
+}
+
+fn nothing_more(_: &TestRepo, _: &Path) {}
+
+/// How long one invocation may take before the test calls it a hang.
+const DEADLINE: Duration = Duration::from_secs(60);
+
+/// Run git-agent in `dir`, killing it (and failing) if it hangs.
+fn agent(repo: &TestRepo, dir: &Path, args: &[&str]) -> Run {
+    let mut child = hermetic(BIN, &repo.home)
+        .current_dir(dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn git-agent");
+    // Read the pipes while waiting, so a chatty command cannot block on them.
+    let mut out = child.stdout.take().expect("stdout");
+    let mut err = child.stderr.take().expect("stderr");
+    let out = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut out, &mut buf).map(|_| buf)
+    });
+    let err = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut err, &mut buf).map(|_| buf)
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if start.elapsed() > DEADLINE {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{args:?} in {} hung for {DEADLINE:?}", dir.display());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    Run::from(std::process::Output {
+        status,
+        stdout: out.join().expect("stdout reader").unwrap_or_default(),
+        stderr: err.join().expect("stderr reader").unwrap_or_default(),
+    })
+}
+
+/// Everything a refused command must leave as it was: every ref (session
+/// refs and branches), git's worktree records, the status of the checkout
+/// and the worktree directory's entries.
+fn fingerprint(repo: &TestRepo, dir: &Path) -> String {
+    let git = |args: &[&str]| {
+        let out = repo.git_out(dir, args);
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    let mut entries: Vec<String> = std::fs::read_dir(dir.join(".worktrees"))
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    entries.sort();
+    format!(
+        "{}\n--\n{}\n--\n{}\n--\n{entries:?}",
+        git(&["for-each-ref"]),
+        git(&["worktree", "list", "--porcelain"]),
+        git(&["status", "--porcelain=v2", "--untracked-files=all"]),
+    )
 }
 
 fn plain_dir(repo: &TestRepo) -> PathBuf {
@@ -154,46 +251,138 @@ fn with_a_submodule(repo: &TestRepo) -> PathBuf {
     repo.root.clone()
 }
 
+fn unknown_id(repo: &TestRepo) -> PathBuf {
+    repo.new_session(&["real-one"]);
+    repo.root.clone()
+}
+
+fn mid_rebase(repo: &TestRepo) -> PathBuf {
+    let wt = repo.new_session(&["rb"]);
+    write(&wt.join("r.txt"), "r\n");
+    repo.git(&["checkout", "-q", "-b", "side"]);
+    repo.write("a.txt", "side\n");
+    repo.git(&["commit", "-qam", "side"]);
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("a.txt", "main\n");
+    repo.git(&["commit", "-qam", "main"]);
+    let out = repo.git_out(&repo.root, &["rebase", "side"]);
+    assert!(
+        !out.status.success(),
+        "the rebase must stop on its conflict"
+    );
+    assert!(repo.path(".git/rebase-merge").exists());
+    repo.root.clone()
+}
+
+/// `new` during the rebase started from the committed HEAD (the rebase's).
+fn new_started_from_head(repo: &TestRepo, _: &Path) {
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let during = repo.path(".worktrees/during");
+    assert_eq!(repo.git_in(&during, &["rev-parse", "HEAD"]), head);
+    assert_eq!(repo.git_in(&during, &["status", "--porcelain"]), "");
+}
+
+/// A worktree directory git-agent cannot write to. As root, permissions do
+/// not stop writes, so the directory sits under a file instead.
+fn unwritable_worktree_dir(repo: &TestRepo) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = repo.path(".worktrees");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+    if std::fs::write(dir.join("probe"), "").is_ok() {
+        println!(
+            "running as root, where mode 555 does not stop writes: agent.worktreeDir goes under a file instead"
+        );
+        std::fs::remove_file(dir.join("probe")).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        repo.write("blocker", "a file\n");
+        repo.git(&["config", "agent.worktreeDir", "blocker/worktrees"]);
+    }
+    repo.root.clone()
+}
+
+fn restore_permissions(repo: &TestRepo, _: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(
+        repo.path(".worktrees"),
+        std::fs::Permissions::from_mode(0o755),
+    );
+}
+
+/// Without a usable repository every verb but `completions` refuses.
+const NO_REPOSITORY: &[(&str, i32)] = &[("completions", 0)];
+/// What the verbs that take no id do in a repository with no remote.
+const NO_REMOTE: &[(&str, i32)] = &[
+    ("overlap", 0),
+    ("list", 0),
+    ("gc", 0),
+    ("push", 1),
+    ("fetch", 1),
+    ("completions", 0),
+    ("new", 0),
+];
+
 const CASES: &[Case] = &[
     Case {
         name: "not a repository",
         setup: plain_dir,
-        runs: &[
-            (&["list"], 1),
-            (&["new"], 1),
-            (&["show", "x"], 1),
-            (&["gc"], 1),
-            (&["restore", "x"], 1),
-        ],
+        runs: &[],
+        id: "x",
+        every: 1,
+        except: NO_REPOSITORY,
+        check: nothing_more,
     },
     Case {
         name: "bare repository",
         setup: bare,
-        runs: &[(&["list"], 1), (&["new"], 1), (&["keep", "x"], 1)],
+        runs: &[],
+        id: "x",
+        every: 1,
+        except: NO_REPOSITORY,
+        check: nothing_more,
     },
     Case {
         name: "no commits yet",
         setup: no_commits,
-        runs: &[
-            (&["new"], 1),
-            (&["new", "x", "--", "true"], 1),
-            (&["list"], 0),
-        ],
+        runs: &[(&["new", "x", "--", "true"], 1)],
+        id: "x",
+        every: 1,
+        except: &[("overlap", 0), ("list", 0), ("gc", 0), ("completions", 0)],
+        check: nothing_more,
     },
     Case {
         name: "unknown id",
-        setup: normal,
+        setup: unknown_id,
         runs: &[],
+        id: "nope",
+        every: 1,
+        except: NO_REMOTE,
+        check: nothing_more,
     },
     Case {
         name: "ambiguous id",
         setup: ambiguous,
         runs: &[],
+        id: "amb",
+        every: 1,
+        except: NO_REMOTE,
+        check: nothing_more,
     },
     Case {
         name: "unborn branch",
         setup: unborn_branch,
-        runs: &[(&["new"], 1), (&["new", "b", "--base", "main"], 0)],
+        runs: &[(&["new", "b", "--base", "main"], 0)],
+        id: "b",
+        every: 0,
+        except: &[
+            ("wait", 1),
+            ("stop", 1),
+            ("push", 1),
+            ("fetch", 1),
+            ("discard", 1),
+            ("new", 1),
+        ],
+        check: nothing_more,
     },
     Case {
         name: "detached HEAD",
@@ -201,41 +390,104 @@ const CASES: &[Case] = &[
         runs: &[
             (&["keep", "det", "--squash"], 1),
             (&["keep", "det", "--commit"], 1),
-            (&["keep", "det"], 0),
         ],
+        id: "det",
+        every: 0,
+        except: &[
+            ("wait", 1),
+            ("stop", 1),
+            ("push", 1),
+            ("fetch", 1),
+            ("discard", 1),
+        ],
+        check: nothing_more,
     },
     Case {
         name: "mid-merge",
         setup: mid_merge,
-        runs: &[
-            (&["keep", "mm"], 1),
-            (&["new", "during"], 0),
-            (&["discard", "mm"], 0),
+        runs: &[(&["new", "during"], 0)],
+        id: "mm",
+        every: 0,
+        except: &[
+            ("wait", 1),
+            ("stop", 1),
+            ("push", 1),
+            ("fetch", 1),
+            ("keep", 1),
         ],
+        check: nothing_more,
+    },
+    Case {
+        name: "mid-rebase",
+        setup: mid_rebase,
+        runs: &[(&["new", "during"], 0)],
+        id: "rb",
+        every: 0,
+        except: &[
+            ("wait", 1),
+            ("stop", 1),
+            ("push", 1),
+            ("fetch", 1),
+            ("keep", 1),
+        ],
+        check: new_started_from_head,
     },
     Case {
         name: "worktreeDir is a file",
         setup: worktree_dir_is_a_file,
-        runs: &[(&["new", "w"], 1), (&["list"], 0)],
+        runs: &[(&["new", "w"], 1)],
+        id: "w",
+        every: 1,
+        except: &[("overlap", 0), ("list", 0), ("gc", 0), ("completions", 0)],
+        check: nothing_more,
+    },
+    Case {
+        name: "worktree directory not writable",
+        setup: unwritable_worktree_dir,
+        runs: &[(&["new", "w"], 1)],
+        id: "w",
+        every: 1,
+        except: &[("overlap", 0), ("list", 0), ("gc", 0), ("completions", 0)],
+        check: restore_permissions,
     },
     Case {
         name: "spaces and non-ASCII",
         setup: spaces_and_unicode,
-        runs: &[
-            (&["diff", "uni", "--stat"], 0),
-            (&["list"], 0),
-            (&["keep", "uni"], 0),
-        ],
+        runs: &[(&["diff", "uni", "--stat"], 0)],
+        id: "uni",
+        every: 0,
+        except: &[("wait", 1), ("stop", 1), ("discard", 1)],
+        check: nothing_more,
     },
     Case {
         name: "file replaced by a directory",
         setup: a_file_replaced_by_a_directory,
-        runs: &[(&["diff", "fd", "--stat"], 0), (&["keep", "fd"], 0)],
+        runs: &[(&["diff", "fd", "--stat"], 0)],
+        id: "fd",
+        every: 0,
+        except: &[
+            ("wait", 1),
+            ("stop", 1),
+            ("push", 1),
+            ("fetch", 1),
+            ("discard", 1),
+        ],
+        check: nothing_more,
     },
     Case {
         name: "submodule",
         setup: with_a_submodule,
-        runs: &[(&["diff", "sm", "--stat"], 0), (&["keep", "sm"], 0)],
+        runs: &[(&["diff", "sm", "--stat"], 0)],
+        id: "sm",
+        every: 0,
+        except: &[
+            ("wait", 1),
+            ("stop", 1),
+            ("push", 1),
+            ("fetch", 1),
+            ("discard", 1),
+        ],
+        check: nothing_more,
     },
     Case {
         name: "usage",
@@ -246,77 +498,132 @@ const CASES: &[Case] = &[
             (&["keep", "x", "-m", "m"], 2),
             (&["wait", "--timeout", "soon"], 2),
         ],
+        id: "x",
+        every: 1,
+        except: NO_REMOTE,
+        check: nothing_more,
     },
 ];
 
 #[test]
 fn every_verb_meets_bad_input_with_an_error_line() {
+    let mut wrong = Vec::new();
     for case in CASES {
         let repo = TestRepo::new();
         let dir = (case.setup)(&repo);
         let mut runs: Vec<(Vec<&str>, i32)> =
             case.runs.iter().map(|(a, c)| (a.to_vec(), *c)).collect();
-        match case.name {
-            "unknown id" => runs.extend(ID_VERBS.iter().map(|v| (with_id(v, "nope"), 1))),
-            "ambiguous id" => runs.extend(ID_VERBS.iter().map(|v| (with_id(v, "amb"), 1))),
-            _ => {}
+        for verb in VERBS {
+            let code = case
+                .except
+                .iter()
+                .find(|(v, _)| *v == verb[0])
+                .map_or(case.every, |(_, c)| *c);
+            let args = verb
+                .iter()
+                .map(|a| if *a == "ID" { case.id } else { a })
+                .collect();
+            runs.push((args, code));
         }
         runs.extend(
-            ID_VERBS
+            VERBS
                 .iter()
-                .filter(|v| v[0] != "wait")
+                .filter(|v| takes_id(v) && v[0] != "wait")
                 .map(|v| (with_id(v, "bad/id"), 1)),
         );
         for (args, code) in runs {
-            let refs_before = repo
-                .git_out(&repo.root, &["for-each-ref", "refs/agents/"])
-                .stdout;
-            let run = repo.agent_in(&dir, &args);
-            assert_eq!(run.code, code, "{}: {args:?}\n{run:?}", case.name);
-            assert!(
-                !run.stderr.contains("panicked"),
-                "{}: {args:?} panicked",
-                case.name
-            );
-            if code != 0 {
-                assert!(
-                    run.stderr.contains("error:"),
-                    "{}: {args:?} gave no error line: {}",
-                    case.name,
-                    run.stderr
-                );
-                if args[0] != "new" || case.name != "worktreeDir is a file" {
-                    continue;
-                }
-                let refs_after = repo
-                    .git_out(&repo.root, &["for-each-ref", "refs/agents/"])
-                    .stdout;
-                assert_eq!(
-                    refs_before, refs_after,
-                    "{}: a refused new left refs behind",
-                    case.name
-                );
+            let before = fingerprint(&repo, &dir);
+            let run = agent(&repo, &dir, &args);
+            let what = format!("{}: {args:?}", case.name);
+            assert!(!run.stderr.contains("panicked"), "{what} panicked: {run:?}");
+            assert!(!run.stderr.contains("RUST_BACKTRACE"), "{what}: {run:?}");
+            if run.code != code {
+                wrong.push(format!(
+                    "{what}: exit {} (expected {code}): {}",
+                    run.code,
+                    run.stderr.trim()
+                ));
+                continue;
             }
-            if case.name == "ambiguous id" && code == 1 {
+            if code == 0 {
+                continue;
+            }
+            assert!(
+                run.stderr.lines().any(|l| l.starts_with("error: ")),
+                "{what} gave no error line: {}",
+                run.stderr
+            );
+            // `push` snapshots live sessions before it talks to the remote:
+            // their snapshot refs may move even when the push fails.
+            let after = fingerprint(&repo, &dir);
+            let (after, before) = if args[0] == "push" {
+                (without_session_refs(&after), without_session_refs(&before))
+            } else {
+                (after, before)
+            };
+            assert_eq!(
+                after, before,
+                "{what}: a refused command left something behind: {}",
+                run.stderr
+            );
+            let named_id = args.get(1) == Some(&case.id) && takes_id(&[args[0], "ID"]);
+            if case.name == "ambiguous id" && named_id {
                 assert!(
                     run.stderr.contains("amb-1") && run.stderr.contains("amb-2"),
-                    "{}",
+                    "{what}: {}",
+                    run.stderr
+                );
+            }
+            if case.name == "mid-rebase" && args[0] == "keep" && named_id {
+                assert!(
+                    run.stderr.contains("in the middle of a rebase"),
+                    "{what}: {}",
+                    run.stderr
+                );
+            }
+            if case.name == "unknown id" && named_id {
+                assert!(
+                    run.stderr.contains("no session 'nope'")
+                        && run
+                            .stderr
+                            .contains("hint: sessions here: real-one (active)"),
+                    "{what}: {}",
                     run.stderr
                 );
             }
         }
-        let fsck = repo.git_out(&repo.root, &["fsck"]);
-        assert!(
-            fsck.status.success(),
-            "{}: fsck {}",
-            case.name,
-            String::from_utf8_lossy(&fsck.stderr)
-        );
+        (case.check)(&repo, &dir);
+        if repo
+            .git_out(&dir, &["rev-parse", "--verify", "-q", "HEAD"])
+            .status
+            .success()
+        {
+            let fsck = repo.git_out(&dir, &["fsck", "--strict", "--no-progress"]);
+            assert!(
+                fsck.status.success(),
+                "{}: fsck {}",
+                case.name,
+                String::from_utf8_lossy(&fsck.stderr)
+            );
+        }
     }
+    assert!(
+        wrong.is_empty(),
+        "unexpected exit codes:\n{}",
+        wrong.join("\n")
+    );
+}
+
+fn without_session_refs(fingerprint: &str) -> String {
+    let lines = fingerprint.lines();
+    lines
+        .filter(|l| !l.contains("\trefs/agents/"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn with_id<'a>(verb: &[&'a str], id: &'a str) -> Vec<&'a str> {
-    let mut args = vec![verb[0], id];
-    args.extend_from_slice(&verb[1..]);
-    args
+    verb.iter()
+        .map(|a| if *a == "ID" { id } else { a })
+        .collect()
 }

@@ -79,7 +79,22 @@ fn every_crash_point_leaves_a_valid_repository_and_a_recoverable_session() {
     for point in git_agent::fault::POINTS {
         let repo = TestRepo::new();
         match *point {
+            p if p == "new:recorded" => {
+                // Killed after the session was complete, before agent.postCreate.
+                repo.git(&["config", "agent.postCreate", "touch post-created"]);
+                crash(&repo, p, &["new", "s"]);
+                assert_valid(&repo, p);
+                assert_eq!(state(&repo, "s"), "active", "{p}");
+                assert!(repo.path(".worktrees/s/a.txt").exists(), "{p}");
+                assert!(!repo.path(".worktrees/s/post-created").exists(), "{p}");
+                repo.agent(&["discard", "s"]).success();
+                assert_eq!(repo.git(&["branch", "--list", "agent/s"]), "", "{p}");
+            }
             p if p.starts_with("new:") => {
+                // An ignored file to copy, so that step is a real one.
+                repo.git(&["config", "agent.copy", ".env"]);
+                repo.write(".git/info/exclude", ".env\n");
+                repo.write(".env", "SECRET=1\n");
                 crash(&repo, p, &["new", "s"]);
                 assert_valid(&repo, p);
                 assert_eq!(
@@ -148,6 +163,21 @@ fn every_crash_point_leaves_a_valid_repository_and_a_recoverable_session() {
                 );
                 assert!(!Path::new(&repo.path(".worktrees/s")).exists(), "{p}");
             }
+            p if p == "restore:recorded" => {
+                // Killed after recording `active`, before agent.copy files.
+                let (wt, commit) = busy_session(&repo, "s");
+                let before = repo.fingerprint(&wt);
+                repo.agent(&["discard", "s"]).success();
+                crash(&repo, p, &["restore", "s"]);
+                assert_valid(&repo, p);
+                assert_work_saved(&repo, "s", &commit, p);
+                assert_eq!(state(&repo, "s"), "active", "{p}");
+                assert_eq!(repo.fingerprint(&wt), before, "{p}: restored exactly");
+                let again = repo.agent(&["restore", "s"]).fails(1);
+                assert!(again.stderr.contains("here already"), "{p}: {again:?}");
+                assert_eq!(repo.agent(&["gc"]).success().stdout, "", "{p}");
+            }
+            p if p.starts_with("gc:") => gc_scenario(&repo, p),
             p if p.starts_with("restore:") => {
                 let (wt, commit) = busy_session(&repo, "s");
                 let before = repo.fingerprint(&wt);
@@ -169,6 +199,140 @@ fn every_crash_point_leaves_a_valid_repository_and_a_recoverable_session() {
         tested.insert(*point);
     }
     assert_eq!(tested.len(), git_agent::fault::POINTS.len());
+}
+
+/// What each gc crash point interrupts, and how the next gc finishes it.
+fn gc_scenario(repo: &TestRepo, p: &str) {
+    let worktrees = || repo.git(&["worktree", "list", "--porcelain"]);
+    match p {
+        "gc:logs-removed" | "gc:forgotten" => {
+            let (_, commit) = busy_session(repo, "s");
+            repo.agent(&["discard", "s"]).success();
+            write(&repo.path(".git/agents/s/run.log"), "a log\n");
+            crash(repo, p, &["gc", "--expire", "now"]);
+            assert_valid(repo, p);
+            assert!(!repo.path(".git/agents/s").exists(), "{p}");
+            if p == "gc:logs-removed" {
+                // Still there, still restorable: only its logs went.
+                assert_eq!(state(repo, "s"), "discarded", "{p}");
+                assert_work_saved(repo, "s", &commit, p);
+            }
+            let out = repo.agent(&["gc", "--expire", "now"]).success().stdout;
+            if p == "gc:logs-removed" {
+                assert!(out.contains("forget s: discarded"), "{p}: {out}");
+            }
+            assert_eq!(repo.git(&["for-each-ref", "refs/agents/"]), "", "{p}");
+            assert!(!repo.path(".git/refs/agents/s").exists(), "{p}");
+            repo.agent(&["show", "s"]).fails(1);
+        }
+        "gc:restore-finished" => {
+            let (wt, commit) = busy_session(repo, "s");
+            let before = repo.fingerprint(&wt);
+            repo.agent(&["discard", "s"]).success();
+            crash(repo, "restore:worktree-added", &["restore", "s"]);
+            crash(repo, p, &["gc", "--expire", "now"]);
+            assert_valid(repo, p);
+            assert_work_saved(repo, "s", &commit, p);
+            assert_eq!(state(repo, "s"), "active", "{p}");
+            assert_eq!(repo.fingerprint(&wt), before, "{p}");
+            assert_eq!(repo.agent(&["gc"]).success().stdout, "", "{p}");
+        }
+        "gc:snapshot-saved" => {
+            let (wt, commit) = busy_session(repo, "s");
+            std::fs::remove_dir_all(&wt).unwrap();
+            crash(repo, p, &["gc"]);
+            assert_valid(repo, p);
+            assert_eq!(state(repo, "s"), "broken", "{p}");
+            let tip = repo.git(&["rev-parse", "refs/agents/s/snapshot^1"]);
+            assert_eq!(tip, commit, "{p}: the branch tip is saved");
+            assert!(worktrees().contains(".worktrees/s"), "{p}");
+            // The next gc forgets git's record of the worktree.
+            let out = repo.agent(&["gc"]).success().stdout;
+            assert!(
+                out.contains("prune s: git's record of worktree"),
+                "{p}: {out}"
+            );
+            assert!(!worktrees().contains(".worktrees/s"), "{p}");
+            assert_eq!(state(repo, "s"), "broken", "{p}");
+            repo.agent(&["discard", "s"]).success();
+            let tip = repo.git(&["rev-parse", "refs/agents/s/snapshot^1"]);
+            assert_eq!(tip, commit, "{p}");
+        }
+        "gc:record-dropped" => {
+            let wt = repo.new_session(&["s"]);
+            std::fs::remove_dir_all(&wt).unwrap();
+            repo.git(&["update-ref", "-d", "refs/heads/agent/s"]);
+            // Older than gc's grace period for a `new` in progress.
+            let meta = repo.git(&["cat-file", "-p", "refs/agents/s/meta"]);
+            let meta = meta
+                .lines()
+                .map(|l| {
+                    if l.starts_with("updated = ") {
+                        "updated = \"2020-01-01T00:00:00Z\"".to_owned()
+                    } else {
+                        l.to_owned()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            crate::gc::set_meta(repo, "s", &meta);
+            crash(repo, p, &["gc"]);
+            assert_valid(repo, p);
+            assert!(!worktrees().contains(".worktrees/s"), "{p}");
+            assert_eq!(state(repo, "s"), "broken", "{p}: as read");
+            let out = repo.agent(&["gc"]).success().stdout;
+            assert!(out.contains("mark-broken s: its worktree"), "{p}: {out}");
+            let stored = repo.git(&["cat-file", "-p", "refs/agents/s/meta"]);
+            assert!(stored.contains("state = \"broken\""), "{p}: {stored}");
+            repo.agent(&["discard", "s"]).success();
+        }
+        "gc:branch-recreated" => {
+            let (wt, commit) = busy_session(repo, "s");
+            let before = repo.fingerprint(&wt);
+            repo.git_in(&wt, &["checkout", "-q", "--detach"]);
+            repo.git(&["branch", "-D", "agent/s"]);
+            crash(repo, p, &["gc"]);
+            assert_valid(repo, p);
+            assert_eq!(repo.git(&["rev-parse", "agent/s"]), commit, "{p}");
+            // The next gc attaches HEAD to the branch again, as the killed one would have.
+            let out = repo.agent(&["gc"]).success().stdout;
+            assert!(out.contains("repair s: HEAD of"), "{p}: {out}");
+            assert_eq!(
+                repo.git_in(&wt, &["symbolic-ref", "HEAD"]),
+                "refs/heads/agent/s",
+                "{p}"
+            );
+            assert_eq!(repo.fingerprint(&wt), before, "{p}");
+            assert_eq!(state(repo, "s"), "active", "{p}");
+            assert_eq!(repo.agent(&["gc"]).success().stdout, "", "{p}");
+        }
+        "gc:records-unlocked" | "gc:records-pruned" => {
+            // A record git-agent locked, whose directory is gone, of no session.
+            let ghost = repo.path(".worktrees/ghost");
+            repo.git(&[
+                "worktree",
+                "add",
+                "-q",
+                "--detach",
+                "--lock",
+                "--reason",
+                "git-agent ghost",
+                ghost.to_str().unwrap(),
+            ]);
+            std::fs::remove_dir_all(&ghost).unwrap();
+            std::fs::create_dir_all(repo.path(".worktrees/leftover/sub")).unwrap();
+            crash(repo, p, &["gc"]);
+            assert_valid(repo, p);
+            if p == "gc:records-pruned" {
+                assert!(!worktrees().contains("ghost"), "{p}");
+            }
+            repo.agent(&["gc"]).success();
+            assert!(!worktrees().contains("ghost"), "{p}");
+            assert!(!repo.path(".worktrees/leftover").exists(), "{p}");
+            assert_eq!(repo.agent(&["gc"]).success().stdout, "", "{p}");
+        }
+        p => panic!("no gc scenario for crash point {p}"),
+    }
 }
 
 /// Run git-agent with files limited to `kib` KiB, as on a nearly full disk:

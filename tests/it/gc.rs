@@ -336,7 +336,7 @@ fn a_run_whose_process_vanished_is_recorded_as_failed() {
 }
 
 /// Point `refs/agents/<id>/meta` at a blob holding `meta`.
-fn set_meta(repo: &TestRepo, id: &str, meta: &str) {
+pub fn set_meta(repo: &TestRepo, id: &str, meta: &str) {
     let blob = hermetic("git", &repo.home)
         .args([
             "-C",
@@ -516,4 +516,192 @@ fn gc_prunes_empty_directories_and_stale_records_but_nothing_with_content() {
     assert_eq!(state(&repo, "keepme"), "active");
     assert!(Path::new(&repo.path(".git/refs/agents/keepme")).is_dir());
     fsck_clean(&repo);
+}
+
+/// Rewrite the `updated` time in a session's stored metadata, as if its
+/// last change had been then.
+fn age_session(repo: &TestRepo, id: &str, updated: &str) {
+    let meta = repo.git(&["cat-file", "-p", &format!("refs/agents/{id}/meta")]);
+    let meta: Vec<String> = meta
+        .lines()
+        .map(|l| {
+            if l.starts_with("updated = ") {
+                format!("updated = \"{updated}\"")
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect();
+    set_meta(repo, id, &meta.join("\n"));
+}
+
+#[test]
+fn the_default_expiry_forgets_a_session_older_than_two_weeks_with_its_logs() {
+    // gc dates a session by its metadata's `updated`, against the clock.
+    let repo = TestRepo::new();
+    let fake = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake-agent");
+    let fake = fake.to_str().unwrap();
+    repo.agent(&["new", "old", "--detach", "--", fake, "write", "o.txt", "o"])
+        .success();
+    repo.agent(&["wait", "old", "--timeout", "60s"]).success();
+    let logs = repo.path(".git/agents/old");
+    assert!(logs.join("run.log").exists(), "a detached run logs there");
+    write(&logs.join("extra/notes.txt"), "more\n");
+    repo.agent(&["discard", "old"]).success();
+    let three_weeks = humantime::format_rfc3339_seconds(
+        std::time::SystemTime::now() - std::time::Duration::from_secs(21 * 24 * 3600),
+    )
+    .to_string();
+    age_session(&repo, "old", &three_weeks);
+    // Thirteen days: not yet.
+    let wt = repo.new_session(&["young"]);
+    write(&wt.join("y.txt"), "y\n");
+    repo.agent(&["discard", "young"]).success();
+    let thirteen_days = humantime::format_rfc3339_seconds(
+        std::time::SystemTime::now() - std::time::Duration::from_secs(13 * 24 * 3600),
+    )
+    .to_string();
+    age_session(&repo, "young", &thirteen_days);
+
+    let out = repo.agent(&["gc"]).success().stdout;
+    assert!(out.contains("forget old: discarded 3 weeks ago"), "{out}");
+    assert!(!out.contains("young"), "{out}");
+    assert!(
+        !logs.exists(),
+        "its logs directory, contents and all, is gone"
+    );
+    assert_eq!(
+        repo.git(&["for-each-ref", "--format=%(refname)", "refs/agents/"]),
+        "refs/agents/young/base\nrefs/agents/young/meta\nrefs/agents/young/snapshot"
+    );
+    assert_eq!(state(&repo, "young"), "discarded");
+    repo.agent(&["restore", "young"]).success();
+    assert_eq!(std::fs::read_to_string(wt.join("y.txt")).unwrap(), "y\n");
+    fsck_clean(&repo);
+}
+
+#[test]
+fn a_branch_deleted_the_way_a_user_can_is_reported_and_repaired() {
+    let repo = TestRepo::new();
+    let (wt, commit) = committed_session(&repo, "x");
+    // git itself refuses: the branch is checked out in the session's worktree.
+    let refused = repo.git_out(&repo.root, &["branch", "-D", "agent/x"]);
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("used by worktree"), "{err}");
+    assert_eq!(state(&repo, "x"), "active");
+    // What a user can do: switch the worktree away, then delete it.
+    repo.git_in(&wt, &["switch", "-q", "--detach"]);
+    repo.git(&["branch", "-D", "agent/x"]);
+    let list = repo.agent(&["list"]).success().stdout;
+    assert!(list.contains("broken"), "{list}");
+    let show = repo.agent(&["show", "x"]).success();
+    assert!(
+        show.stderr
+            .contains("hint: session x is broken: its worktree or branch is gone"),
+        "{}",
+        show.stderr
+    );
+    let out = repo.agent(&["gc"]).success().stdout;
+    assert!(
+        out.contains(&format!(
+            "repair x: branch agent/x was deleted; re-created at {} from the worktree's HEAD",
+            &commit[..7]
+        )),
+        "{out}"
+    );
+    assert_eq!(repo.git(&["rev-parse", "agent/x"]), commit);
+    assert_eq!(
+        repo.git_in(&wt, &["symbolic-ref", "HEAD"]),
+        "refs/heads/agent/x"
+    );
+    assert_eq!(state(&repo, "x"), "active");
+    fsck_clean(&repo);
+}
+
+#[test]
+fn a_hand_run_worktree_prune_is_reported_and_settled() {
+    let repo = TestRepo::new();
+    let (wt, commit) = committed_session(&repo, "x");
+    std::fs::remove_dir_all(&wt).unwrap();
+    // The lock keeps git's own prune off the record.
+    repo.git(&["worktree", "prune"]);
+    assert!(repo.git(&["worktree", "list"]).contains(".worktrees/x"));
+    assert_eq!(state(&repo, "x"), "broken");
+    // Unlocked and pruned by hand: the record goes, the branch stays.
+    repo.git(&["worktree", "unlock", wt.to_str().unwrap()]);
+    repo.git(&["worktree", "prune"]);
+    assert!(!repo.git(&["worktree", "list"]).contains(".worktrees/x"));
+    let show = repo.agent(&["show", "x"]).success();
+    assert!(
+        show.stderr.contains("hint: session x is broken"),
+        "{}",
+        show.stderr
+    );
+    assert!(show.stdout.contains("(none; was "), "{}", show.stdout);
+    let out = repo.agent(&["gc"]).success().stdout;
+    assert!(
+        out.contains(&format!(
+            "mark-broken x: its worktree {} is gone; branch agent/x is kept and its tip {} saved in refs/agents/x/snapshot",
+            wt.display(),
+            &commit[..7]
+        )),
+        "{out}"
+    );
+    assert_eq!(repo.git(&["rev-parse", "refs/agents/x/snapshot^1"]), commit);
+    assert_eq!(repo.agent(&["gc"]).success().stdout, "");
+    repo.agent(&["discard", "x"]).success();
+    assert_eq!(repo.git(&["rev-parse", "refs/agents/x/snapshot^1"]), commit);
+    fsck_clean(&repo);
+}
+
+#[test]
+fn a_keep_killed_in_flight_is_reported_and_finished_by_keeping_again() {
+    for point in [
+        "keep:applied",
+        "keep:worktree-removed",
+        "keep:branch-deleted",
+    ] {
+        let repo = TestRepo::new();
+        let (wt, commit) = committed_session(&repo, "k");
+        write(&wt.join("u.txt"), "u\n");
+        let out = hermetic(crate::common::BIN, &repo.home)
+            .current_dir(&repo.root)
+            .env("GIT_AGENT_FAULT", point)
+            .args(["keep", "k"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(137), "{point}");
+        fsck_clean(&repo);
+        repo.agent(&["list", "--all"]).success();
+        let gc = repo.agent(&["gc"]).success();
+        if point != "keep:applied" {
+            // Claimed, then killed: gc says what happened and what to do.
+            assert!(
+                gc.stderr
+                    .contains("hint: session k was left half-done by a keep (pid ")
+                    && gc
+                        .stderr
+                        .contains("run `git agent keep k` again to finish it"),
+                "{point}: {}",
+                gc.stderr
+            );
+            assert_eq!(state(&repo, "k"), "broken", "{point}");
+        }
+        assert!(!gc.stdout.contains("mark-broken"), "{point}: {}", gc.stdout);
+        // Nothing is lost: the whole change is in the session's snapshot.
+        let snap = repo.git(&["rev-parse", "refs/agents/k/snapshot"]);
+        assert_eq!(repo.git(&["rev-parse", &format!("{snap}^1")]), commit);
+        assert_eq!(repo.git(&["show", &format!("{snap}:u.txt")]), "u");
+        repo.agent(&["keep", "k"]).success();
+        assert_eq!(state(&repo, "k"), "kept", "{point}");
+        assert_eq!(repo.read("u.txt"), "u\n", "{point}");
+        assert_eq!(repo.read("k.txt"), "k", "{point}");
+        assert_eq!(
+            repo.git(&["diff", "--cached", "--name-only"]),
+            "k.txt\nu.txt",
+            "{point}"
+        );
+        fsck_clean(&repo);
+    }
 }

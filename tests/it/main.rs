@@ -6,6 +6,7 @@ mod codex;
 mod color;
 mod common;
 mod completion;
+mod concurrency;
 mod core;
 mod faults;
 mod gc;
