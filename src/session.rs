@@ -706,7 +706,7 @@ pub fn interrupted_hint(session: &Session) -> Option<String> {
 }
 
 /// The live claim of another process on a session of this clone, if any.
-fn claimed_by_another(session: &Session) -> Option<&Pending> {
+pub fn claimed_by_another(session: &Session) -> Option<&Pending> {
     session
         .meta
         .pending
@@ -714,7 +714,8 @@ fn claimed_by_another(session: &Session) -> Option<&Pending> {
         .filter(|p| !session.foreign && p.pid != std::process::id() && crate::runs::is_alive(p.pid))
 }
 
-fn busy(id: &Id, p: &Pending) -> Error {
+/// The error for a session another live process has claimed.
+pub fn busy(id: &Id, p: &Pending) -> Error {
     Error::busy(format!(
         "session '{id}' is busy: {} by pid {} is in progress",
         p.op, p.pid

@@ -36,7 +36,12 @@ pub fn run(repo: &Repo, args: &DiscardArgs) -> Result<i32> {
     if let Some(path) = session.path() {
         crate::submodule::preserve(&session.id, path)?;
     }
-    let tip = save(repo, &mut session, "discard")?;
+    let tip = match save(repo, &mut session, "discard") {
+        Ok(tip) => tip,
+        // Another command may have taken the session meanwhile (and its
+        // worktree with it): say that, not what the snapshot tripped on.
+        Err(e) => return Err(lost_race(repo, &session.id).unwrap_or(e)),
+    };
     crate::fault::point("discard:snapshotted");
     session::claim(repo, &mut session, "discard")?;
     if let Some(path) = session.path().map(|p| p.to_path_buf()) {
@@ -59,6 +64,22 @@ pub fn run(repo: &Repo, args: &DiscardArgs) -> Result<i32> {
         session.id
     );
     Ok(0)
+}
+
+/// Why a session just stopped being ours to change, if it did: another
+/// process claimed it, or finished with it.
+fn lost_race(repo: &Repo, id: &session::Id) -> Option<Error> {
+    let now = session::resolve_exact(repo, id).ok().flatten()?;
+    if let Some(p) = session::claimed_by_another(&now) {
+        return Some(session::busy(id, p));
+    }
+    let state = now.state(repo);
+    (!state.is_live()).then(|| {
+        Error::refused(format!(
+            "session '{id}' is already {state} (by another git-agent command just now)"
+        ))
+        .with_hint("`git agent show` tells what happened to it")
+    })
 }
 
 /// Refuse while a run is live, or with `force` end it: record `stopped`

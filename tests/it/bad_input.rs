@@ -374,12 +374,14 @@ const CASES: &[Case] = &[
         runs: &[(&["new", "b", "--base", "main"], 0)],
         id: "b",
         every: 0,
+        // keep needs a commit to merge onto; so the session is still there
+        // for discard.
         except: &[
             ("wait", 1),
             ("stop", 1),
             ("push", 1),
             ("fetch", 1),
-            ("discard", 1),
+            ("keep", 1),
             ("new", 1),
         ],
         check: nothing_more,

@@ -66,9 +66,6 @@ fn one_winner(runs: &[Run], what: &str) -> usize {
             "not kept or discarded",
             // A keep that waited for a discard to finish.
             "no worktree or branch left to keep",
-            // A loser snapshotting the worktree while the winner removes it:
-            // discard and keep snapshot before they claim (see discard.rs).
-            "cannot change to",
         ];
         assert!(
             clear.iter().any(|c| line.contains(c)),
