@@ -55,7 +55,7 @@ Register-ArgumentCompleter -Native -CommandName 'git-agent' -ScriptBlock {
             [CompletionResult]::new('--prompt-file', '--prompt-file', [CompletionResultType]::ParameterName, 'Read the prompt from a file')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Kill the run after this long (30s, 10m, 2h); default agent.timeout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto, always or never')
-            [CompletionResult]::new('--carry', '--carry', [CompletionResultType]::ParameterName, 'Bring this checkout''s staged, unstaged and untracked changes along')
+            [CompletionResult]::new('--carry', '--carry', [CompletionResultType]::ParameterName, 'Bring this checkout''s staged, unstaged and untracked changes along (the session''s change is then what is done on top of them)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the session as JSON')
             [CompletionResult]::new('--detach', '--detach', [CompletionResultType]::ParameterName, 'Run in the background; output goes to the session''s log')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

@@ -51,7 +51,7 @@ set edit:completion:arg-completer[git-agent] = {|@words|
             cand --prompt-file 'Read the prompt from a file'
             cand --timeout 'Kill the run after this long (30s, 10m, 2h); default agent.timeout'
             cand --color 'When to colour output: auto, always or never'
-            cand --carry 'Bring this checkout''s staged, unstaged and untracked changes along'
+            cand --carry 'Bring this checkout''s staged, unstaged and untracked changes along (the session''s change is then what is done on top of them)'
             cand --json 'Print the session as JSON'
             cand --detach 'Run in the background; output goes to the session''s log'
             cand -h 'Print help (see more with ''--help'')'

@@ -55,7 +55,7 @@ complete -c git-agent -n "__fish_git_agent_using_subcommand new" -l timeout -d '
 complete -c git-agent -n "__fish_git_agent_using_subcommand new" -l color -d 'When to colour output: auto, always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c git-agent -n "__fish_git_agent_using_subcommand new" -l carry -d 'Bring this checkout\'s staged, unstaged and untracked changes along'
+complete -c git-agent -n "__fish_git_agent_using_subcommand new" -l carry -d 'Bring this checkout\'s staged, unstaged and untracked changes along (the session\'s change is then what is done on top of them)'
 complete -c git-agent -n "__fish_git_agent_using_subcommand new" -l json -d 'Print the session as JSON'
 complete -c git-agent -n "__fish_git_agent_using_subcommand new" -l detach -d 'Run in the background; output goes to the session\'s log'
 complete -c git-agent -n "__fish_git_agent_using_subcommand new" -s h -l help -d 'Print help (see more with \'--help\')'

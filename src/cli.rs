@@ -168,7 +168,8 @@ pub struct NewArgs {
     /// Start from this commit instead of HEAD.
     #[arg(long, value_name = "REV")]
     pub base: Option<String>,
-    /// Bring this checkout's staged, unstaged and untracked changes along.
+    /// Bring this checkout's staged, unstaged and untracked changes along
+    /// (the session's change is then what is done on top of them).
     #[arg(long)]
     pub carry: bool,
     /// Paths the session may change (git glob pathspec, repeatable).
@@ -305,7 +306,15 @@ const NEW_NOTES: &str = "\
 The session inherits the sparse-checkout patterns of the worktree you run \
 `new` in. Submodules initialised there (or in the main worktree) are cloned \
 into the session from the repository's own module repositories, never from \
-the network; the others are left uninitialised, as git leaves them.";
+the network; the others are left uninitialised, as git leaves them.
+
+With --carry your staged, unstaged and untracked changes are copied into the \
+new worktree (uncommitted there, staged split kept) and your checkout is \
+left as it was. They are the session's starting point, not its work: the \
+session's base is then a commit on top of HEAD that holds them (first \
+parent HEAD, second the carried index, like a stash), so diff, list, \
+overlap and keep show only what was done in the session, and keep leaves \
+your own copy of those changes exactly as it is.";
 
 const DISCARD_NOTES: &str = "\
 The snapshot holds every committed, staged, unstaged and untracked file; \

@@ -272,7 +272,9 @@ pub const SESSION_FIELDS: &[Field] = &[
     ),
     (
         "base",
-        "the full object id of the commit the session started from",
+        "the full object id of the commit the session started from (with new \
+         --carry, a stash-shaped commit on top of HEAD holding the carried \
+         changes)",
     ),
     ("origin", "the absolute path of the worktree new ran in"),
     ("created", "when the session was created (RFC 3339, UTC)"),

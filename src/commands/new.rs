@@ -81,6 +81,26 @@ pub fn run(repo: &Repo, args: &NewArgs) -> Result<i32> {
     } else {
         None
     };
+    // With --carry the session starts from the carried state: its base is a
+    // stash-shaped commit on top of `base` holding it (parents: `base`, the
+    // carried index), so diff, counts, overlap and keep see only the
+    // session's own work, not the caller's changes it brought along. The
+    // branch still starts at `base`; the carried changes are uncommitted.
+    let start = match &carried {
+        Some((full_tree, index_tree)) => snapshot::commit(
+            repo,
+            &snapshot::WorktreeState {
+                head: base,
+                index_tree: *index_tree,
+                full_tree: *full_tree,
+            },
+            &format!(
+                "git-agent: changes carried into session {id} from {}",
+                repo.current_worktree.display()
+            ),
+        )?,
+        None => base,
+    };
 
     exclude_worktree_dir(repo, &root)?;
     std::fs::create_dir_all(&root)
@@ -93,7 +113,7 @@ pub fn run(repo: &Repo, args: &NewArgs) -> Result<i32> {
         state: State::Active,
         branch: branch.clone(),
         worktree: path.clone(),
-        base: base.to_string(),
+        base: start.to_string(),
         origin: repo.current_worktree.clone(),
         created: now.clone(),
         updated: now,
@@ -109,7 +129,7 @@ pub fn run(repo: &Repo, args: &NewArgs) -> Result<i32> {
         }),
         clone: Some(repo.clone_id_or_create()?),
     };
-    let mut session = session::create(repo, &id, &meta, base)?;
+    let mut session = session::create(repo, &id, &meta, start)?;
     crate::fault::point("new:refs-created");
     if let Err(e) = add_worktree(repo, &id, &branch, &path, base, carried.as_ref()) {
         undo(repo, &session, &branch, &path);
@@ -134,7 +154,7 @@ pub fn run(repo: &Repo, args: &NewArgs) -> Result<i32> {
     if let Some(script) = repo.config.post_create() {
         Git::new(&path)
             .env("GIT_AGENT_ID", id.as_str())
-            .env("GIT_AGENT_BASE", base.to_string())
+            .env("GIT_AGENT_BASE", start.to_string())
             .env("GIT_AGENT_WORKTREE", &path)
             .shell(&script)
             .map_err(|e| {
@@ -167,8 +187,13 @@ pub fn run(repo: &Repo, args: &NewArgs) -> Result<i32> {
     print_session(repo, &session, args.json)?;
     if !args.json {
         anstream::eprintln!(
-            "Created session {id} on branch {branch} from {}; work in it with: cd \"$(git agent path {id})\"",
-            &base.to_string()[..7]
+            "Created session {id} on branch {branch} from {}{}; work in it with: cd \"$(git agent path {id})\"",
+            &base.to_string()[..7],
+            if carried.is_some() {
+                " with your uncommitted changes"
+            } else {
+                ""
+            }
         );
     }
     Ok(0)

@@ -364,6 +364,57 @@ fn carry_brings_staged_unstaged_and_untracked_changes_and_leaves_the_caller_alon
     );
 }
 
+/// The carried changes are the session's starting point, not its work:
+/// diff, counts and keep show only what was done in the session, and the
+/// caller's own changes (edited further meanwhile) stay exactly as they are.
+#[test]
+fn a_carried_session_s_change_is_only_what_was_done_in_it() {
+    let repo = TestRepo::new();
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    repo.write("docs/guide.md", "# Guide\nstaged\n");
+    repo.git(&["add", "docs/guide.md"]);
+    repo.write("a.txt", "alpha\nbeta\ngamma\nmine\n");
+    repo.write("mine.txt", "untracked\n");
+    let wt = repo.new_session(&["ca", "--carry"]);
+    let s = repo.json(&["show", "ca", "--json"]);
+    let base = s["base"].as_str().unwrap().to_owned();
+    assert_eq!(repo.git(&["rev-parse", &format!("{base}^1")]), head);
+    assert_eq!(
+        repo.git_in(&wt, &["rev-parse", "HEAD"]),
+        head,
+        "the branch starts at HEAD"
+    );
+    assert_eq!(s["changes"]["files"], 0, "{s}");
+    assert_eq!(repo.agent(&["diff", "ca"]).success().stdout, "");
+
+    // The agent works on top of the carried state; the caller edits on.
+    write(&wt.join("src/lib.rs"), "pub fn agent() {}\n");
+    write(&wt.join("a.txt"), "AGENT\nbeta\ngamma\nmine\n");
+    repo.write("a.txt", "alpha\nbeta\ngamma\nmine\nmore of mine\n");
+    let diff = repo.agent(&["diff", "ca", "--name-only"]).success().stdout;
+    assert_eq!(diff, "a.txt\nsrc/lib.rs\n");
+    assert_eq!(repo.json(&["list", "--json"])[0]["changes"]["files"], 2);
+
+    repo.agent(&["keep", "ca"]).success();
+    // Staged: the agent's hunks only; the caller's unstaged and untracked
+    // work stays unstaged and untracked, its staged work staged.
+    assert_eq!(
+        repo.git(&["diff", "--cached", "--name-only"]),
+        "a.txt\ndocs/guide.md\nsrc/lib.rs"
+    );
+    assert_eq!(repo.git(&["show", ":a.txt"]), "AGENT\nbeta\ngamma");
+    assert_eq!(repo.git(&["show", ":docs/guide.md"]), "# Guide\nstaged");
+    assert_eq!(
+        repo.read("a.txt"),
+        "AGENT\nbeta\ngamma\nmine\nmore of mine\n"
+    );
+    assert_eq!(repo.read("mine.txt"), "untracked\n");
+    assert_eq!(
+        repo.git(&["status", "--porcelain"]),
+        "MM a.txt\nM  docs/guide.md\nM  src/lib.rs\n?? mine.txt"
+    );
+}
+
 #[test]
 fn discard_snapshots_everything_then_removes_worktree_and_branch() {
     let repo = TestRepo::new();
