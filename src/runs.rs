@@ -437,6 +437,14 @@ pub fn execute(repo: &Repo, id: &Id, plan: &Plan, attached: bool) -> Result<i32>
     // A read-only violation is no `reason`: the process ended by itself;
     // the exit code 1 and the error below say what happened.
     finish(repo, id, &started, &worktree, code, reason)?;
+    if reason == Some("timeout")
+        && let Some(t) = plan.timeout
+    {
+        crate::output::report(&Error::refused(format!(
+            "the run in session '{id}' timed out after {}; its process group was killed (exit {code})",
+            humantime::format_duration(t)
+        )));
+    }
     if let Some(violation) = violation {
         let mut err = Error::refused(format!(
             "the read-only run changed the worktree; it was put back as it was. Changed: {}",

@@ -23,6 +23,16 @@ pub fn run(repo: &Repo, args: &NewArgs) -> Result<i32> {
     let plan = if req.wants_run() {
         Some(crate::runs::plan(repo, &req)?)
     } else {
+        if let Some(flag) = [
+            (args.run.detach, "--detach"),
+            (args.run.timeout.is_some(), "--timeout"),
+        ]
+        .into_iter()
+        .find_map(|(given, flag)| given.then_some(flag))
+        {
+            return Err(Error::usage(format!("{flag} is for a run, and none was given"))
+                .with_hint("add the command after `--`, or an agent with -a/-m: git agent new [<id>] --detach -- <cmd>…"));
+        }
         None
     };
     let base = match &args.base {

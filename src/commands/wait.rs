@@ -14,11 +14,34 @@ pub fn run(repo: &Repo, args: &WaitArgs) -> Result<i32> {
         None => None,
     };
     let ids: Vec<session::Id> = if args.ids.is_empty() {
-        session::list(repo)?
-            .into_iter()
+        let sessions = session::list(repo)?;
+        let running: Vec<session::Id> = sessions
+            .iter()
             .filter(|s| s.meta.state == State::Running && !s.foreign)
-            .map(|s| s.id)
-            .collect()
+            .map(|s| s.id.clone())
+            .collect();
+        // A run that failed before `wait` started is not waited for; say so,
+        // so nobody takes the exit code for "every agent did well".
+        let failed: Vec<&str> = sessions
+            .iter()
+            .filter(|s| s.meta.state == State::Failed && !s.foreign)
+            .map(|s| s.id.as_str())
+            .collect();
+        if !failed.is_empty() {
+            crate::output::warn(&format!(
+                "not waiting for {} whose last run already failed: {} (name ids to include them: `git agent wait <id>…`)",
+                if failed.len() == 1 {
+                    "a session"
+                } else {
+                    "sessions"
+                },
+                failed.join(", ")
+            ));
+        }
+        if running.is_empty() {
+            anstream::eprintln!("Nothing is running.");
+        }
+        running
     } else {
         args.ids
             .iter()

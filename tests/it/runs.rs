@@ -223,6 +223,11 @@ fn timeout_kills_the_whole_process_group() {
         .output()
         .unwrap();
     assert_ne!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error: the run in session 'slow' timed out after 1s"),
+        "a timeout is said, not only recorded: {stderr}"
+    );
     let s = repo.json(&["show", "slow", "--json"]);
     assert_eq!(s["state"], "failed");
     assert_eq!(s["run"]["reason"], "timeout");
@@ -973,4 +978,34 @@ fn a_relative_command_is_the_one_in_the_session_worktree() {
         "{err}"
     );
     assert_eq!(repo.json(&["show", "rel", "--json"])["state"], "done");
+}
+
+/// `wait` with no ids waits for what is running; it says when that is
+/// nothing, and names live sessions whose run failed before it started.
+#[test]
+fn wait_without_ids_names_runs_that_failed_before_it_started() {
+    let repo = TestRepo::new();
+    repo.agent(&["new", "quick", "--", "false"]);
+    repo.agent(&["new", "fine", "--", "true"]).success();
+    let run = repo.agent(&["wait"]).success();
+    assert!(run.stderr.contains("Nothing is running."), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("already failed: quick") && !run.stderr.contains("fine"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(repo.agent(&["wait", "quick", "fine"]).code, 1);
+}
+
+/// Run options without a run are a usage error, and create nothing.
+#[test]
+fn new_refuses_run_options_without_a_run() {
+    let repo = TestRepo::new();
+    for flag in [&["--detach"][..], &["--timeout", "5s"]] {
+        let mut args = vec!["new", "lonely"];
+        args.extend_from_slice(flag);
+        let run = repo.agent(&args).fails(2);
+        assert!(run.stderr.contains("is for a run"), "{}", run.stderr);
+    }
+    assert_eq!(repo.git(&["for-each-ref", "refs/agents/"]), "");
 }
