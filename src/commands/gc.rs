@@ -142,6 +142,11 @@ impl Gc<'_> {
         }
     }
 
+    /// `done` for what gc did, `planned` for what a dry run would do.
+    fn tense(&self, done: &'static str, planned: &'static str) -> &'static str {
+        if self.dry_run { planned } else { done }
+    }
+
     /// Record an action, carrying it out first unless this is a dry run.
     fn act(
         &mut self,
@@ -168,8 +173,9 @@ impl Gc<'_> {
         if restore::interrupted(session, records) {
             self.handled.insert(tidy(&session.meta.worktree));
             let reason = format!(
-                "finished its interrupted restore into {}",
-                session.meta.worktree.display()
+                "its restore into {} was interrupted; {}",
+                session.meta.worktree.display(),
+                self.tense("finished it", "to be finished")
             );
             let id = session.id.clone();
             return self.act(Some(&id), "repair", reason, || {
@@ -280,7 +286,10 @@ impl Gc<'_> {
             return Ok(());
         };
         let pid = run.pid.or(run.supervisor).unwrap_or_default();
-        let reason = format!("its run (pid {pid}) vanished; recorded as failed");
+        let reason = format!(
+            "its run (pid {pid}) vanished; {}",
+            self.tense("recorded as failed", "to be recorded as failed")
+        );
         let id = session.id.clone();
         self.act(Some(&id), "repair", reason, || {
             let mut meta = session.meta.clone();
@@ -308,14 +317,15 @@ impl Gc<'_> {
             .and_then(|snap| snapshot::load(repo, snap).ok())
             .is_some_and(|state| state.head == tip);
         let reason = format!(
-            "its worktree {} is gone; branch {branch} is kept{}",
+            "its worktree {} is gone; branch {branch} remains{}",
             path.display(),
             if current {
                 String::new()
             } else {
                 format!(
-                    " and its tip {} saved in {}",
+                    "; its tip {} {} in {}",
                     &tip.to_string()[..7],
+                    self.tense("is saved", "to be saved"),
                     session.id.snapshot_ref()
                 )
             }
@@ -370,7 +380,8 @@ impl Gc<'_> {
             },
         };
         let reason = format!(
-            "branch {branch} was deleted; re-created at {} from {source}",
+            "branch {branch} was deleted; {} at {} from {source}",
+            self.tense("re-created", "to be re-created"),
             &commit.to_string()[..7]
         );
         let id = session.id.clone();
@@ -426,8 +437,9 @@ impl Gc<'_> {
             };
         }
         let reason = format!(
-            "HEAD of {} attached to branch {} again (an interrupted gc re-created it)",
+            "HEAD of {} {} to branch {} again (an interrupted gc re-created it)",
             session.meta.worktree.display(),
+            self.tense("attached", "to be attached"),
             session.meta.branch
         );
         self.act(Some(&id), "repair", reason, || {

@@ -374,8 +374,9 @@ fn a_run_whose_agent_ended_is_not_vanished_while_its_watcher_lives() {
     let meta = repo.git(&["cat-file", "-p", "refs/agents/ending/meta"]);
     let meta = meta.replace("state = \"active\"", "state = \"running\"")
         + &format!(
-            "\n[run]\npid = {pid}\nsupervisor = {}\nstarted = \"2026-01-01T00:00:00Z\"\n",
-            watcher.id()
+            "\n[run]\npid = {pid}\nsupervisor = {}\nstarted = \"{}\"\n",
+            watcher.id(),
+            humantime::format_rfc3339_seconds(std::time::SystemTime::now())
         );
     set_meta(&repo, "ending", &meta);
 
@@ -458,7 +459,7 @@ fn gc_finishes_an_interrupted_restore_instead_of_forgetting_it() {
     assert_eq!(
         out,
         format!(
-            "repair half: finished its interrupted restore into {}\n",
+            "repair half: its restore into {} was interrupted; finished it\n",
             wt.display()
         )
     );
@@ -602,6 +603,14 @@ fn a_branch_deleted_the_way_a_user_can_is_reported_and_repaired() {
         "{}",
         show.stderr
     );
+    let plan = repo.agent(&["gc", "--dry-run"]).success().stdout;
+    assert!(
+        plan.contains(&format!(
+            "repair x: branch agent/x was deleted; to be re-created at {} from the worktree's HEAD",
+            &commit[..7]
+        )),
+        "a dry run speaks of what it would do: {plan}"
+    );
     let out = repo.agent(&["gc"]).success().stdout;
     assert!(
         out.contains(&format!(
@@ -642,7 +651,7 @@ fn a_hand_run_worktree_prune_is_reported_and_settled() {
     let out = repo.agent(&["gc"]).success().stdout;
     assert!(
         out.contains(&format!(
-            "mark-broken x: its worktree {} is gone; branch agent/x is kept and its tip {} saved in refs/agents/x/snapshot",
+            "mark-broken x: its worktree {} is gone; branch agent/x remains; its tip {} is saved in refs/agents/x/snapshot",
             wt.display(),
             &commit[..7]
         )),
