@@ -28,17 +28,8 @@ pub fn ignored_files(repo: &Repo, patterns: &[String], dest: &Path) -> Result<us
     if patterns.is_empty() {
         return Ok(0);
     }
-    let listing = repo.git().run_bytes([
-        "ls-files",
-        "-z",
-        "--others",
-        "--ignored",
-        "--exclude-standard",
-        "--directory",
-    ])?;
     let mut copied = 0;
-    for entry in listing.split(|b| *b == 0).filter(|e| !e.is_empty()) {
-        let entry = String::from_utf8_lossy(entry);
+    for entry in ignored(&repo.main_worktree)? {
         let path = entry.trim_end_matches('/');
         if !patterns.iter().any(|p| matches(p, path)) {
             continue;
@@ -53,6 +44,34 @@ pub fn ignored_files(repo: &Repo, patterns: &[String], dest: &Path) -> Result<us
         copied += 1;
     }
     Ok(copied)
+}
+
+/// The ignored files and directories in a session's worktree that no
+/// `agent.copy` pattern brings back: what a snapshot does not hold and a
+/// removal of the worktree deletes for good.
+pub fn ignored_not_copied(repo: &Repo, worktree: &Path) -> Result<Vec<String>> {
+    let patterns = patterns(repo);
+    Ok(ignored(worktree)?
+        .into_iter()
+        .filter(|e| !patterns.iter().any(|p| matches(p, e.trim_end_matches('/'))))
+        .collect())
+}
+
+/// The ignored files of a worktree, whole ignored directories as `dir/`.
+fn ignored(worktree: &Path) -> Result<Vec<String>> {
+    let listing = crate::git::Git::new(worktree).run_bytes([
+        "ls-files",
+        "-z",
+        "--others",
+        "--ignored",
+        "--exclude-standard",
+        "--directory",
+    ])?;
+    Ok(listing
+        .split(|b| *b == 0)
+        .filter(|e| !e.is_empty())
+        .map(|e| String::from_utf8_lossy(e).into_owned())
+        .collect())
 }
 
 /// gitignore-style: a pattern without a slash matches a name at any depth,

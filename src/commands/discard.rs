@@ -43,6 +43,9 @@ pub fn run(repo: &Repo, args: &DiscardArgs) -> Result<i32> {
         Err(e) => return Err(lost_race(repo, &session.id).unwrap_or(e)),
     };
     crate::fault::point("discard:snapshotted");
+    if let Some(path) = session.path() {
+        warn_ignored(repo, path);
+    }
     session::claim(repo, &mut session, "discard")?;
     if let Some(path) = session.path().map(|p| p.to_path_buf()) {
         worktree::remove(repo, &path)?;
@@ -64,6 +67,31 @@ pub fn run(repo: &Repo, args: &DiscardArgs) -> Result<i32> {
         session.id
     );
     Ok(0)
+}
+
+/// Say which ignored files go with the worktree: snapshots hold every
+/// tracked and untracked file, but not ignored ones (build output, caches),
+/// and `restore` brings back only those `agent.copy` names.
+fn warn_ignored(repo: &Repo, worktree: &std::path::Path) {
+    let Ok(ignored) = crate::copy::ignored_not_copied(repo, worktree) else {
+        return;
+    };
+    if ignored.is_empty() {
+        return;
+    }
+    const SHOWN: usize = 5;
+    let mut names = ignored
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if ignored.len() > SHOWN {
+        names += &format!(" and {} more", ignored.len() - SHOWN);
+    }
+    crate::output::warn(&format!(
+        "ignored files are not in snapshots, so restore will not bring these back: {names}"
+    ));
 }
 
 /// Why a session just stopped being ours to change, if it did: another

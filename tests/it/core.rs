@@ -415,6 +415,33 @@ fn a_carried_session_s_change_is_only_what_was_done_in_it() {
     );
 }
 
+/// Ignored files are not snapshotted: discard names those restore will not
+/// bring back (not the ones agent.copy copies in again).
+#[test]
+fn discard_names_ignored_files_that_restore_will_not_bring_back() {
+    let repo = TestRepo::new();
+    repo.write(".gitignore", "build/\n.env\n");
+    repo.write(".env", "SECRET=1\n");
+    repo.git(&["add", ".gitignore"]);
+    repo.git(&["commit", "-qm", "ignore"]);
+    repo.git(&["config", "agent.copy", ".env"]);
+    let wt = repo.new_session(&["ig"]);
+    assert!(wt.join(".env").exists());
+    write(&wt.join("build/out.o"), "binary\n");
+    let run = repo.agent(&["discard", "ig"]).success();
+    assert!(
+        run.stderr
+            .contains("restore will not bring these back: build/"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains(".env"), "{}", run.stderr);
+    let clean = repo.new_session(&["clean"]);
+    assert!(clean.join(".env").exists());
+    let run = repo.agent(&["discard", "clean"]).success();
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+}
+
 #[test]
 fn discard_snapshots_everything_then_removes_worktree_and_branch() {
     let repo = TestRepo::new();
