@@ -110,14 +110,25 @@ fi
 # and after the session's index was refreshed (what any `git status` or
 # `git add` by the agent does).
 repo=$work/gen
+# keep hands the removed worktree (20,000 files) to a background purge;
+# let it finish so it slows neither side of the next measurement.
+settle() {
+  local i
+  for i in $(seq 100); do
+    [ -z "$(ls -A "$repo/.git/agents/trash" 2>/dev/null)" ] && return
+    sleep 0.1
+  done
+}
 keep_bench() { # label, refresh?
   local a=() g=() wt
   for i in $(seq "$RUNS"); do
     wt=$(git -C "$repo" agent new "k$2$i" 2>/dev/null | cut -f2)
     (cd "$wt" && find d00 d01 -name '*.txt' | head -1000 | while read -r f; do echo "edit $i" >> "$f"; done)
     [ "$2" = refreshed ] && git -C "$wt" update-index -q --refresh || true
+    settle
     git -C "$wt" diff --binary > "$work/patch"
     a+=("$(ms git -C "$repo" agent keep "k$2$i")")
+    settle
     git -C "$repo" reset -q --hard
     g+=("$(ms git -C "$repo" apply --index "$work/patch")")
     git -C "$repo" reset -q --hard

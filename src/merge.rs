@@ -72,6 +72,12 @@ struct Change {
     path: Vec<u8>,
 }
 
+/// How many paths differ between two trees (no rename detection, no
+/// contents read: cheaper than counting lines).
+pub fn count_changed(repo: &Repo, from: gix::ObjectId, to: gix::ObjectId) -> Result<usize> {
+    Ok(changes(&repo.git(), from, to)?.len())
+}
+
 fn changes(git: &Git, from: gix::ObjectId, to: gix::ObjectId) -> Result<Vec<Change>> {
     let out = git.run_bytes([
         "diff-tree",
@@ -158,7 +164,7 @@ impl IndexLock {
             committed: false,
         };
         if taken.index.exists() {
-            copy_keeping_mtime(&taken.index, &taken.next)?;
+            crate::snapshot::copy_keeping_mtime(&taken.index, &taken.next)?;
         } else {
             // No index yet: git starts the copy empty.
             let _ = std::fs::remove_file(&taken.next);
@@ -189,23 +195,6 @@ impl Drop for IndexLock {
             let _ = std::fs::remove_file(&self.lock);
         }
     }
-}
-
-/// A copy that keeps the index's mtime: git tells racily clean entries by
-/// comparing file times with the index's, and a fresh time would hide an
-/// edit made in the same second as the last checkout.
-fn copy_keeping_mtime(from: &Path, to: &Path) -> Result<()> {
-    let fail =
-        |e: std::io::Error| Error::git(format!("cannot copy the index {}: {e}", from.display()));
-    std::fs::copy(from, to).map_err(fail)?;
-    let modified = std::fs::metadata(from)
-        .and_then(|m| m.modified())
-        .map_err(fail)?;
-    std::fs::File::options()
-        .write(true)
-        .open(to)
-        .and_then(|f| f.set_modified(modified))
-        .map_err(fail)
 }
 
 /// Make a checkout whose files are `files_now` and index `index_now` have
@@ -266,7 +255,12 @@ fn write(
     };
 
     remove_deleted(target, &file_changes)?;
-    let with_next = git.clone().env("GIT_INDEX_FILE", next);
+    // Writing files is most of keep's time on a large change: parallel
+    // checkout (a worker per core) as `git checkout` can do it.
+    let with_next = git
+        .clone()
+        .env("GIT_INDEX_FILE", next)
+        .config("checkout.workers=0");
     // The index in one `update-index --index-info`, which git applies atomically.
     if !index_changes.is_empty() {
         let mut info = Vec::new();
@@ -342,7 +336,10 @@ fn checkout_from_tree(
         .prefix("keep-index-")
         .tempfile_in(repo.state_dir()?)
         .map_err(|e| Error::git(format!("cannot create a temporary index: {e}")))?;
-    let with_tmp = git.clone().env("GIT_INDEX_FILE", tmp.path());
+    let with_tmp = git
+        .clone()
+        .env("GIT_INDEX_FILE", tmp.path())
+        .config("checkout.workers=0");
     with_tmp.run(["read-tree", &tree.to_string()])?;
     with_tmp.run_stdin_bytes(["checkout-index", "-f", "-z", "--stdin"], &nul_list(paths))?;
     Ok(())

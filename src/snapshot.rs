@@ -192,7 +192,7 @@ pub fn parse_oid(hex: &str) -> Result<gix::ObjectId> {
 /// are "racily clean" (and must be re-read) by comparing file times with the
 /// index's own time, so a fresh time on the copy could hide a same-size edit
 /// made just after a checkout.
-fn copy_keeping_mtime(from: &Path, to: &Path) -> Result<()> {
+pub fn copy_keeping_mtime(from: &Path, to: &Path) -> Result<()> {
     let fail =
         |e: std::io::Error| Error::git(format!("cannot copy the index {}: {e}", from.display()));
     std::fs::copy(from, to).map_err(fail)?;

@@ -195,8 +195,8 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
     // What actually changed in the target, which can be less than the
     // session's change when part of it was there already.
     let files = match &new_head {
-        Some(_) => snapshot::changes(repo, head_tree, index_new)?.files,
-        None => snapshot::changes(repo, now.index_tree, index_new)?.files,
+        Some(_) => merge::count_changed(repo, head_tree, index_new)?,
+        None => merge::count_changed(repo, now.index_tree, index_new)?,
     };
     match &new_head {
         Some((_, made)) if made.is_empty() => anstream::eprintln!(
