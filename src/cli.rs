@@ -40,13 +40,14 @@ pub enum Command {
     New(NewArgs),
     /// List live sessions (--all: also kept and discarded).
     List(ListArgs),
-    /// Everything known about one session.
+    /// Everything known about one session, with its last run and the tail of its log.
     Show(ShowArgs),
     /// Print a session's worktree path.
     Path(PathArgs),
     /// Show a session's whole change against its base, as git diff prints it.
     Diff(DiffArgs),
     /// Run a command or agent in a session's worktree.
+    #[command(after_long_help = RUN_NOTES)]
     Run(RunArgs),
     /// Print the output of a session's detached runs.
     Logs(LogsArgs),
@@ -315,6 +316,21 @@ session's base is then a commit on top of HEAD that holds them (first \
 parent HEAD, second the carried index, like a stash), so diff, list, \
 overlap and keep show only what was done in the session, and keep leaves \
 your own copy of those changes exactly as it is.";
+
+const RUN_NOTES: &str = "\
+The command runs at the top of the session's worktree (wherever you start \
+it from), with GIT_AGENT_ID, GIT_AGENT_BASE, GIT_AGENT_WORKTREE and \
+GIT_AGENT_PROMPT set and no inherited GIT_DIR, GIT_WORK_TREE or \
+GIT_INDEX_FILE, so the agent's own git commands act on its worktree. A \
+relative program path (./tool.sh) is the one in the session's worktree. In \
+the foreground it owns the terminal and git agent exits with its exit code \
+(127 when it cannot start); Ctrl-C, a hang-up or a kill of git agent ends \
+its whole process group. --detach runs it in the background, its output in \
+the session's log (git agent logs). When it ends, the worktree's full \
+state is snapshotted into the session's refs, the commits it made get a \
+note in refs/notes/agents, and with agent.autoCommit its leftovers are \
+committed. --read-only fails the run (exit 1) if it changed any file, the \
+index, HEAD or the branch HEAD is on, and puts all of it back.";
 
 const DISCARD_NOTES: &str = "\
 The snapshot holds every committed, staged, unstaged and untracked file; \

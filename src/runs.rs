@@ -786,8 +786,9 @@ pub fn is_alive_for(pid: u32, started: &str) -> bool {
     let began = humantime::parse_rfc3339_weak(started).ok();
     let booted = boot_time();
     match (began, booted) {
-        // `started` has whole seconds; a second of slack for that.
-        (Some(began), Some(booted)) if booted > began + Duration::from_secs(1) => false,
+        // Slack for whole seconds in `started` and for a clock set back a
+        // little since: a live run must never be taken for a dead one.
+        (Some(began), Some(booted)) if booted > began + Duration::from_secs(300) => false,
         _ => is_alive(pid),
     }
 }

@@ -148,9 +148,9 @@ pub struct Run {
 impl Run {
     /// Started and not ended, with a process still there to end it.
     pub fn is_live(&self) -> bool {
-        self.ended.is_none()
-            && (self.pid.is_some_and(crate::runs::is_alive)
-                || self.supervisor.is_some_and(crate::runs::is_alive))
+        // A pid recorded before the machine last booted is someone else's.
+        let alive = |pid: u32| crate::runs::is_alive_for(pid, &self.started);
+        self.ended.is_none() && (self.pid.is_some_and(alive) || self.supervisor.is_some_and(alive))
     }
 
     /// Started, not ended, and every process that could end it is gone

@@ -28,11 +28,13 @@ pub fn run(repo: &Repo, args: &ShowArgs) -> Result<i32> {
     let meta = &session.meta;
     let style = output::state_style(report.state);
     if report.state == crate::session::State::Broken {
-        anstream::eprintln!(
-            "hint: session {} is broken: its worktree or branch is gone, or a command on it was interrupted; `git agent discard {}` saves what is left and cleans up",
-            session.id,
-            session.id
-        );
+        let hint = crate::session::interrupted_hint(&session).unwrap_or_else(|| {
+            format!(
+                "session {} is broken: its worktree or branch is gone; `git agent discard {}` saves what is left and cleans up (then `git agent restore {}` to work on it again)",
+                session.id, session.id, session.id
+            )
+        });
+        anstream::eprintln!("hint: {hint}");
     }
     let field = |name: &str, value: &str| println!("{name:<9} {value}");
     field("session", session.id.as_str());
