@@ -162,6 +162,22 @@ impl Git {
         Ok(status.code().unwrap_or(1))
     }
 
+    /// Like [`Git::run_inherit`], but git's stderr is kept back and
+    /// returned, for a caller that puts its own words on a usage error.
+    pub fn run_inherit_stderr<I, S>(&self, args: I) -> Result<(i32, Vec<u8>)>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut cmd = self.command(args);
+        cmd.env_remove("LC_ALL").stderr(Stdio::piped());
+        let out = cmd
+            .spawn()
+            .and_then(|c| c.wait_with_output())
+            .map_err(spawn_error)?;
+        Ok((out.status.code().unwrap_or(1), out.stderr))
+    }
+
     /// Run `sh -c <script>` in this directory (for `agent.postCreate`).
     pub fn shell(&self, script: &str) -> Result<()> {
         let mut cmd = Command::new("sh");

@@ -123,7 +123,21 @@ pub fn run(repo: &Repo, args: &DiffArgs, color: crate::cli::ColorWhen) -> Result
     if crate::pager::disabled(&repo.config) {
         git = git.env("GIT_PAGER", "cat");
     }
-    Ok(match git.run_inherit(&argv)? {
+    let (code, stderr) = git.run_inherit_stderr(&argv)?;
+    // git's complaint, without the forty lines of `git diff` usage after it.
+    let said = String::from_utf8_lossy(&stderr);
+    let said = if code == 129 {
+        said.lines()
+            .filter(|l| l.starts_with("error:") || l.starts_with("fatal:"))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    } else {
+        said.into_owned()
+    };
+    if said.trim() != "" {
+        anstream::eprint!("{said}");
+    }
+    Ok(match code {
         code @ (0 | 1) => code,
         129 => {
             let given = options.join(" ");

@@ -60,7 +60,7 @@ pub fn run(repo: &Repo, args: &NewArgs) -> Result<i32> {
     };
     if let Some(existing) = session::resolve_exact(repo, &id)? {
         return Err(Error::refused(format!(
-            "a session named '{id}' already exists (it is {})",
+            "a session named '{id}' already exists (state: {})",
             existing.state(repo)
         ))
         .with_hint("pick another id, or omit it to get a generated one"));

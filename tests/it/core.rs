@@ -760,7 +760,7 @@ fn a_taken_id_names_the_session_not_its_branch() {
     let run = repo.agent(&["new", "taken"]).fails(1);
     assert!(
         run.stderr
-            .contains("a session named 'taken' already exists (it is active)"),
+            .contains("a session named 'taken' already exists (state: active)"),
         "{}",
         run.stderr
     );
