@@ -249,6 +249,9 @@ pub fn begin(repo: &Repo, session: &mut Session, plan: &Plan, log: Option<PathBu
         supervisor: log.is_none().then(std::process::id),
         log,
         head_before: Some(head),
+        deadline: plan.timeout.map(|t| {
+            humantime::format_rfc3339_seconds(std::time::SystemTime::now() + t).to_string()
+        }),
         ..Run::default()
     });
     session::update(repo, session, meta, None)

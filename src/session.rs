@@ -143,6 +143,9 @@ pub struct Run {
     /// The worktree's HEAD when the run started: commits after it are the run's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub head_before: Option<String>,
+    /// When its timeout expires (RFC 3339), if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<String>,
 }
 
 impl Run {
@@ -151,6 +154,18 @@ impl Run {
         // A pid recorded before the machine last booted is someone else's.
         let alive = |pid: u32| crate::runs::is_alive_for(pid, &self.started);
         self.ended.is_none() && (self.pid.is_some_and(alive) || self.supervisor.is_some_and(alive))
+    }
+
+    /// Past its timeout with its agent still there but nobody watching it
+    /// (its watcher was killed): the agent whose group any reader must end.
+    pub fn overdue_orphan(&self) -> Option<u32> {
+        let alive = |pid: u32| crate::runs::is_alive_for(pid, &self.started);
+        let deadline = humantime::parse_rfc3339_weak(self.deadline.as_deref()?).ok()?;
+        let pid = self.pid.filter(|p| alive(*p))?;
+        (self.ended.is_none()
+            && self.supervisor.is_some_and(|s| !alive(s))
+            && std::time::SystemTime::now() >= deadline)
+            .then_some(pid)
     }
 
     /// Started, not ended, and every process that could end it is gone
@@ -369,14 +384,24 @@ fn reconcile(repo: &Repo, session: &mut Session) {
     if session.foreign || session.meta.state != State::Running {
         return;
     }
-    if !session.meta.run.as_ref().is_some_and(Run::vanished) {
+    // Its watcher enforced the timeout; with the watcher killed, whoever
+    // reads the session does.
+    let overdue = session.meta.run.as_ref().and_then(Run::overdue_orphan);
+    if let Some(pid) = overdue {
+        crate::runs::stop_group(pid);
+    } else if !session.meta.run.as_ref().is_some_and(Run::vanished) {
         return;
     }
     let mut meta = session.meta.clone();
     meta.state = State::Failed;
     if let Some(run) = meta.run.as_mut() {
         run.ended.get_or_insert_with(now);
-        run.reason.get_or_insert_with(|| "vanished".into());
+        let reason = if overdue.is_some() {
+            "timeout"
+        } else {
+            "vanished"
+        };
+        run.reason.get_or_insert_with(|| reason.into());
     }
     let _ = update(repo, session, meta, None);
 }

@@ -1009,3 +1009,42 @@ fn new_refuses_run_options_without_a_run() {
     }
     assert_eq!(repo.git(&["for-each-ref", "refs/agents/"]), "");
 }
+
+/// With its watcher killed, a detached run's timeout is still kept: the next
+/// command that reads the session ends the agent's group and records it.
+#[test]
+fn a_timeout_outlives_a_killed_watcher() {
+    let repo = TestRepo::new();
+    repo.agent(&[
+        "new",
+        "orphan",
+        "--detach",
+        "--timeout",
+        "1s",
+        "--",
+        "sleep",
+        "30",
+    ])
+    .success();
+    let field = |name: &str| -> Option<u32> {
+        let meta = repo.git(&["cat-file", "-p", "refs/agents/orphan/meta"]);
+        meta.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} = ")))
+            .and_then(|v| v.trim().parse().ok())
+    };
+    wait_until(|| field("pid").is_some() && field("supervisor").is_some());
+    let (child, watcher) = (field("pid").unwrap(), field("supervisor").unwrap());
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(watcher as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    wait_until(|| !alive(watcher));
+    assert!(alive(child), "the agent outlives its watcher");
+    std::thread::sleep(Duration::from_millis(1200));
+    repo.agent(&["list"]).success();
+    wait_until(|| !alive(child));
+    let s = repo.json(&["show", "orphan", "--json"]);
+    assert_eq!(s["state"], "failed");
+    assert_eq!(s["run"]["reason"], "timeout");
+}
