@@ -697,7 +697,26 @@ pub fn claim(repo: &Repo, session: &mut Session, op: &str) -> Result<()> {
                 "session '{}' is already {} (by another git-agent command just now)",
                 meta.id, meta.state
             ))
-            .with_hint("`git agent show` tells what happened to it"));
+            .with_hint(format!(
+                "`git agent show {}` tells what happened to it",
+                meta.id
+            )));
+        }
+        // A run that started since the caller looked (or is starting: no
+        // process recorded yet) writes to the worktree about to go.
+        if meta
+            .run
+            .as_ref()
+            .is_some_and(|r| r.ended.is_none() && !r.vanished())
+        {
+            return Err(Error::refused(format!(
+                "a run started in session '{}' meanwhile; nothing was removed",
+                meta.id
+            ))
+            .with_hint(format!(
+                "wait for it (`git agent wait {0}`) or stop it (`git agent stop {0}`), then {op} again",
+                meta.id
+            )));
         }
         meta.pending = Some(Pending {
             op: op.into(),
@@ -706,6 +725,19 @@ pub fn claim(repo: &Repo, session: &mut Session, op: &str) -> Result<()> {
         Ok(())
     })?;
     Ok(())
+}
+
+/// Give up this process's claim on a session (a step after [`claim`]
+/// failed and nothing was removed), so it does not read as `broken`.
+pub fn unclaim(repo: &Repo, session: &mut Session) {
+    let me = std::process::id();
+    if let Ok(s) = modify(repo, &session.id, |meta| {
+        if meta.pending.as_ref().is_some_and(|p| p.pid == me) {
+            meta.pending = None;
+        }
+    }) {
+        *session = s;
+    }
 }
 
 /// What to do about a session whose claim's process died half-way (the

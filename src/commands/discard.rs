@@ -36,17 +36,22 @@ pub fn run(repo: &Repo, args: &DiscardArgs) -> Result<i32> {
     if let Some(path) = session.path() {
         crate::submodule::preserve(&session.id, path)?;
     }
+    // Claimed first, so no run starts and no keep or discard takes the
+    // session between the snapshot and the removal.
+    session::claim(repo, &mut session, "discard")?;
     let tip = match save(repo, &mut session, "discard") {
         Ok(tip) => tip,
         // Another command may have taken the session meanwhile (and its
         // worktree with it): say that, not what the snapshot tripped on.
-        Err(e) => return Err(lost_race(repo, &session.id).unwrap_or(e)),
+        Err(e) => {
+            session::unclaim(repo, &mut session);
+            return Err(lost_race(repo, &session.id).unwrap_or(e));
+        }
     };
     crate::fault::point("discard:snapshotted");
     if let Some(path) = session.path() {
         warn_ignored(repo, path);
     }
-    session::claim(repo, &mut session, "discard")?;
     if let Some(path) = session.path().map(|p| p.to_path_buf()) {
         worktree::remove(repo, &path)?;
     } else {

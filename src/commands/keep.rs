@@ -165,14 +165,21 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
         (index, files, None)
     };
 
-    // 3. Apply it.
-    merge::apply(
+    // 3. Apply it. The session is claimed first, so no run starts in it and
+    // no other command takes it between here and the removal.
+    if !args.keep_worktree {
+        session::claim(repo, &mut session, "keep")?;
+    }
+    if let Err(e) = merge::apply(
         repo,
         &target,
         index_lock,
         (now.full_tree, files_new),
         (now.index_tree, index_new),
-    )?;
+    ) {
+        session::unclaim(repo, &mut session);
+        return Err(e);
+    }
     crate::fault::point("keep:applied");
     if let Some((head, made)) = &new_head {
         Git::new(&target).run([
@@ -511,6 +518,26 @@ fn commit_tree(
     parse_oid(&out)
 }
 
+/// What was written in the worktree while keep merged (by hand: runs are
+/// held off by the claim) is not in the checkout; it goes into the session's
+/// snapshot before the worktree is removed, so nothing is lost.
+fn snapshot_late_changes(repo: &Repo, session: &mut Session) -> Result<()> {
+    let (Some(path), Some(snap)) = (session.path().map(Path::to_path_buf), session.snapshot) else {
+        return Ok(());
+    };
+    let now = snapshot::capture(repo, &path)?;
+    let then = snapshot::load(repo, snap)?;
+    if (now.head, now.index_tree, now.full_tree) == (then.head, then.index_tree, then.full_tree) {
+        return Ok(());
+    }
+    save(repo, session, "keep: changed while keeping")?;
+    crate::output::warn(&format!(
+        "session '{0}' changed while it was being kept; those late changes are not in your checkout, but `git agent restore {0}` brings them back",
+        session.id
+    ));
+    Ok(())
+}
+
 /// Remove worktree and branch (unless asked to keep them) and record `kept`.
 fn finish(
     repo: &Repo,
@@ -524,7 +551,15 @@ fn finish(
             .git()
             .output(["worktree".as_ref(), "unlock".as_ref(), path.as_os_str()]);
     } else {
-        session::claim(repo, session, "keep")?;
+        if session
+            .meta
+            .pending
+            .as_ref()
+            .is_none_or(|p| p.pid != std::process::id())
+        {
+            session::claim(repo, session, "keep")?;
+        }
+        snapshot_late_changes(repo, session)?;
         worktree::remove(repo, &path)?;
         crate::fault::point("keep:worktree-removed");
         // The change is home already: a branch that cannot be deleted is

@@ -974,3 +974,81 @@ fn keep_reports_what_it_changed_in_the_checkout() {
     );
     assert_eq!(repo.git(&["ls-files", "-s"]), staged);
 }
+
+fn wait_for(file: &Path) {
+    let start = std::time::Instant::now();
+    while !file.exists() {
+        assert!(start.elapsed().as_secs() < 60, "never paused");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+/// A run started while keep merges would write into a worktree about to be
+/// removed: keep refuses before it changes the checkout.
+#[test]
+fn a_run_started_while_keeping_stops_the_keep_before_it_changes_anything() {
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["busy"]);
+    write(&wt.join("first.txt"), "first\n");
+    let before = repo.fingerprint(&repo.root);
+    let pause = repo.home.join("paused");
+    let keep = spawn_keep(&repo, "busy", Some(&pause));
+    wait_for(&pause);
+    repo.agent(&[
+        "run",
+        "busy",
+        "--detach",
+        "--",
+        "sh",
+        "-c",
+        "sleep 1; echo late > late.txt",
+    ])
+    .success();
+    std::fs::remove_file(&pause).unwrap();
+    let out = keep.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("a run started in session 'busy' meanwhile"),
+        "{stderr}"
+    );
+    assert_eq!(
+        repo.fingerprint(&repo.root),
+        before,
+        "the checkout is untouched"
+    );
+    repo.agent(&["wait", "busy"]).success();
+    assert_eq!(
+        std::fs::read_to_string(wt.join("late.txt")).unwrap(),
+        "late\n"
+    );
+    repo.agent(&["keep", "busy"]).success();
+    assert_eq!(repo.read("late.txt"), "late\n");
+    assert_eq!(repo.read("first.txt"), "first\n");
+}
+
+/// Files written by hand while keep merges are not lost with the worktree:
+/// they go into the session's snapshot, and keep says so.
+#[test]
+fn changes_made_while_keeping_are_snapshotted_before_the_worktree_goes() {
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["late"]);
+    write(&wt.join("first.txt"), "first\n");
+    let pause = repo.home.join("paused");
+    let keep = spawn_keep(&repo, "late", Some(&pause));
+    wait_for(&pause);
+    write(&wt.join("second.txt"), "written meanwhile\n");
+    std::fs::remove_file(&pause).unwrap();
+    let out = keep.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("changed while it was being kept"),
+        "{stderr}"
+    );
+    assert!(!wt.exists());
+    assert_eq!(repo.read("first.txt"), "first\n");
+    assert!(!repo.path("second.txt").exists());
+    let snap = repo.git(&["show", "refs/agents/late/snapshot:second.txt"]);
+    assert_eq!(snap, "written meanwhile");
+}
