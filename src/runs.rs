@@ -781,19 +781,36 @@ pub fn is_alive(pid: u32) -> bool {
 }
 
 /// Is a process with this pid alive, and can it be one started for a run
-/// that began at `started` (RFC 3339)? Not when the machine booted after
-/// the run began: the pid then belongs to someone else. (A pid reused
-/// without a reboot is not caught: that needs the process's start time
-/// recorded with its pid.)
+/// that began at `started` (RFC 3339)? Not when the process started well
+/// after the run began (its pid was reused, after a reboot or not): a run's
+/// child and watcher start within moments of `started`. The slack covers
+/// whole seconds in `started` and a clock set a little since: a live run
+/// must never be taken for a dead one.
 pub fn is_alive_for(pid: u32, started: &str) -> bool {
     let began = humantime::parse_rfc3339_weak(started).ok();
-    let booted = boot_time();
-    match (began, booted) {
-        // Slack for whole seconds in `started` and for a clock set back a
-        // little since: a live run must never be taken for a dead one.
-        (Some(began), Some(booted)) if booted > began + Duration::from_secs(300) => false,
+    match (began, process_start(pid)) {
+        (Some(began), Some(born)) if born > began + Duration::from_secs(300) => false,
         _ => is_alive(pid),
     }
+}
+
+/// When a process started: the boot time plus its start in clock ticks
+/// (field 22 of /proc/<pid>/stat), where Linux says.
+fn process_start(pid: u32) -> Option<std::time::SystemTime> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let ticks: u64 = stat
+        .rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .nth(19)?
+        .parse()
+        .ok()?;
+    let hz = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
+        .ok()
+        .flatten()
+        .and_then(|hz| u64::try_from(hz).ok())
+        .filter(|hz| *hz > 0)?;
+    Some(boot_time()? + Duration::from_millis(ticks * 1000 / hz))
 }
 
 /// When the machine booted (`btime` in /proc/stat), where Linux says.
@@ -832,10 +849,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_pid_recorded_before_the_last_boot_is_not_alive() {
+    fn a_pid_whose_process_started_after_the_run_is_not_the_runs() {
         let me = std::process::id();
         assert!(is_alive_for(me, &crate::session::now()));
-        if boot_time().is_some() {
+        if process_start(me).is_some() {
+            // This process started long after that: its pid is not that run's.
             assert!(!is_alive_for(me, "2000-01-01T00:00:00Z"));
         }
         // Unreadable times fall back to the pid alone.
