@@ -47,6 +47,17 @@ pub fn run(repo: &Repo, args: &DiffArgs, color: crate::cli::ColorWhen) -> Result
         ))
         .with_hint("put paths after `--`: git agent diff <id> [<options>] -- <paths>"));
     }
+    // git diff runs in the session's worktree: a file it writes would land
+    // there and become part of the session's change.
+    if let Some(output) = options
+        .iter()
+        .find(|a| *a == "--output" || a.starts_with("--output="))
+    {
+        return Err(Error::usage(format!(
+            "{output} would write into the session's worktree"
+        ))
+        .with_hint("redirect instead: git agent diff <id> > file.patch"));
+    }
     if let Some(staged) = options
         .iter()
         .find(|a| matches!(a.as_str(), "--cached" | "--staged" | "--merge-base"))

@@ -841,6 +841,11 @@ fn diff_passes_git_diff_options_with_their_values() {
         !narrow.lines().any(|l| l.starts_with(' ')),
         "context lines: {narrow}"
     );
+    // --output would write into the session's worktree: refused.
+    let run = repo.agent(&["diff", "dv", "--output=x.patch"]).fails(2);
+    assert!(run.stderr.contains("redirect instead"), "{}", run.stderr);
+    repo.agent(&["diff", "dv", "--output", "x.patch"]).fails(2);
+    assert!(!wt.join("x.patch").exists());
     // A value is never taken for the id or a revision.
     let run = repo
         .agent(&["diff", "-S", "dv", "dv", "--name-only"])
