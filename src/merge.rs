@@ -78,6 +78,85 @@ pub fn count_changed(repo: &Repo, from: gix::ObjectId, to: gix::ObjectId) -> Res
     Ok(changes(&repo.git(), from, to)?.len())
 }
 
+/// The paths of `base` that `full` has and `index` lacks: files of the
+/// base that are untracked in a checkout (sorted).
+pub fn untracked_in(
+    repo: &Repo,
+    index: gix::ObjectId,
+    full: gix::ObjectId,
+    base: gix::ObjectId,
+) -> Result<Vec<String>> {
+    if index == full {
+        return Ok(Vec::new());
+    }
+    let out = repo.git().run_bytes([
+        "diff-tree",
+        "-r",
+        "-z",
+        "--no-renames",
+        "--diff-filter=A",
+        "--name-only",
+        &index.to_string(),
+        &full.to_string(),
+    ])?;
+    let mut paths: Vec<String> = out
+        .split(|b| *b == 0)
+        .filter(|p| !p.is_empty())
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .filter(|p| has_path(repo, base, p))
+        .collect();
+    paths.sort();
+    Ok(paths)
+}
+
+/// Whether a tree has an entry at `path`.
+pub fn has_path(repo: &Repo, tree: gix::ObjectId, path: &str) -> bool {
+    repo.shared
+        .find_tree(tree)
+        .ok()
+        .and_then(|t| t.lookup_entry_by_path(path).ok().flatten())
+        .is_some()
+}
+
+/// `tree` with the entries of `from` at `paths` added (through a temporary
+/// index: modes and object ids as they are).
+pub fn with_entries(
+    repo: &Repo,
+    tree: gix::ObjectId,
+    from: gix::ObjectId,
+    paths: &[String],
+) -> Result<gix::ObjectId> {
+    let tmp = tempfile::Builder::new()
+        .prefix("keep-ours-")
+        .tempfile_in(repo.state_dir()?)
+        .map_err(|e| Error::git(format!("cannot create a temporary index: {e}")))?;
+    let git = repo
+        .git()
+        .env("GIT_INDEX_FILE", tmp.path())
+        .env("GIT_LITERAL_PATHSPECS", "1");
+    git.run(["read-tree", &tree.to_string()])?;
+    let mut args = vec![
+        "ls-tree".to_owned(),
+        "-z".into(),
+        from.to_string(),
+        "--".into(),
+    ];
+    args.extend(paths.iter().cloned());
+    let entries = git.run_bytes(&args)?;
+    git.run_stdin_bytes(["update-index", "-z", "--index-info"], &entries)?;
+    crate::snapshot::parse_oid(&git.run(["write-tree"])?)
+}
+
+/// The paths that differ between two trees, sorted.
+pub fn changed_paths(repo: &Repo, from: gix::ObjectId, to: gix::ObjectId) -> Result<Vec<String>> {
+    let mut paths: Vec<String> = changes(&repo.git(), from, to)?
+        .into_iter()
+        .map(|c| String::from_utf8_lossy(&c.path).into_owned())
+        .collect();
+    paths.sort();
+    Ok(paths)
+}
+
 fn changes(git: &Git, from: gix::ObjectId, to: gix::ObjectId) -> Result<Vec<Change>> {
     let out = git.run_bytes([
         "diff-tree",

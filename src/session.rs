@@ -243,7 +243,22 @@ pub struct Session {
     pub foreign: bool,
 }
 
+/// How the base commit of a session made with `new --carry` begins.
+pub const CARRY_MESSAGE: &str = "git-agent: changes carried into session";
+
 impl Session {
+    /// For a session made with `new --carry`: the commit its branch started
+    /// at (its base is a stash-shaped commit on top of it holding the
+    /// carried changes).
+    pub fn carried_onto(&self, repo: &Repo) -> Option<gix::ObjectId> {
+        let commit = repo.shared.find_commit(self.base).ok()?;
+        let message = commit.message_raw_sloppy().to_string();
+        message
+            .starts_with(CARRY_MESSAGE)
+            .then(|| commit.parent_ids().next().map(|id| id.detach()))
+            .flatten()
+    }
+
     /// Refuse what needs the session's worktree or run here.
     pub fn ensure_local(&self) -> Result<()> {
         if !self.foreign {

@@ -53,10 +53,10 @@ pub fn run(repo: &Repo, args: &DiffArgs, color: crate::cli::ColorWhen) -> Result
         .iter()
         .find(|a| *a == "--output" || a.starts_with("--output="))
     {
-        return Err(Error::usage(format!(
-            "{output} would write into the session's worktree"
-        ))
-        .with_hint("redirect instead: git agent diff <id> > file.patch"));
+        return Err(
+            Error::usage(format!("{output} would write into the session's worktree"))
+                .with_hint("redirect instead: git agent diff <id> > file.patch"),
+        );
     }
     if let Some(staged) = options
         .iter()

@@ -376,7 +376,12 @@ impl Gc<'_> {
             (None, Some(logged)) => (logged, "the worktree's HEAD reflog"),
             (None, None) => match session.snapshot.map(|s| snapshot::load(repo, s)) {
                 Some(Ok(state)) => (state.head, "the session's latest snapshot"),
-                _ => (session.base, "the session's base"),
+                // The commit it started from (with --carry, not the
+                // internal commit holding the carried changes).
+                _ => (
+                    session.carried_onto(repo).unwrap_or(session.base),
+                    "the session's base",
+                ),
             },
         };
         let reason = format!(

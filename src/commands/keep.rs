@@ -114,17 +114,24 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
     // left the session branch.
     let worked = repo.first_parent(snap)?;
     let head = parse_oid(&Git::new(&target).run(["rev-parse", "--verify", "HEAD"])?)?;
-    let base = meeting_point(repo, session.base, head, worked)?;
+    // A carried session kept from a snapshot of its branch alone (its
+    // worktree went by hand) has lost the carried changes with the
+    // worktree: measuring from them would undo the caller's own copy.
+    let session_base = match session.carried_onto(repo) {
+        Some(onto) if session.path().is_none() => onto,
+        _ => session.base,
+    };
+    let base = meeting_point(repo, session_base, head, worked)?;
     let base_tree = repo.resolve_tree(base)?;
     // Only the paths the session changed can meet the target's own work.
     let mut paths = changed.paths.clone();
     if base != session.base {
         let since = snapshot::changes(repo, base_tree, snap_tree)?;
         paths.extend(since.paths);
-        paths.sort();
-        paths.dedup();
     }
-    let now = snapshot::capture_paths(repo, &target, &paths)?;
+    paths.sort();
+    paths.dedup();
+    let mut now = snapshot::capture_paths(repo, &target, &paths)?;
     if now.head != head {
         return Err(Error::refused(format!(
             "HEAD in {} moved while keeping; nothing was changed",
@@ -148,20 +155,71 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
             replay_commits(repo, &session, base, worked, snap_tree, now.head, head_tree)?
         };
         let final_tree = repo.resolve_tree(final_commit.0)?;
+        // Every path the new commit changes is written: read all of them
+        // from disk first, so no file is written over unseen.
+        let changed_now = merge::changed_paths(repo, head_tree, final_tree)?;
+        if changed_now.iter().any(|p| paths.binary_search(p).is_err()) {
+            paths.extend(changed_now);
+            paths.sort();
+            paths.dedup();
+            now = snapshot::capture_paths(repo, &target, &paths)?;
+            if now.head != head {
+                return Err(Error::refused(format!(
+                    "HEAD in {} moved while keeping; nothing was changed",
+                    target.display()
+                ))
+                .with_hint("keep again"));
+            }
+        }
         let files = clean(
             &session,
             merge::trees(repo, head_tree, now.full_tree, final_tree)?,
         )?;
         (final_tree, files, Some(final_commit))
     } else {
+        // Files of the session's base that are untracked here (carried with
+        // `new --carry`, say): the index side starts from the files as they
+        // are, so an edit to one is staged rather than taken for a conflict
+        // with its absence from the index.
+        let untracked = merge::untracked_in(repo, now.index_tree, now.full_tree, base_tree)?;
+        let index_ours = if untracked.is_empty() {
+            now.index_tree
+        } else {
+            merge::with_entries(repo, now.index_tree, now.full_tree, &untracked)?
+        };
         let index = clean(
             &session,
-            merge::trees(repo, base_tree, now.index_tree, snap_tree)?,
+            merge::trees(repo, base_tree, index_ours, snap_tree)?,
         )?;
         let files = clean(
             &session,
             merge::trees(repo, base_tree, now.full_tree, snap_tree)?,
         )?;
+        // keep never removes a file that is untracked here: it exists
+        // nowhere else in this checkout's history.
+        let gone: Vec<&String> = untracked
+            .iter()
+            .filter(|p| !merge::has_path(repo, files, p))
+            .collect();
+        if !gone.is_empty() {
+            return Err(Error::refused(format!(
+                "session '{}' deletes {} untracked in {}: {}; keep does not remove untracked files",
+                session.id,
+                if gone.len() == 1 {
+                    "a file that is"
+                } else {
+                    "files that are"
+                },
+                target.display(),
+                gone.iter()
+                    .map(|p| p.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            .with_hint(
+                "delete them yourself if you agree, or `git add` them first; nothing was changed",
+            ));
+        }
         (index, files, None)
     };
 
@@ -446,6 +504,15 @@ fn replay_commits(
         "--parents",
         &format!("{base}..{tip}"),
     ])?;
+    // A carried session's first commits sit on the commit it started from,
+    // but the agent worked on top of the carried changes: those are the
+    // base of what the commits changed, so they are not replayed as the
+    // agent's (and carried changes it did not commit are not undone).
+    let carried = (base == session.base)
+        .then(|| session.carried_onto(repo))
+        .flatten()
+        .map(|onto| -> Result<_> { Ok((onto, repo.resolve_tree(session.base)?)) })
+        .transpose()?;
     let (mut parent, mut tree, mut made) = (head, head_tree, Vec::new());
     for line in list.lines() {
         let ids: Vec<&str> = line.split(' ').collect();
@@ -457,12 +524,11 @@ fn replay_commits(
             .with_hint("keep with --squash instead"));
         }
         let (commit, original_parent) = (parse_oid(ids[0])?, parse_oid(ids[1])?);
-        let merged = merge::trees(
-            repo,
-            repo.resolve_tree(original_parent)?,
-            tree,
-            repo.resolve_tree(commit)?,
-        )?;
+        let since = match carried {
+            Some((onto, carried_tree)) if onto == original_parent => carried_tree,
+            _ => repo.resolve_tree(original_parent)?,
+        };
+        let merged = merge::trees(repo, since, tree, repo.resolve_tree(commit)?)?;
         let merged = clean_or(session, merged, |first| {
             format!(
                 "the session's commit {} conflicts when replayed; keep with --squash to bring the whole change as one commit, or see the session's side with `git agent diff {} -- {first}`",
@@ -494,7 +560,16 @@ fn replay_commits(
         parent = commit_tree(author, tree, parent, message.trim_end())?;
         made.push(parent);
     }
-    let tip_tree = repo.resolve_tree(tip)?;
+    let mut tip_tree = repo.resolve_tree(tip)?;
+    if let Some((onto, carried_tree)) = carried {
+        // What was left uncommitted is measured from the tip with the
+        // carried changes on it: those are not the agent's leftovers.
+        if let Merge::Clean(with_carry) =
+            merge::trees(repo, repo.resolve_tree(onto)?, tip_tree, carried_tree)?
+        {
+            tip_tree = with_carry;
+        }
+    }
     let leftovers = clean(session, merge::trees(repo, tip_tree, tree, snap_tree)?)?;
     if snap_tree != tip_tree && leftovers != tree {
         tree = leftovers;

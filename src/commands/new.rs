@@ -105,7 +105,8 @@ pub fn run(repo: &Repo, args: &NewArgs) -> Result<i32> {
                 full_tree: *full_tree,
             },
             &format!(
-                "git-agent: changes carried into session {id} from {}",
+                "{} {id} from {}",
+                session::CARRY_MESSAGE,
                 repo.current_worktree.display()
             ),
         )?,

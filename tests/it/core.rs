@@ -415,6 +415,85 @@ fn a_carried_session_s_change_is_only_what_was_done_in_it() {
     );
 }
 
+/// `keep --commit` of a carried session replays only what the agent did:
+/// carried edits it committed along (`commit -a`) and carried files it left
+/// are the caller's, and stay uncommitted in the caller's checkout.
+#[test]
+fn keep_commit_of_a_carried_session_commits_only_the_agent_s_work() {
+    let repo = TestRepo::new();
+    repo.write("a.txt", "MINE\nbeta\ngamma\n");
+    repo.write("mine.txt", "untracked\n");
+    let wt = repo.new_session(&["cc", "--carry"]);
+    write(&wt.join("a.txt"), "MINE\nbeta\nAGENT\n");
+    repo.git_in(&wt, &["commit", "-qam", "agent commit"]);
+    write(&wt.join("left.txt"), "left\n");
+    repo.agent(&["keep", "cc", "--commit"]).success();
+    assert_eq!(
+        repo.git(&["log", "--format=%s", "-2"]),
+        "Uncommitted changes of session cc\nagent commit"
+    );
+    assert_eq!(
+        repo.git(&["show", "HEAD~1:a.txt"]),
+        "alpha\nbeta\nAGENT",
+        "the agent's commit holds its own edit only"
+    );
+    assert_eq!(
+        repo.git(&["show", "--name-only", "--format=", "HEAD"]),
+        "left.txt"
+    );
+    assert_eq!(repo.read("a.txt"), "MINE\nbeta\nAGENT\n");
+    assert_eq!(
+        repo.git(&["status", "--porcelain"]),
+        " M a.txt\n?? mine.txt"
+    );
+}
+
+/// A carried session whose worktree was deleted by hand is kept from its
+/// branch: the caller's carried changes, not in that branch, stay as they are.
+#[test]
+fn keeping_a_carried_session_without_its_worktree_leaves_the_caller_s_changes() {
+    let repo = TestRepo::new();
+    repo.write("a.txt", "MINE\nbeta\ngamma\n");
+    let wt = repo.new_session(&["lost", "--carry"]);
+    write(&wt.join("agent.txt"), "agent\n");
+    repo.git_in(&wt, &["add", "agent.txt"]);
+    repo.git_in(&wt, &["commit", "-qm", "agent commit"]);
+    std::fs::remove_dir_all(&wt).unwrap();
+    repo.agent(&["keep", "lost"]).success();
+    assert_eq!(repo.read("a.txt"), "MINE\nbeta\ngamma\n");
+    assert_eq!(repo.read("agent.txt"), "agent\n");
+    assert_eq!(
+        repo.git(&["status", "--porcelain"]),
+        " M a.txt\nA  agent.txt"
+    );
+}
+
+/// Carried untracked files: an agent's edit to one is staged; deleting one
+/// is refused, since keep never removes a file untracked in the checkout.
+#[test]
+fn keep_stages_edits_to_carried_untracked_files_and_never_deletes_them() {
+    let repo = TestRepo::new();
+    repo.write("todo.txt", "my notes\n");
+    let wt = repo.new_session(&["rm", "--carry"]);
+    std::fs::remove_file(wt.join("todo.txt")).unwrap();
+    let before = repo.fingerprint(&repo.root);
+    let run = repo.agent(&["keep", "rm"]).fails(1);
+    assert!(
+        run.stderr.contains("deletes a file that is untracked"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(repo.fingerprint(&repo.root), before);
+    assert_eq!(repo.read("todo.txt"), "my notes\n");
+    repo.agent(&["discard", "rm"]).success();
+
+    let wt = repo.new_session(&["ed", "--carry"]);
+    write(&wt.join("todo.txt"), "my notes\nand the agent's\n");
+    repo.agent(&["keep", "ed"]).success();
+    assert_eq!(repo.git(&["status", "--porcelain"]), "A  todo.txt");
+    assert_eq!(repo.read("todo.txt"), "my notes\nand the agent's\n");
+}
+
 /// Ignored files are not snapshotted: discard names those restore will not
 /// bring back (not the ones agent.copy copies in again).
 #[test]
