@@ -110,6 +110,17 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
     // 2. Decide the full result. The target's index is locked first, so
     // no git command changes it between this read and its replacement.
     let index_lock = merge::IndexLock::take(&target)?;
+    // Ctrl-C or a kill from here on must not leave the checkout half-written
+    // with git's index lock behind: the git children it reaches fail, the
+    // failed write is undone and the lock released; a signal that comes
+    // between steps lets keep finish (it is all-or-nothing either way).
+    let _ = ctrlc::set_handler(|| {});
+    // What was checked before waiting for the locks, again under them: a
+    // merge begun meanwhile, work staged meanwhile.
+    check_target(&target)?;
+    if committing {
+        check_can_commit(&target)?;
+    }
     // The worktree's HEAD as snapshotted: the agent's commits even when it
     // left the session branch.
     let worked = repo.first_parent(snap)?;
