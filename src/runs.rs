@@ -430,16 +430,40 @@ pub fn execute(repo: &Repo, id: &Id, plan: &Plan, attached: bool) -> Result<i32>
         code = 1;
     }
     let mut violation = None;
+    let mut undo_failed = None;
     if let Some(before) = &before {
-        let after = Checkout::capture(repo, &worktree)?;
-        if !after.same_as(before) {
-            violation = Some(restore_read_only(repo, &worktree, before, &after)?);
-            code = 1;
+        let checked = Checkout::capture(repo, &worktree).and_then(|after| {
+            if after.same_as(before) {
+                Ok(None)
+            } else {
+                restore_read_only(repo, &worktree, before, &after).map(Some)
+            }
+        });
+        match checked {
+            Ok(None) => {}
+            Ok(Some(v)) => {
+                violation = Some(v);
+                code = 1;
+            }
+            // The run is over all the same: record its end first.
+            Err(e) => {
+                undo_failed = Some(e);
+                code = 1;
+            }
         }
     }
     // A read-only violation is no `reason`: the process ended by itself;
     // the exit code 1 and the error below say what happened.
     finish(repo, id, &started, &worktree, code, reason)?;
+    if let Some(e) = undo_failed {
+        return Err(Error::refused(format!(
+            "the read-only run may have changed the worktree, and putting it back failed: {}",
+            e.message
+        ))
+        .with_hint(format!(
+            "see what the session holds now with `git agent diff {id}`"
+        )));
+    }
     if reason == Some("timeout")
         && let Some(t) = plan.timeout
     {
