@@ -254,21 +254,56 @@ fn check(args: &[OsString], out: Output) -> Result<Vec<u8>> {
         .find(|a| !a.starts_with('-'))
         .unwrap_or_default()
         .into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let detail = stderr
+    Err(Error::git(format!(
+        "git {verb} failed: {}",
+        one_line(&out.stderr)
+    )))
+}
+
+/// What git said on stderr as one sentence: its lines joined, blank ones
+/// and `fatal:`/`error:` labels dropped.
+pub fn one_line(stderr: &[u8]) -> String {
+    String::from_utf8_lossy(stderr)
         .lines()
         .map(|l| {
             l.trim_start_matches("fatal: ")
                 .trim_start_matches("error: ")
+                .trim()
         })
-        .map(str::trim)
         .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    Err(Error::git(format!("git {verb} failed: {detail}")))
+        .fold(String::new(), |mut text, line| {
+            if !text.is_empty() {
+                // A line that goes on a wrapped sentence, or follows one that
+                // ended, takes a space; a new message takes "; ".
+                let goes_on = line.starts_with(|c: char| c.is_lowercase());
+                let ended = text.ends_with(['.', '!', '?', ':', ';']);
+                text += if goes_on || ended { " " } else { "; " };
+            }
+            text + line
+        })
 }
 
 /// Canonical form of a path for comparing and printing (falls back to the input).
 pub fn tidy(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn git_s_messages_read_as_one_line() {
+        let stderr = b"fatal: 'nowhere' does not appear to be a git repository\n\
+            fatal: Could not read from remote repository.\n\n\
+            Please make sure you have the correct access rights\n\
+            and the repository exists.\n";
+        assert_eq!(
+            one_line(stderr),
+            "'nowhere' does not appear to be a git repository; Could not read from remote \
+             repository. Please make sure you have the correct access rights and the \
+             repository exists."
+        );
+        assert_eq!(one_line(b"\n  \n"), "");
+    }
 }

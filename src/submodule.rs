@@ -95,9 +95,7 @@ pub fn init(
                     Err(e) => e.message,
                 },
             },
-            Ok(out) => String::from_utf8_lossy(&out.stderr)
-                .trim()
-                .replace('\n', "; "),
+            Ok(out) => crate::git::one_line(&out.stderr),
             Err(e) => e.message,
         };
         warnings.push(format!(

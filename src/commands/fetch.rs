@@ -32,9 +32,7 @@ pub fn run(repo: &Repo, args: &FetchArgs) -> Result<i32> {
         clear_incoming(repo)?;
         return Err(Error::refused(format!(
             "git fetch from '{remote}' failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-                .trim()
-                .replace('\n', "; ")
+            crate::git::one_line(&out.stderr)
         )));
     }
     let imported = import(repo);

@@ -52,7 +52,7 @@ pub fn run(repo: &Repo, args: &PushArgs) -> Result<i32> {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let mut error = Error::refused(format!(
             "git push to '{remote}' failed: {}",
-            stderr.trim().replace('\n', "; ")
+            crate::git::one_line(&out.stderr)
         ));
         if notes && stderr.contains(NOTES_REF) {
             error = error.with_hint(format!(
