@@ -57,6 +57,31 @@ pub fn ignored_not_copied(repo: &Repo, worktree: &Path) -> Result<Vec<String>> {
         .collect())
 }
 
+/// Say which ignored files go with the worktree: snapshots hold every
+/// tracked and untracked file, but not ignored ones (build output, caches),
+/// and `restore` brings back only those `agent.copy` names.
+pub fn warn_ignored(repo: &Repo, worktree: &Path) {
+    let Ok(ignored) = ignored_not_copied(repo, worktree) else {
+        return;
+    };
+    if ignored.is_empty() {
+        return;
+    }
+    const SHOWN: usize = 5;
+    let mut names = ignored
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if ignored.len() > SHOWN {
+        names += &format!(" and {} more", ignored.len() - SHOWN);
+    }
+    crate::output::warn(&format!(
+        "ignored files are not in snapshots, so restore will not bring these back: {names}"
+    ));
+}
+
 /// The ignored files of a worktree, whole ignored directories as `dir/`.
 fn ignored(worktree: &Path) -> Result<Vec<String>> {
     let listing = crate::git::Git::new(worktree).run_bytes([

@@ -216,7 +216,10 @@ pub fn begin(repo: &Repo, session: &mut Session, plan: &Plan, log: Option<PathBu
             session.id,
             run.pid.or(run.supervisor).unwrap_or(0)
         ))
-        .with_hint("wait for it (`git agent wait`) or stop it (`git agent stop`)"));
+        .with_hint(format!(
+            "wait for it (`git agent wait {0}`) or stop it (`git agent stop {0}`)",
+            session.id
+        )));
     }
     let path = session
         .path()

@@ -50,7 +50,7 @@ pub fn run(repo: &Repo, args: &DiscardArgs) -> Result<i32> {
     };
     crate::fault::point("discard:snapshotted");
     if let Some(path) = session.path() {
-        warn_ignored(repo, path);
+        crate::copy::warn_ignored(repo, path);
     }
     if let Some(path) = session.path().map(|p| p.to_path_buf()) {
         worktree::remove(repo, &path)?;
@@ -74,31 +74,6 @@ pub fn run(repo: &Repo, args: &DiscardArgs) -> Result<i32> {
     Ok(0)
 }
 
-/// Say which ignored files go with the worktree: snapshots hold every
-/// tracked and untracked file, but not ignored ones (build output, caches),
-/// and `restore` brings back only those `agent.copy` names.
-fn warn_ignored(repo: &Repo, worktree: &std::path::Path) {
-    let Ok(ignored) = crate::copy::ignored_not_copied(repo, worktree) else {
-        return;
-    };
-    if ignored.is_empty() {
-        return;
-    }
-    const SHOWN: usize = 5;
-    let mut names = ignored
-        .iter()
-        .take(SHOWN)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(", ");
-    if ignored.len() > SHOWN {
-        names += &format!(" and {} more", ignored.len() - SHOWN);
-    }
-    crate::output::warn(&format!(
-        "ignored files are not in snapshots, so restore will not bring these back: {names}"
-    ));
-}
-
 /// Why a session just stopped being ours to change, if it did: another
 /// process claimed it, or finished with it.
 fn lost_race(repo: &Repo, id: &session::Id) -> Option<Error> {
@@ -111,7 +86,7 @@ fn lost_race(repo: &Repo, id: &session::Id) -> Option<Error> {
         Error::refused(format!(
             "session '{id}' is already {state} (by another git-agent command just now)"
         ))
-        .with_hint("`git agent show` tells what happened to it")
+        .with_hint(format!("`git agent show {id}` tells what happened to it"))
     })
 }
 

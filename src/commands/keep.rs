@@ -62,7 +62,10 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
             "session '{}' is already {state} (by another git-agent command just now)",
             session.id
         ))
-        .with_hint("`git agent show` tells what happened to it"));
+        .with_hint(format!(
+            "`git agent show {}` tells what happened to it",
+            session.id
+        )));
     }
     if let Some(p) = session::claimed_by_another(&session) {
         return Err(session::busy(&session.id, p));
@@ -646,6 +649,9 @@ fn finish(
             session::claim(repo, session, "keep")?;
         }
         snapshot_late_changes(repo, session)?;
+        if let Some(wt) = session.path() {
+            crate::copy::warn_ignored(repo, wt);
+        }
         worktree::remove(repo, &path)?;
         crate::fault::point("keep:worktree-removed");
         // The change is home already: a branch that cannot be deleted is

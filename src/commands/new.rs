@@ -31,7 +31,7 @@ pub fn run(repo: &Repo, args: &NewArgs) -> Result<i32> {
         .find_map(|(given, flag)| given.then_some(flag))
         {
             return Err(Error::usage(format!("{flag} is for a run, and none was given"))
-                .with_hint("add the command after `--`, or an agent with -a/-m: git agent new [<id>] --detach -- <cmd>…"));
+                .with_hint(format!("add the command after `--`, or an agent with -a/-m: git agent new [<id>] {flag} … -- <cmd>…")));
         }
         None
     };

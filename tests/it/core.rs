@@ -519,6 +519,16 @@ fn discard_names_ignored_files_that_restore_will_not_bring_back() {
     assert!(clean.join(".env").exists());
     let run = repo.agent(&["discard", "clean"]).success();
     assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+    // keep removes the worktree too, and says the same.
+    let kept = repo.new_session(&["kept"]);
+    write(&kept.join("build/out.o"), "binary\n");
+    write(&kept.join("src.txt"), "source\n");
+    let run = repo.agent(&["keep", "kept"]).success();
+    assert!(
+        run.stderr.contains("restore will not bring these back: build/"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
