@@ -185,9 +185,10 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
                 .with_hint("keep again"));
             }
         }
-        let files = clean(
+        let files = clean_or(
             &session,
             merge::trees(repo, head_tree, now.full_tree, final_tree)?,
+            yours_in_the_way(&session.id),
         )?;
         (final_tree, files, Some(final_commit))
     } else {
@@ -205,9 +206,12 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
             &session,
             merge::trees(repo, base_tree, index_ours, snap_tree)?,
         )?;
-        let files = clean(
+        // The index merged cleanly: a conflict here is with the target's
+        // own uncommitted work.
+        let files = clean_or(
             &session,
             merge::trees(repo, base_tree, now.full_tree, snap_tree)?,
+            yours_in_the_way(&session.id),
         )?;
         // keep never removes a file that is untracked here: it exists
         // nowhere else in this checkout's history.
@@ -446,6 +450,16 @@ fn clean(session: &Session, merge: Merge) -> Result<gix::ObjectId> {
             id = session.id
         )
     })
+}
+
+/// The hint for a conflict with the target's uncommitted changes, which no
+/// merge in the session can resolve.
+fn yours_in_the_way(id: &session::Id) -> impl Fn(&str) -> String + '_ {
+    move |first| {
+        format!(
+            "see the session's side with `git agent diff {id} -- {first}`; your uncommitted changes there are in the way: commit or stash them (`git stash -u`), keep again, then `git stash pop`"
+        )
+    }
 }
 
 /// [`clean`], with the hint made from the first conflicting path.

@@ -525,7 +525,8 @@ fn discard_names_ignored_files_that_restore_will_not_bring_back() {
     write(&kept.join("src.txt"), "source\n");
     let run = repo.agent(&["keep", "kept"]).success();
     assert!(
-        run.stderr.contains("restore will not bring these back: build/"),
+        run.stderr
+            .contains("restore will not bring these back: build/"),
         "{}",
         run.stderr
     );

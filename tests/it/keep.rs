@@ -152,10 +152,11 @@ fn a_conflict_changes_nothing_in_the_target_and_keeps_the_session() {
     let err = repo.agent(&["keep", "clash"]).fails(1).stderr;
 
     assert!(err.contains("conflict") && err.contains("a.txt"), "{err}");
+    // The clash is with this checkout's own unstaged edit: the hint says so.
     assert!(
-        err.contains(
-            "hint: see the session's side with `git agent diff clash -- a.txt`; resolve it in the session"
-        ) && err.contains("then keep again — after a merge, with --squash"),
+        err.contains("hint: see the session's side with `git agent diff clash -- a.txt`")
+            && err.contains("your uncommitted changes there are in the way")
+            && err.contains("git stash -u"),
         "{err}"
     );
     assert_eq!(repo.fingerprint(&repo.root), before);
@@ -757,6 +758,13 @@ fn a_conflict_resolved_in_the_session_by_a_merge_or_rebase_then_keeps() {
     repo.git(&["add", "-A"]);
     repo.git(&["commit", "-qm", "main edits a"]);
 
+    // Staged, the conflict is with main's commit: resolve it in the session.
+    let err = repo.agent(&["keep", "merged"]).fails(1).stderr;
+    assert!(
+        err.contains("resolve it in the session")
+            && err.contains("then keep again — after a merge, with --squash"),
+        "{err}"
+    );
     // Replaying the session's commit conflicts; the hint offers --squash.
     let err = repo.agent(&["keep", "merged", "--commit"]).fails(1).stderr;
     assert!(
