@@ -252,3 +252,57 @@ pub fn commit_replacing(
 ) -> Result<gix::ObjectId> {
     commit_keeping(repo, state, &[previous], message)
 }
+
+/// Whether anything in a worktree may have changed since `since`: an entry
+/// (file, directory, symlink; `.git` aside) or the worktree's index or HEAD
+/// with a modification or change time at or after it. A cheap stand-in for
+/// a second snapshot: `false` means a new snapshot would be the same.
+/// Unreadable entries count as changed.
+pub fn touched_since(worktree: &Path, since: std::time::SystemTime) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // File times come from the kernel's coarse clock, a tick behind the
+    // precise one: some slack, so a write just after `since` is never missed.
+    let since = (since - std::time::Duration::from_millis(50))
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128);
+    let newer = |m: &std::fs::Metadata| {
+        let at = |secs: i64, nanos: i64| i128::from(secs) * 1_000_000_000 + i128::from(nanos);
+        at(m.mtime(), m.mtime_nsec()) >= since || at(m.ctime(), m.ctime_nsec()) >= since
+    };
+    let git_dir = std::fs::read_to_string(worktree.join(".git"))
+        .ok()
+        .and_then(|t| t.strip_prefix("gitdir:").map(|d| worktree.join(d.trim())));
+    let Some(git_dir) = git_dir else { return true };
+    for file in ["index", "HEAD"] {
+        match std::fs::symlink_metadata(git_dir.join(file)) {
+            Ok(m) if !newer(&m) => {}
+            _ => return true,
+        }
+    }
+    let mut dirs = vec![worktree.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return true;
+        };
+        match std::fs::symlink_metadata(&dir) {
+            Ok(m) if !newer(&m) => {}
+            _ => return true,
+        }
+        for entry in entries {
+            let Ok(entry) = entry else { return true };
+            if dir == worktree && entry.file_name() == ".git" {
+                continue;
+            }
+            let Ok(meta) = entry.metadata() else {
+                return true;
+            };
+            if newer(&meta) {
+                return true;
+            }
+            if meta.is_dir() {
+                dirs.push(entry.path());
+            }
+        }
+    }
+    false
+}

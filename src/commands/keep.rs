@@ -72,6 +72,7 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
     }
 
     // 1. Make the session's whole state reachable from its refs.
+    let snapshot_time = std::time::SystemTime::now();
     let tip = save(repo, &mut session, "keep")?;
     crate::fault::point("keep:snapshotted");
     let snap = session.snapshot.ok_or_else(|| {
@@ -97,7 +98,7 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
         )));
     }
     if snap_tree == base_tree {
-        finish(repo, &mut session, tip, args.keep_worktree)?;
+        finish(repo, &mut session, tip, args.keep_worktree, snapshot_time)?;
         let left = if args.keep_worktree {
             "were left in place"
         } else {
@@ -274,7 +275,7 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
         crate::fault::point("keep:head-moved");
         notes::add(repo, made, &notes::text(&session, how))?;
     }
-    finish(repo, &mut session, tip, args.keep_worktree)?;
+    finish(repo, &mut session, tip, args.keep_worktree, snapshot_time)?;
     // What actually changed in the target, which can be less than the
     // session's change when part of it was there already.
     let files = match &new_head {
@@ -624,10 +625,17 @@ fn commit_tree(
 /// What was written in the worktree while keep merged (by hand: runs are
 /// held off by the claim) is not in the checkout; it goes into the session's
 /// snapshot before the worktree is removed, so nothing is lost.
-fn snapshot_late_changes(repo: &Repo, session: &mut Session) -> Result<()> {
+fn snapshot_late_changes(
+    repo: &Repo,
+    session: &mut Session,
+    since: std::time::SystemTime,
+) -> Result<()> {
     let (Some(path), Some(snap)) = (session.path().map(Path::to_path_buf), session.snapshot) else {
         return Ok(());
     };
+    if !snapshot::touched_since(&path, since) {
+        return Ok(());
+    }
     let now = snapshot::capture(repo, &path)?;
     let then = snapshot::load(repo, snap)?;
     if (now.head, now.index_tree, now.full_tree) == (then.head, then.index_tree, then.full_tree) {
@@ -647,6 +655,7 @@ fn finish(
     session: &mut Session,
     tip: Option<gix::ObjectId>,
     keep_worktree: bool,
+    snapshot_time: std::time::SystemTime,
 ) -> Result<()> {
     let path = session.meta.worktree.clone();
     if keep_worktree {
@@ -662,7 +671,7 @@ fn finish(
         {
             session::claim(repo, session, "keep")?;
         }
-        snapshot_late_changes(repo, session)?;
+        snapshot_late_changes(repo, session, snapshot_time)?;
         if let Some(wt) = session.path() {
             crate::copy::warn_ignored(repo, wt);
         }

@@ -972,6 +972,7 @@ fn keep_reports_what_it_changed_in_the_checkout() {
     write(&wt.join("new.txt"), "new\n");
     let run = repo.agent(&["keep", "twice"]).success();
     assert!(run.stderr.contains("2 files staged"), "{}", run.stderr);
+    assert!(!run.stderr.contains("changed while"), "{}", run.stderr);
     let staged = repo.git(&["ls-files", "-s"]);
     repo.agent(&["restore", "twice"]).success();
     let run = repo.agent(&["keep", "twice"]).success();
