@@ -63,9 +63,34 @@ bench_new "$work/crates" "real source tree"
 make_repo "$work/gen" fill_generated
 bench_new "$work/gen" "generated tree"
 
+# completion: `git agent keep <TAB>` in bash through git's own completion,
+# with 500 live sessions (the target: under 50 ms) and then 1,000, against
+# the one `git for-each-ref` it replaces. Timed inside bash, around the
+# completion call only (loading bash-completion is not counted).
+bash_completion=/usr/share/bash-completion/bash_completion
+git_completion=/usr/share/bash-completion/completions/git
+complete_bench() { # number of live sessions
+  if [ ! -f "$bash_completion" ] || [ ! -f "$git_completion" ]; then
+    echo "bash completion: skipped (bash-completion or git's completion script missing)"
+    return
+  fi
+  local a=() g=() i
+  for i in $(seq "$RUNS"); do
+    a+=("$(cd "$work/many" && bash --norc --noprofile -c '
+      source "$1"; source "$2"; source <(git-agent completions bash)
+      COMP_WORDS=(git agent keep ""); COMP_CWORD=3; COMP_LINE="git agent keep "; COMP_POINT=${#COMP_LINE}
+      s=$EPOCHREALTIME; __git_wrap__git_main; e=$EPOCHREALTIME
+      [ "${#COMPREPLY[@]}" -ge "$3" ] || { echo "only ${#COMPREPLY[@]} ids offered" >&2; exit 1; }
+      echo $(( (${e/./} - ${s/./}) / 1000 ))' bash "$bash_completion" "$git_completion" "$1")")
+    g+=("$(ms git -C "$work/many" for-each-ref --format='%(refname)' 'refs/agents/*/meta')")
+  done
+  report "bash completion of ids ($1 sessions)" "$(printf '%s\n' "${a[@]}" | median)" "$(printf '%s\n' "${g[@]}" | median)"
+}
 # list: 1,000 sessions in a small repository, a tenth of them with changes.
 make_repo "$work/many" cp -r "$here/src"
-for i in $(seq 1000); do git -C "$work/many" agent new "s$i" >/dev/null 2>&1; done
+for i in $(seq 500); do git -C "$work/many" agent new "s$i" >/dev/null 2>&1; done
+complete_bench 500
+for i in $(seq 501 1000); do git -C "$work/many" agent new "s$i" >/dev/null 2>&1; done
 for i in $(seq 1 10 1000); do echo change >> "$work/many/.worktrees/s$i/lib.rs"; done
 by_hand() { git -C "$work/many" worktree list --porcelain && git -C "$work/many" for-each-ref refs/agents/; }
 a=(); g=()
@@ -79,30 +104,7 @@ for i in $(seq "$RUNS"); do
 done
 report "list --json (1,000 sessions, no cache)" "$(printf '%s\n' "${a[@]}" | median)" "$(printf '%s\n' "${g[@]}" | median)"
 
-# completion: `git agent keep <TAB>` in bash through git's own completion,
-# with the 1,000 live sessions above (the issue's target: under 50 ms with
-# 500), against the one `git for-each-ref` it replaces. Timed inside bash,
-# around the completion call only (loading bash-completion is not counted).
-bash_completion=/usr/share/bash-completion/bash_completion
-git_completion=/usr/share/bash-completion/completions/git
-if [ -f "$bash_completion" ] && [ -f "$git_completion" ]; then
-  complete_ms() {
-    (cd "$work/many" && bash --norc --noprofile -c '
-      source "$1"; source "$2"; source <(git-agent completions bash)
-      COMP_WORDS=(git agent keep ""); COMP_CWORD=3; COMP_LINE="git agent keep "; COMP_POINT=${#COMP_LINE}
-      s=$EPOCHREALTIME; __git_wrap__git_main; e=$EPOCHREALTIME
-      [ "${#COMPREPLY[@]}" -ge 1000 ] || { echo "only ${#COMPREPLY[@]} ids offered" >&2; exit 1; }
-      echo $(( (${e/./} - ${s/./}) / 1000 ))' bash "$bash_completion" "$git_completion")
-  }
-  a=(); g=()
-  for i in $(seq "$RUNS"); do
-    a+=("$(complete_ms)")
-    g+=("$(ms git -C "$work/many" for-each-ref --format='%(refname)' 'refs/agents/*/meta')")
-  done
-  report "bash completion of ids (1,000 sessions)" "$(printf '%s\n' "${a[@]}" | median)" "$(printf '%s\n' "${g[@]}" | median)"
-else
-  echo "bash completion: skipped (bash-completion or git's completion script missing)"
-fi
+complete_bench 1000
 
 # keep: a 1,000-file change into a clean checkout, against git apply --index
 # of the same patch. Twice: right after the session was created (its index
