@@ -45,9 +45,14 @@ pub fn start(git: &Git, config: &Config) {
     if pager.is_empty() || pager == "cat" {
         return;
     }
-    // Colours were chosen for a terminal; the pager shows them (git's
-    // `color.pager` defaults to true as well).
-    if anstream::ColorChoice::global() == anstream::ColorChoice::Auto {
+    // Colours were chosen for a terminal; the pager shows them, as git's
+    // `color.pager` (default true) says. The choice is one for stdout and
+    // stderr alike, so not when stderr goes to a file.
+    let color_pager = !matches!(config.boolean("color.pager"), Ok(Some(false)));
+    if anstream::ColorChoice::global() == anstream::ColorChoice::Auto
+        && color_pager
+        && std::io::stderr().is_terminal()
+    {
         anstream::ColorChoice::Always.write_global();
     }
     let Ok((child, stdin)) = crate::git::spawn_pager(pager) else {

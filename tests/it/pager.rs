@@ -103,6 +103,17 @@ fn list_show_and_logs_page_through_git_pager_on_a_terminal_only() {
     assert!(paged(&file).is_none(), "--json was paged");
 }
 
+/// `color.pager = false`: paged output has no colour, as in git.
+#[test]
+fn color_pager_false_pages_without_colour() {
+    let repo = repo_with_a_change();
+    repo.git(&["config", "color.pager", "false"]);
+    let (pager, file) = recording_pager(&repo, "plain");
+    on_terminal(&repo, "git agent list", &[("GIT_PAGER", &pager)]);
+    let text = paged(&file).expect("paged");
+    assert!(text.contains("ID") && !text.contains('\u{1b}'), "{text:?}");
+}
+
 #[test]
 fn core_pager_is_used_when_git_pager_is_unset() {
     let repo = repo_with_a_change();
