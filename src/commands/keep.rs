@@ -147,12 +147,15 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
     paths.sort();
     paths.dedup();
     let mut now = snapshot::capture_paths(repo, &target, &paths)?;
-    if now.head != head {
-        return Err(Error::refused(format!(
+    let head_moved = || {
+        Error::refused(format!(
             "HEAD in {} moved while keeping; nothing was changed",
             target.display()
         ))
-        .with_hint("keep again"));
+        .with_hint("keep again")
+    };
+    if now.head != head {
+        return Err(head_moved());
     }
     let head_tree = repo.resolve_tree(now.head)?;
     let (index_new, files_new, new_head) = if committing {
@@ -179,11 +182,7 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
             paths.dedup();
             now = snapshot::capture_paths(repo, &target, &paths)?;
             if now.head != head {
-                return Err(Error::refused(format!(
-                    "HEAD in {} moved while keeping; nothing was changed",
-                    target.display()
-                ))
-                .with_hint("keep again"));
+                return Err(head_moved());
             }
         }
         let files = clean_or(
