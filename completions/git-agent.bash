@@ -71,6 +71,9 @@ __git_agent_values ()
 {
 	case "$1 $2" in
 	*" --color") __git_agent_words='auto always never' ;;
+	"new --base") __git_agent_words=$(__git_agent_git for-each-ref --format='%(refname:short)' refs/heads refs/tags refs/remotes | tr '\n' ' ') ;;
+	"new --agent"|"new -a") __git_agent_words="codex claude opencode aider gemini $(__git_agent_git config --name-only --get-regexp '^agent\..*\.command$' | sed 's/^agent\.//; s/\.command$//' | tr '\n' ' ')" ;;
+	"run --agent"|"run -a") __git_agent_words="codex claude opencode aider gemini $(__git_agent_git config --name-only --get-regexp '^agent\..*\.command$' | sed 's/^agent\.//; s/\.command$//' | tr '\n' ' ')" ;;
 	"restore 1") __git_agent_ids 'kept discarded' ;;
 	"completions 1") __git_agent_words='bash elvish fish powershell zsh' ;;
 	"show 1"|"path 1"|"diff 1"|"run 1"|"logs 1"|"wait "[1-9]*|"stop 1"|"keep 1"|"discard 1"|"push "[2-9]*) __git_agent_ids ;;

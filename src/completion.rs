@@ -315,6 +315,8 @@ fn bash(cmd: &Command) -> String {
                 "\t{pats}) __git_agent_words='{}' ;;",
                 candidates.join(" ")
             ));
+        } else if let Some(reader) = dynamic_values(arg) {
+            values.push(format!("\t{pats}) {reader} ;;"));
         }
     };
     for arg in &globals {
@@ -360,6 +362,25 @@ fn bash(cmd: &Command) -> String {
         .replace("@VALUES@", &values.join("\n"))
         .replace("@IDS_AWK@", &ids_awk_wanted())
         .replace("@LIVE@", &live_states().join(" "))
+}
+
+/// Values read from the repository when completing: branches and tags for
+/// a revision (`--base`), the built-in and configured agents for `-a`.
+fn dynamic_values(arg: &Arg) -> Option<String> {
+    match arg.get_id().as_str() {
+        "base" => Some(
+            "__git_agent_words=$(__git_agent_git for-each-ref --format='%(refname:short)' refs/heads refs/tags refs/remotes | tr '\\n' ' ')"
+                .to_owned(),
+        ),
+        "agent" => {
+            let builtins: Vec<&str> = crate::runs::PRESETS.iter().map(|(name, _)| *name).collect();
+            Some(format!(
+                "__git_agent_words=\"{} $(__git_agent_git config --name-only --get-regexp '^agent\\..*\\.command$' | sed 's/^agent\\.//; s/\\.command$//' | tr '\\n' ' ')\"",
+                builtins.join(" ")
+            ))
+        }
+        _ => None,
+    }
 }
 
 /// Like [`ids_awk`], with the wanted states in the awk variable `want`.

@@ -198,6 +198,25 @@ fn flags_and_their_values_complete_after_a_verb() {
     );
 }
 
+/// `--base` offers branches and tags; `-a` the built-in and configured agents.
+#[test]
+fn revisions_and_agents_complete_from_the_repository() {
+    let repo = TestRepo::new();
+    repo.git(&["branch", "feature"]);
+    repo.git(&["tag", "v1"]);
+    repo.git(&["config", "agent.reviewer.command", "reviewer --strict"]);
+    assert_eq!(
+        complete(&repo, "git agent new --base "),
+        ["feature", "main", "v1"]
+    );
+    assert_eq!(complete(&repo, "git agent new --base f"), ["feature"]);
+    let agents = complete(&repo, "git agent new -a ");
+    for agent in ["codex", "claude", "opencode", "aider", "gemini", "reviewer"] {
+        assert!(agents.contains(&agent.to_owned()), "{agent}: {agents:?}");
+    }
+    assert_eq!(complete(&repo, "git agent run x --agent rev"), ["reviewer"]);
+}
+
 #[test]
 fn live_session_ids_complete_for_verbs_that_take_one() {
     let repo = repo_with_sessions();
