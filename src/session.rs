@@ -151,19 +151,24 @@ pub struct Run {
 impl Run {
     /// Started and not ended, with a process still there to end it.
     pub fn is_live(&self) -> bool {
-        // A pid recorded before the machine last booted is someone else's.
-        let alive = |pid: u32| crate::runs::is_alive_for(pid, &self.started);
-        self.ended.is_none() && (self.pid.is_some_and(alive) || self.supervisor.is_some_and(alive))
+        self.ended.is_none()
+            && (self.pid.is_some_and(|p| self.alive(p))
+                || self.supervisor.is_some_and(|p| self.alive(p)))
+    }
+
+    /// Whether `pid` is alive and can be this run's process (see
+    /// [`crate::runs::is_alive_for`]: a reused pid is not).
+    fn alive(&self, pid: u32) -> bool {
+        crate::runs::is_alive_for(pid, &self.started)
     }
 
     /// Past its timeout with its agent still there but nobody watching it
     /// (its watcher was killed): the agent whose group any reader must end.
     pub fn overdue_orphan(&self) -> Option<u32> {
-        let alive = |pid: u32| crate::runs::is_alive_for(pid, &self.started);
         let deadline = humantime::parse_rfc3339_weak(self.deadline.as_deref()?).ok()?;
-        let pid = self.pid.filter(|p| alive(*p))?;
+        let pid = self.pid.filter(|p| self.alive(*p))?;
         (self.ended.is_none()
-            && self.supervisor.is_some_and(|s| !alive(s))
+            && self.supervisor.is_some_and(|s| !self.alive(s))
             && std::time::SystemTime::now() >= deadline)
             .then_some(pid)
     }
@@ -708,14 +713,7 @@ pub fn claim(repo: &Repo, session: &mut Session, op: &str) -> Result<()> {
     }
     *session = modify_checked(repo, &session.id, |meta| {
         if !meta.state.is_live() {
-            return Err(Error::refused(format!(
-                "session '{}' is already {} (by another git-agent command just now)",
-                meta.id, meta.state
-            ))
-            .with_hint(format!(
-                "`git agent show {}` tells what happened to it",
-                meta.id
-            )));
+            return Err(finished_meanwhile(&meta.id, meta.state));
         }
         // A run that started since the caller looked (or is starting: no
         // process recorded yet) writes to the worktree about to go.
@@ -740,6 +738,29 @@ pub fn claim(repo: &Repo, session: &mut Session, op: &str) -> Result<()> {
         Ok(())
     })?;
     Ok(())
+}
+
+/// The session as it is now, if it is still this process's to change: not
+/// claimed by another live process, and not kept or discarded by one
+/// meanwhile (the error says which).
+pub fn still_ours(repo: &Repo, id: &Id) -> Result<Session> {
+    let now = resolve_exact(repo, id)?
+        .ok_or_else(|| Error::refused(format!("session '{id}' is gone")))?;
+    if let Some(p) = claimed_by_another(&now) {
+        return Err(busy(id, p));
+    }
+    let state = now.state(repo);
+    if !state.is_live() {
+        return Err(finished_meanwhile(id.as_str(), state));
+    }
+    Ok(now)
+}
+
+fn finished_meanwhile(id: &str, state: State) -> Error {
+    Error::refused(format!(
+        "session '{id}' is already {state} (by another git-agent command just now)"
+    ))
+    .with_hint(format!("`git agent show {id}` tells what happened to it"))
 }
 
 /// Give up this process's claim on a session (a step after [`claim`]
@@ -778,7 +799,7 @@ pub fn interrupted_hint(session: &Session) -> Option<String> {
 }
 
 /// The live claim of another process on a session of this clone, if any.
-pub fn claimed_by_another(session: &Session) -> Option<&Pending> {
+fn claimed_by_another(session: &Session) -> Option<&Pending> {
     session
         .meta
         .pending
@@ -787,7 +808,7 @@ pub fn claimed_by_another(session: &Session) -> Option<&Pending> {
 }
 
 /// The error for a session another live process has claimed.
-pub fn busy(id: &Id, p: &Pending) -> Error {
+fn busy(id: &Id, p: &Pending) -> Error {
     Error::busy(format!(
         "session '{id}' is busy: {} by pid {} is in progress",
         p.op, p.pid

@@ -45,7 +45,7 @@ pub fn run(repo: &Repo, args: &DiscardArgs) -> Result<i32> {
         // worktree with it): say that, not what the snapshot tripped on.
         Err(e) => {
             session::unclaim(repo, &mut session);
-            return Err(lost_race(repo, &session.id).unwrap_or(e));
+            return Err(session::still_ours(repo, &session.id).err().unwrap_or(e));
         }
     };
     crate::fault::point("discard:snapshotted");
@@ -72,22 +72,6 @@ pub fn run(repo: &Repo, args: &DiscardArgs) -> Result<i32> {
         session.id
     );
     Ok(0)
-}
-
-/// Why a session just stopped being ours to change, if it did: another
-/// process claimed it, or finished with it.
-fn lost_race(repo: &Repo, id: &session::Id) -> Option<Error> {
-    let now = session::resolve_exact(repo, id).ok().flatten()?;
-    if let Some(p) = session::claimed_by_another(&now) {
-        return Some(session::busy(id, p));
-    }
-    let state = now.state(repo);
-    (!state.is_live()).then(|| {
-        Error::refused(format!(
-            "session '{id}' is already {state} (by another git-agent command just now)"
-        ))
-        .with_hint(format!("`git agent show {id}` tells what happened to it"))
-    })
 }
 
 /// Refuse while a run is live, or with `force` end it: record `stopped`

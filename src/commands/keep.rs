@@ -54,22 +54,7 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
     let _lock = repo.lock_wait("keep", std::time::Duration::from_secs(120))?;
     // Read it again under the lock: a discard (which takes this lock too)
     // or another keep may have finished with it while this one waited.
-    session = session::resolve_exact(repo, &session.id)?
-        .ok_or_else(|| Error::refused(format!("session '{}' is gone", session.id)))?;
-    let state = session.state(repo);
-    if !state.is_live() {
-        return Err(Error::refused(format!(
-            "session '{}' is already {state} (by another git-agent command just now)",
-            session.id
-        ))
-        .with_hint(format!(
-            "`git agent show {}` tells what happened to it",
-            session.id
-        )));
-    }
-    if let Some(p) = session::claimed_by_another(&session) {
-        return Err(session::busy(&session.id, p));
-    }
+    session = session::still_ours(repo, &session.id)?;
 
     // 1. Make the session's whole state reachable from its refs.
     let snapshot_time = std::time::SystemTime::now();
