@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks git-agent against the raw git commands it replaces, on the same
 # repositories in the same run, and prints ratios. Not a test: timings vary
-# with the machine. Usage: scripts/bench.sh [runs] (default 5; medians).
+# with the machine. Medians of [runs] runs.
 #
 #   new        git agent new            vs  git worktree add -b
 #              on a real source tree (the crate sources in ~/.cargo/registry/src,
@@ -9,8 +9,16 @@
 #   list       git agent list --json with 1,000 sessions (change counts live)
 #              vs  git worktree list --porcelain + git for-each-ref refs/agents/
 #   keep       git agent keep of a 1,000-file change  vs  git apply --index
+#              of the same patch in a copy of the repository, where its
+#              blobs are as new as they are to keep (and, for reference,
+#              where keep has already written them)
+#
+# Usage: scripts/bench.sh [runs] [new] [list] [keep] (default: 5 runs, all).
 set -euo pipefail
 RUNS=${1:-5}
+shift || true
+SECTIONS=" ${*:-new list keep} "
+want() { [[ $SECTIONS == *" $1 "* ]]; }
 here=$(cd "$(dirname "$0")/.." && pwd)
 cargo build --release --quiet --manifest-path "$here/Cargo.toml"
 export PATH="$here/target/release:$PATH"
@@ -58,10 +66,12 @@ bench_new() { # repo label
 }
 
 echo "git-agent benchmarks, $RUNS runs each, medians"
-make_repo "$work/crates" fill_crates
-bench_new "$work/crates" "real source tree"
+if want new; then
+  make_repo "$work/crates" fill_crates
+  bench_new "$work/crates" "real source tree"
+fi
 make_repo "$work/gen" fill_generated
-bench_new "$work/gen" "generated tree"
+want new && bench_new "$work/gen" "generated tree"
 
 # completion: `git agent keep <TAB>` in bash through git's own completion,
 # with 500 live sessions (the target: under 50 ms) and then 1,000, against
@@ -87,6 +97,7 @@ complete_bench() { # number of live sessions
   report "bash completion of ids ($1 sessions)" "$(printf '%s\n' "${a[@]}" | median)" "$(printf '%s\n' "${g[@]}" | median)"
 }
 # list: 1,000 sessions in a small repository, a tenth of them with changes.
+if want list; then
 make_repo "$work/many" cp -r "$here/src"
 for i in $(seq 500); do git -C "$work/many" agent new "s$i" >/dev/null 2>&1; done
 complete_bench 500
@@ -105,13 +116,23 @@ done
 report "list --json (1,000 sessions, no cache)" "$(printf '%s\n' "${a[@]}" | median)" "$(printf '%s\n' "${g[@]}" | median)"
 
 complete_bench 1000
+fi
 
 # keep: a 1,000-file change into a clean checkout, against git apply --index
 # of the same patch. Twice: right after the session was created (its index
 # still has racily-clean entries, so git re-hashes them when snapshotting),
 # and after the session's index was refreshed (what any `git status` or
 # `git add` by the agent does).
+#
+# The patch is applied in a copy of the repository made before any session:
+# there its blobs are new, as they are to keep (whose snapshot writes them),
+# and applying means writing them. Applied in the same repository after the
+# keep, the blobs are there already; that figure is printed for reference.
+if want keep; then
 repo=$work/gen
+copy=$work/gen-apply
+cp -a "$repo" "$copy"
+git -C "$copy" update-index -q --refresh
 # keep hands the removed worktree (20,000 files) to a background purge;
 # let it finish so it slows neither side of the next measurement.
 settle() {
@@ -122,20 +143,27 @@ settle() {
   done
 }
 keep_bench() { # label, refresh?
-  local a=() g=() wt
+  local a=() g=() again=() wt
   for i in $(seq "$RUNS"); do
     wt=$(git -C "$repo" agent new "k$2$i" 2>/dev/null | cut -f2)
-    (cd "$wt" && find d00 d01 -name '*.txt' | head -1000 | while read -r f; do echo "edit $i" >> "$f"; done)
+    (cd "$wt" && find d00 d01 -name '*.txt' | head -1000 | while read -r f; do echo "edit $2 $i" >> "$f"; done)
     [ "$2" = refreshed ] && git -C "$wt" update-index -q --refresh || true
-    settle
     git -C "$wt" diff --binary > "$work/patch"
+    settle
     a+=("$(ms git -C "$repo" agent keep "k$2$i")")
     settle
+    g+=("$(ms git -C "$copy" apply --index "$work/patch")")
+    git -C "$copy" reset -q --hard
     git -C "$repo" reset -q --hard
-    g+=("$(ms git -C "$repo" apply --index "$work/patch")")
+    again+=("$(ms git -C "$repo" apply --index "$work/patch")")
     git -C "$repo" reset -q --hard
   done
-  report "keep (1,000 files; $1)" "$(printf '%s\n' "${a[@]}" | median)" "$(printf '%s\n' "${g[@]}" | median)"
+  local keep apply
+  keep=$(printf '%s\n' "${a[@]}" | median)
+  apply=$(printf '%s\n' "${g[@]}" | median)
+  report "keep (1,000 files; $1)" "$keep" "$apply"
+  report "  the same, the patch's blobs already written" "$keep" "$(printf '%s\n' "${again[@]}" | median)"
 }
 keep_bench "session just created" fresh
 keep_bench "session index refreshed" refreshed
+fi

@@ -82,6 +82,15 @@ pub enum Command {
     /// Internal: delete removed worktrees' files in the background.
     #[command(name = "__purge", hide = true)]
     Purge(PurgeArgs),
+    /// Internal: print the trees a snapshot of a worktree would hold
+    /// (HEAD, index, everything), for tests and for debugging.
+    #[command(name = "__snapshot", hide = true)]
+    Snapshot(SnapshotArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    pub worktree: std::path::PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -102,6 +102,11 @@ fn run(cli: Cli) -> Result<i32, Error> {
         Command::Push(args) => commands::push::run(&repo, args),
         Command::Fetch(args) => commands::fetch::run(&repo, args),
         Command::Gc(args) => commands::gc::run(&repo, args),
+        Command::Snapshot(args) => {
+            let state = snapshot::capture(&repo, &args.worktree)?;
+            println!("{} {} {}", state.head, state.index_tree, state.full_tree);
+            Ok(0)
+        }
         Command::Completions(_) | Command::Purge(_) => {
             unreachable!("handled before opening the repository")
         }

@@ -18,5 +18,6 @@ mod pager;
 mod restore;
 mod runs;
 mod share;
+mod snapshot;
 mod stress;
 mod submodule;

@@ -7,6 +7,8 @@
 //! and its second parent is a commit of the index, so a restore can put back
 //! the staged/unstaged split as well as the files.
 
+mod inproc;
+
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -76,10 +78,25 @@ fn capture_limited(
         Err(_) => parse_oid(&git.run(["rev-parse", "HEAD^{tree}"])?)?,
     };
     match paths {
-        // `--sparse`: files outside the sparse-checkout patterns count too.
-        None => with_tmp
-            .run(["add", "-A", "--sparse", "--", ":/"])
-            .map(drop)?,
+        None => {
+            if let Some(full_tree) = inproc::full_tree(worktree, index_tree) {
+                return Ok(WorktreeState {
+                    head,
+                    index_tree,
+                    full_tree,
+                });
+            }
+            if std::env::var_os("GIT_AGENT_SNAPSHOT").is_some_and(|v| v == "gix") {
+                return Err(Error::git(format!(
+                    "the in-process snapshot leaves {} to git (GIT_AGENT_SNAPSHOT=gix)",
+                    worktree.display()
+                )));
+            }
+            // `--sparse`: files outside the sparse-checkout patterns count too.
+            with_tmp
+                .run(["add", "-A", "--sparse", "--", ":/"])
+                .map(drop)?
+        }
         Some(paths) => {
             // Adds what exists, removes what is gone, skips what is neither.
             let list: Vec<u8> = paths.iter().flat_map(|p| p.bytes().chain([0])).collect();

@@ -1,0 +1,301 @@
+//! A worktree's full tree read in process: what `git add -A` into a copy of
+//! its index followed by `git write-tree` gives, found with gix's status
+//! (a stat of every tracked file and a walk for untracked ones, both in
+//! parallel) and with the new blobs written as one pack when there are many
+//! of them, as `git fetch` keeps a pack of 100 objects or more — instead of
+//! a loose file, a link and an unlink per blob.
+//!
+//! Whatever this does not do exactly as git does is left to git: a worktree
+//! with submodules or an embedded repository, a sparse checkout or
+//! skip-worktree entries, conflicts, intent-to-add or assume-unchanged
+//! entries, filter drivers, `core.symlinks` or `core.ignoreCase` set,
+//! configuration given on git's command line, files that are neither
+//! regular nor symlinks, very large changes, and any error. Then
+//! [`full_tree`] returns `None` and the caller takes the git route, which
+//! also reports the error if there is one. `GIT_AGENT_SNAPSHOT=git` forces
+//! that route and `GIT_AGENT_SNAPSHOT=gix` makes leaving it to git an error:
+//! the tests compare both routes.
+
+use std::io::Read;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use gix::ObjectId;
+use gix::bstr::{BString, ByteSlice};
+use gix::objs::tree::EntryKind;
+
+/// New blobs at least this many go into one pack, fewer are written loose.
+const PACK_AT: usize = 100;
+/// More new content than this is left to git, which streams big files.
+const MAX_BYTES: usize = 256 << 20;
+
+enum Edit {
+    Remove(BString),
+    Read(BString),
+}
+
+/// The full tree of `worktree`: `index_tree` (its index as a tree) with the
+/// working files' changes and the untracked, not ignored files on top.
+pub fn full_tree(worktree: &Path, index_tree: ObjectId) -> Option<ObjectId> {
+    if std::env::var_os("GIT_AGENT_SNAPSHOT").is_some_and(|v| v == "git")
+        || std::env::var_os("GIT_CONFIG_PARAMETERS").is_some()
+        || std::env::var_os("GIT_CONFIG_COUNT").is_some()
+    {
+        return None;
+    }
+    let repo = gix::open(worktree).ok()?;
+    if !same_dir(repo.workdir()?, worktree) || !plain_config(&repo) {
+        return None;
+    }
+    let (mut pipeline, index) = repo.filter_pipeline(None).ok()?;
+    if !repo.index_path().exists() || !plain_index(&index) {
+        return None;
+    }
+    let edits = changes(&repo, index.clone())?;
+    let file_mode = repo
+        .config_snapshot()
+        .boolean("core.fileMode")
+        .unwrap_or(true);
+
+    let mut upserts: Vec<(BString, EntryKind, ObjectId)> = Vec::new();
+    let mut removes: Vec<BString> = Vec::new();
+    let mut new_blobs: Vec<(ObjectId, Vec<u8>)> = Vec::new();
+    let mut new_bytes = 0usize;
+    for edit in edits {
+        let path = match edit {
+            Edit::Remove(path) => {
+                removes.push(path);
+                continue;
+            }
+            Edit::Read(path) => path,
+        };
+        let rela = gix::path::from_bstr(path.as_bstr()).ok()?;
+        let on_disk = worktree.join(&rela);
+        let meta = match std::fs::symlink_metadata(&on_disk) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                removes.push(path);
+                continue;
+            }
+            Err(_) => return None,
+        };
+        let (kind, data) = if meta.file_type().is_symlink() {
+            use std::os::unix::ffi::OsStrExt;
+            let target = std::fs::read_link(&on_disk).ok()?;
+            (EntryKind::Link, target.as_os_str().as_bytes().to_vec())
+        } else if meta.file_type().is_file() {
+            let tracked = index.entry_by_path(path.as_bstr()).map(|e| e.mode);
+            let executable = if file_mode {
+                meta.permissions().mode() & 0o100 != 0
+            } else {
+                tracked == Some(gix::index::entry::Mode::FILE_EXECUTABLE)
+            };
+            let kind = if executable {
+                EntryKind::BlobExecutable
+            } else {
+                EntryKind::Blob
+            };
+            let file = std::fs::File::open(&on_disk).ok()?;
+            let mut data = Vec::with_capacity(meta.len() as usize);
+            use gix::filter::plumbing::pipeline::convert::ToGitOutcome;
+            match pipeline.convert_to_git(file, &rela, &index).ok()? {
+                ToGitOutcome::Unchanged(mut r) => r.read_to_end(&mut data).ok()?,
+                ToGitOutcome::Process(mut r) => r.read_to_end(&mut data).ok()?,
+                ToGitOutcome::Buffer(b) => {
+                    data.extend_from_slice(b);
+                    b.len()
+                }
+            };
+            (kind, data)
+        } else if meta.is_dir() {
+            // A tracked file became a directory: its files come as untracked.
+            removes.push(path);
+            continue;
+        } else {
+            return None; // a fifo, a socket: left to git
+        };
+        let id = gix::objs::compute_hash(repo.object_hash(), gix::objs::Kind::Blob, &data).ok()?;
+        if !repo.objects.exists_without_refresh(&id)
+            && !new_blobs.iter().any(|(known, _)| *known == id)
+        {
+            new_bytes += data.len();
+            if new_bytes > MAX_BYTES {
+                return None;
+            }
+            new_blobs.push((id, data));
+        }
+        upserts.push((path, kind, id));
+    }
+    write_blobs(&repo, new_blobs)?;
+
+    let mut editor = repo.edit_tree(index_tree).ok()?;
+    for path in &removes {
+        editor.remove(path.as_bstr()).ok()?;
+    }
+    for (path, kind, id) in &upserts {
+        editor.upsert(path.as_bstr(), *kind, *id).ok()?;
+    }
+    Some(editor.write().ok()?.detach())
+}
+
+/// What changed between the index and the working files, and the untracked
+/// files; `None` for anything left to git.
+fn changes(
+    repo: &gix::Repository,
+    index: gix::worktree::IndexPersistedOrInMemory,
+) -> Option<Vec<Edit>> {
+    use gix::status::index_worktree::Item;
+    use gix::status::plumbing::index_as_worktree::{Change, EntryStatus};
+    let iter = repo
+        .status(gix::progress::Discard)
+        .ok()?
+        .index(index)
+        .untracked_files(gix::status::UntrackedFiles::Files)
+        .index_worktree_rewrites(None)
+        .index_worktree_submodules(gix::status::Submodule::Given {
+            ignore: gix::submodule::config::Ignore::All,
+            check_dirty: false,
+        })
+        .into_index_worktree_iter(Vec::<BString>::new())
+        .ok()?;
+    let mut edits = Vec::new();
+    for item in iter {
+        match item.ok()? {
+            Item::Modification {
+                rela_path, status, ..
+            } => match status {
+                EntryStatus::Change(Change::Removed) => edits.push(Edit::Remove(rela_path)),
+                EntryStatus::Change(Change::Type { .. } | Change::Modification { .. }) => {
+                    edits.push(Edit::Read(rela_path))
+                }
+                EntryStatus::NeedsUpdate(_) => {}
+                _ => return None,
+            },
+            Item::DirectoryContents { entry, .. } => {
+                use gix::dir::entry::{Kind, Status};
+                match (entry.status, entry.disk_kind) {
+                    (Status::Untracked, Some(Kind::File | Kind::Symlink)) => {
+                        edits.push(Edit::Read(entry.rela_path))
+                    }
+                    (Status::Ignored(_) | Status::Pruned, _) => {}
+                    _ => return None,
+                }
+            }
+            Item::Rewrite { .. } => return None,
+        }
+    }
+    Some(edits)
+}
+
+/// Blobs missing from the object database: one pack for many, loose for few.
+fn write_blobs(repo: &gix::Repository, blobs: Vec<(ObjectId, Vec<u8>)>) -> Option<()> {
+    if blobs.len() < PACK_AT {
+        for (id, data) in &blobs {
+            if repo.write_blob(data).ok()?.detach() != *id {
+                return None;
+            }
+        }
+        return Some(());
+    }
+    let pack = pack_of(&blobs)?;
+    // gix's pack writer checks the stream and writes it with its index, as
+    // `git index-pack` would (without fsync, like git's loose objects).
+    let dir = repo.objects.store_ref().path().join("pack");
+    let outcome = gix_pack::Bundle::write_to_directory(
+        &mut pack.as_slice(),
+        Some(&dir),
+        &mut gix::progress::Discard,
+        &std::sync::atomic::AtomicBool::new(false),
+        None::<gix::objs::find::Never>,
+        repo.object_hash(),
+        gix_pack::bundle::write::Options::default(),
+    )
+    .ok()?;
+    // The snapshot's refs are written next; a `.keep` would keep the pack
+    // from ever being repacked.
+    if let Some(keep) = outcome.keep_path {
+        let _ = std::fs::remove_file(keep);
+    }
+    Some(())
+}
+
+/// A version 2 pack stream of undeltified blobs.
+fn pack_of(blobs: &[(ObjectId, Vec<u8>)]) -> Option<Vec<u8>> {
+    use gix::zlib::stream::deflate::{Compress, FlushCompress};
+    let mut out = Vec::with_capacity(blobs.iter().map(|(_, d)| d.len() + 32).sum::<usize>() + 32);
+    out.extend_from_slice(b"PACK");
+    out.extend_from_slice(&2u32.to_be_bytes());
+    out.extend_from_slice(&u32::try_from(blobs.len()).ok()?.to_be_bytes());
+    // One compressor for all: setting one up costs more than a small blob.
+    let mut zlib = Compress::new(gix::zlib::Compression::default());
+    let mut chunk = vec![0u8; 64 << 10];
+    for (_, data) in blobs {
+        // Type 3 (blob) and the size: four bits, then seven per byte.
+        let mut size = data.len();
+        let mut byte = (3u8 << 4) | (size & 0x0f) as u8;
+        size >>= 4;
+        while size != 0 {
+            out.push(byte | 0x80);
+            byte = (size & 0x7f) as u8;
+            size >>= 7;
+        }
+        out.push(byte);
+        zlib.reset();
+        let mut input = data.as_slice();
+        loop {
+            let (read, written) = (zlib.total_in(), zlib.total_out());
+            let status = zlib
+                .compress(input, &mut chunk, FlushCompress::Finish)
+                .ok()?;
+            input = &input[(zlib.total_in() - read) as usize..];
+            out.extend_from_slice(&chunk[..(zlib.total_out() - written) as usize]);
+            if status == gix::zlib::Status::StreamEnd {
+                break;
+            }
+        }
+    }
+    let mut hasher = gix::hash::hasher(gix::hash::Kind::Sha1);
+    hasher.update(&out);
+    out.extend_from_slice(hasher.try_finalize().ok()?.as_bytes());
+    Some(out)
+}
+
+/// Settings under which git's `add` reads files in ways not done here.
+fn plain_config(repo: &gix::Repository) -> bool {
+    let config = repo.config_snapshot();
+    if repo.object_hash() != gix::hash::Kind::Sha1
+        || config.boolean("core.symlinks") == Some(false)
+        || config.boolean("core.ignoreCase") == Some(true)
+        || config.boolean("core.sparseCheckout") == Some(true)
+    {
+        return false;
+    }
+    let drivers = config
+        .plumbing()
+        .sections_by_name("filter")
+        .into_iter()
+        .flatten()
+        .any(|section| section.value("clean").is_some() || section.value("process").is_some());
+    !drivers
+}
+
+/// An index with only plain entries: no conflicts, submodules, sparse or
+/// skip-worktree, intent-to-add or assume-unchanged entries.
+fn plain_index(index: &gix::index::File) -> bool {
+    use gix::index::entry::{Flags, Mode, Stage};
+    !index.is_sparse()
+        && index.entries().iter().all(|e| {
+            e.stage() == Stage::Unconflicted
+                && e.mode != Mode::COMMIT
+                && !e
+                    .flags
+                    .intersects(Flags::SKIP_WORKTREE | Flags::INTENT_TO_ADD | Flags::ASSUME_VALID)
+        })
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}

@@ -1,0 +1,295 @@
+//! The in-process snapshot (gix status, new blobs in one pack) against the
+//! git route it replaces (`git add -A` into a copy of the index, then
+//! `git write-tree`): the same trees in every worktree state, and git's
+//! route taken wherever the in-process one does not follow git exactly.
+
+use std::path::Path;
+
+use crate::common::{BIN, TestRepo, hermetic};
+
+/// `git agent __snapshot <dir>` with GIT_AGENT_SNAPSHOT set to `route`.
+fn snapshot(repo: &TestRepo, dir: &Path, route: &str) -> crate::common::Run {
+    let out = hermetic(BIN, &repo.home)
+        .current_dir(&repo.root)
+        .env("GIT_AGENT_SNAPSHOT", route)
+        .arg("__snapshot")
+        .arg(dir)
+        .output()
+        .expect("spawn git-agent");
+    crate::common::Run::from(out)
+}
+
+/// What git itself stages with `add -A` into a copy of the index.
+fn by_git(repo: &TestRepo, dir: &Path) -> String {
+    let index = repo.git_in(
+        dir,
+        &["rev-parse", "--path-format=absolute", "--git-path", "index"],
+    );
+    let copy = repo.base().join("oracle-index");
+    std::fs::copy(&index, &copy).expect("copy the index");
+    let run = |args: &[&str]| {
+        let out = hermetic("git", &repo.home)
+            .current_dir(dir)
+            .env("GIT_INDEX_FILE", &copy)
+            .args(args)
+            .output()
+            .expect("spawn git");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    run(&["add", "-A", "--", ":/"]);
+    let tree = run(&["write-tree"]);
+    std::fs::remove_file(&copy).ok();
+    tree
+}
+
+/// Both routes agree with git, and the in-process one did the work.
+fn same_as_git(repo: &TestRepo, dir: &Path) {
+    // In-process first, so it writes the new blobs itself.
+    let fast = snapshot(repo, dir, "gix").success();
+    let expected = by_git(repo, dir);
+    let slow = snapshot(repo, dir, "git").success();
+    assert_eq!(fast.stdout, slow.stdout, "the two routes differ");
+    let full = fast.stdout.split_whitespace().nth(2).expect("three trees");
+    assert_eq!(full, expected, "not what `git add -A` stages");
+    // Nothing of the worktree's own index was written.
+    let status = repo.git_in(dir, &["status", "--porcelain"]);
+    assert_eq!(status, repo.git_in(dir, &["status", "--porcelain"]));
+}
+
+/// The in-process route declines, the default route still gets git's tree.
+fn left_to_git(repo: &TestRepo, dir: &Path) {
+    let expected = by_git(repo, dir);
+    snapshot(repo, dir, "gix").fails(1);
+    let run = snapshot(repo, dir, "").success();
+    assert_eq!(
+        run.stdout.split_whitespace().nth(2),
+        Some(expected.as_str())
+    );
+}
+
+#[cfg(unix)]
+fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+#[test]
+fn edits_deletions_and_untracked_files() {
+    let repo = TestRepo::new();
+    repo.write("a.txt", "changed\n");
+    std::fs::remove_file(repo.path("docs/guide.md")).unwrap();
+    repo.write("new/deep/file.txt", "new\n");
+    repo.write("new/other.txt", "other\n");
+    repo.write("empty.txt", "");
+    repo.write("with space/ünïcode.txt", "u\n");
+    std::fs::create_dir_all(repo.path("empty-dir")).unwrap();
+    std::fs::write(repo.path("binary.bin"), [0u8, 159, 146, 150, 0, 1]).unwrap();
+    same_as_git(&repo, &repo.root);
+}
+
+#[test]
+fn staged_and_unstaged_work_both_count() {
+    let repo = TestRepo::new();
+    repo.write("a.txt", "staged\n");
+    repo.write("staged-new.txt", "s\n");
+    repo.write("staged-then-gone.txt", "g\n");
+    repo.git(&["add", "a.txt", "staged-new.txt", "staged-then-gone.txt"]);
+    repo.git(&["rm", "-q", "--cached", "src/lib.rs"]);
+    std::fs::remove_file(repo.path("staged-then-gone.txt")).unwrap();
+    repo.write("a.txt", "staged, then edited again\n");
+    same_as_git(&repo, &repo.root);
+}
+
+#[test]
+fn modes_and_symlinks() {
+    let repo = TestRepo::new();
+    repo.write("tool.sh", "#!/bin/sh\n");
+    std::os::unix::fs::symlink("a.txt", repo.path("link")).unwrap();
+    std::os::unix::fs::symlink("a.txt", repo.path("becomes-file")).unwrap();
+    repo.write("becomes-link", "plain\n");
+    chmod(&repo.path("tool.sh"), 0o755);
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "modes"]);
+    chmod(&repo.path("tool.sh"), 0o644);
+    chmod(&repo.path("a.txt"), 0o755);
+    repo.write("new-tool.sh", "#!/bin/sh\n");
+    chmod(&repo.path("new-tool.sh"), 0o700);
+    // git looks at the owner's bit only.
+    repo.write("group-x.sh", "#!/bin/sh\n");
+    chmod(&repo.path("group-x.sh"), 0o654);
+    std::fs::remove_file(repo.path("link")).unwrap();
+    std::os::unix::fs::symlink("src/lib.rs", repo.path("link")).unwrap();
+    std::fs::remove_file(repo.path("becomes-file")).unwrap();
+    repo.write("becomes-file", "now a file\n");
+    std::fs::remove_file(repo.path("becomes-link")).unwrap();
+    std::os::unix::fs::symlink("nowhere", repo.path("becomes-link")).unwrap();
+    std::os::unix::fs::symlink("../a.txt", repo.path("docs/new-link")).unwrap();
+    same_as_git(&repo, &repo.root);
+}
+
+#[test]
+fn file_mode_off_keeps_the_recorded_modes() {
+    let repo = TestRepo::new();
+    repo.git(&["config", "core.fileMode", "false"]);
+    chmod(&repo.path("a.txt"), 0o755);
+    repo.write("src/lib.rs", "pub fn g() {}\n");
+    chmod(&repo.path("src/lib.rs"), 0o755);
+    repo.write("new.sh", "#!/bin/sh\n");
+    chmod(&repo.path("new.sh"), 0o755);
+    same_as_git(&repo, &repo.root);
+}
+
+#[test]
+fn files_and_directories_trade_places() {
+    let repo = TestRepo::new();
+    std::fs::remove_file(repo.path("a.txt")).unwrap();
+    repo.write("a.txt/inside.txt", "was a file\n");
+    std::fs::remove_dir_all(repo.path("docs")).unwrap();
+    repo.write("docs", "was a directory\n");
+    same_as_git(&repo, &repo.root);
+}
+
+#[test]
+fn ignored_files_stay_out() {
+    let repo = TestRepo::new();
+    repo.write(".gitignore", "*.log\nbuild/\n!keep.log\n");
+    repo.write("out.log", "ignored\n");
+    repo.write("keep.log", "not ignored\n");
+    repo.write("build/artifact.o", "ignored dir\n");
+    repo.write("only-ignored/x.log", "a directory of ignored files\n");
+    repo.write("src/deep.log", "ignored deep\n");
+    repo.write("excluded.tmp", "info/exclude\n");
+    std::fs::write(repo.root.join(".git/info/exclude"), "*.tmp\n").unwrap();
+    same_as_git(&repo, &repo.root);
+}
+
+#[test]
+fn line_endings_follow_attributes_and_autocrlf() {
+    let repo = TestRepo::new();
+    repo.write(
+        ".gitattributes",
+        "*.txt text=auto\n*.bat text eol=crlf\n*.raw -text\n",
+    );
+    repo.git(&["add", ".gitattributes"]);
+    repo.git(&["commit", "-q", "-m", "attributes"]);
+    repo.write("a.txt", "crlf\r\nlines\r\n");
+    repo.write("run.bat", "@echo off\r\n");
+    repo.write("data.raw", "keep\r\nas is\r\n");
+    same_as_git(&repo, &repo.root);
+
+    let repo = TestRepo::new();
+    repo.git(&["config", "core.autocrlf", "true"]);
+    repo.write("a.txt", "crlf\r\nlines\r\n");
+    repo.write("new.md", "also\r\n");
+    same_as_git(&repo, &repo.root);
+}
+
+#[test]
+fn a_same_size_edit_right_after_the_index_was_written_is_seen() {
+    // The racily-clean case: the index and the file share a timestamp, so
+    // only the file's content can tell the edit apart.
+    let repo = TestRepo::new();
+    repo.write("a.txt", "one\n");
+    repo.git(&["add", "a.txt"]);
+    repo.write("a.txt", "two\n");
+    same_as_git(&repo, &repo.root);
+}
+
+#[test]
+fn many_new_blobs_go_into_one_pack() {
+    let repo = TestRepo::new();
+    let packs = |repo: &TestRepo| {
+        std::fs::read_dir(repo.root.join(".git/objects/pack"))
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "idx"))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    let before = packs(&repo);
+    for i in 0..300 {
+        // Some contents twice: one blob each.
+        repo.write(
+            &format!("gen/{}/f{i}.txt", i % 7),
+            &format!("content {}\n", i % 250),
+        );
+    }
+    repo.write("a.txt", "alpha\nbeta\ngamma\n"); // an unchanged rewrite
+    same_as_git(&repo, &repo.root);
+    assert_eq!(packs(&repo), before + 1, "the new blobs were not packed");
+    // git can read everything the pack holds, and nothing is left to keep it.
+    repo.git(&["fsck", "--no-dangling", "--strict"]);
+    let keep = std::fs::read_dir(repo.root.join(".git/objects/pack"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .any(|e| e.path().extension().is_some_and(|x| x == "keep"));
+    assert!(!keep, "a .keep file pins the pack");
+    // A second snapshot of the same state writes nothing new.
+    same_as_git(&repo, &repo.root);
+    assert_eq!(packs(&repo), before + 1);
+}
+
+#[test]
+fn a_session_worktree_is_read_from_its_own_index() {
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["s1"]);
+    crate::common::write(&wt.join("a.txt"), "session edit\n");
+    crate::common::write(&wt.join("added.txt"), "added\n");
+    repo.git_in(&wt, &["add", "added.txt"]);
+    crate::common::write(&wt.join("untracked.txt"), "u\n");
+    repo.write("a.txt", "an edit in the main worktree, not the session's\n");
+    same_as_git(&repo, &wt);
+}
+
+#[test]
+fn what_git_alone_handles_is_left_to_git() {
+    // Intent to add.
+    let repo = TestRepo::new();
+    repo.write("later.txt", "later\n");
+    repo.git(&["add", "-N", "later.txt"]);
+    left_to_git(&repo, &repo.root);
+
+    // A conflict in the index.
+    let repo = TestRepo::new();
+    repo.git(&["checkout", "-q", "-b", "other"]);
+    repo.write("a.txt", "other\n");
+    repo.git(&["commit", "-q", "-am", "other"]);
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("a.txt", "main\n");
+    repo.git(&["commit", "-q", "-am", "main"]);
+    let _ = repo.git_out(&repo.root, &["merge", "-q", "other"]);
+    assert!(
+        !repo.git(&["ls-files", "-u"]).is_empty(),
+        "no conflict made"
+    );
+    left_to_git(&repo, &repo.root);
+
+    // Skip-worktree entries of a sparse checkout.
+    let repo = TestRepo::new();
+    repo.git(&["sparse-checkout", "set", "src"]);
+    repo.write("src/lib.rs", "sparse edit\n");
+    left_to_git(&repo, &repo.root);
+
+    // A filter driver.
+    let repo = TestRepo::new();
+    repo.git(&["config", "filter.upper.clean", "tr a-z A-Z"]);
+    repo.write(".gitattributes", "*.txt filter=upper\n");
+    repo.write("a.txt", "lower\n");
+    left_to_git(&repo, &repo.root);
+
+    // An embedded repository among the untracked files.
+    let repo = TestRepo::new();
+    let inner = repo.path("inner");
+    std::fs::create_dir_all(&inner).unwrap();
+    repo.git_in(&inner, &["init", "-q"]);
+    crate::common::write(&inner.join("x"), "x\n");
+    repo.git_in(&inner, &["add", "x"]);
+    repo.git_in(&inner, &["commit", "-q", "-m", "inner"]);
+    left_to_git(&repo, &repo.root);
+}
