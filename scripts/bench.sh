@@ -39,7 +39,11 @@ make_repo() { # dir, then a command that fills it
   git init -q -b main "$dir"
   "$@" "$dir"
   git -C "$dir" add -A >/dev/null 2>&1
-  git -C "$dir" commit -q -m initial
+  git -C "$dir" -c gc.auto=0 commit -q -m initial
+  # Packed, as a repository of that size is once git's auto gc has run,
+  # and no auto gc starting in the background during the measurements.
+  git -C "$dir" gc -q
+  git -C "$dir" config gc.auto 0
 }
 fill_crates() { # the crate sources this project built from; this project's own sources without them
   if [ -n "$registry" ]; then cp -r "$registry". "$1/"; else cp -r "$here/src" "$here/tests" "$1/"; fi
@@ -135,12 +139,15 @@ cp -a "$repo" "$copy"
 git -C "$copy" update-index -q --refresh
 # keep hands the removed worktree (20,000 files) to a background purge;
 # let it finish so it slows neither side of the next measurement.
+# Then write back what is dirty, so neither side pays for the other's
+# files (or for the copy above) being flushed while it runs.
 settle() {
   local i
   for i in $(seq 100); do
-    [ -z "$(ls -A "$repo/.git/agents/trash" 2>/dev/null)" ] && return
+    [ -z "$(ls -A "$repo/.git/agents/trash" 2>/dev/null)" ] && break
     sleep 0.1
   done
+  sync
 }
 keep_bench() { # label, refresh?
   local a=() g=() again=() wt
@@ -155,6 +162,7 @@ keep_bench() { # label, refresh?
     g+=("$(ms git -C "$copy" apply --index "$work/patch")")
     git -C "$copy" reset -q --hard
     git -C "$repo" reset -q --hard
+    settle
     again+=("$(ms git -C "$repo" apply --index "$work/patch")")
     git -C "$repo" reset -q --hard
   done

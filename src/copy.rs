@@ -46,40 +46,51 @@ pub fn ignored_files(repo: &Repo, patterns: &[String], dest: &Path) -> Result<us
     Ok(copied)
 }
 
-/// The ignored files and directories in a session's worktree that no
-/// `agent.copy` pattern brings back: what a snapshot does not hold and a
-/// removal of the worktree deletes for good.
-pub fn ignored_not_copied(repo: &Repo, worktree: &Path) -> Result<Vec<String>> {
-    let patterns = patterns(repo);
-    Ok(ignored(worktree)?
-        .into_iter()
-        .filter(|e| !patterns.iter().any(|p| matches(p, e.trim_end_matches('/'))))
-        .collect())
-}
-
 /// Say which ignored files go with the worktree: snapshots hold every
 /// tracked and untracked file, but not ignored ones (build output, caches),
 /// and `restore` brings back only those `agent.copy` names.
 pub fn warn_ignored(repo: &Repo, worktree: &Path) {
-    let Ok(ignored) = ignored_not_copied(repo, worktree) else {
-        return;
-    };
-    if ignored.is_empty() {
-        return;
+    IgnoredListing::start(worktree).warn(repo);
+}
+
+/// [`warn_ignored`] in two halves: the listing runs in the background from
+/// [`IgnoredListing::start`], while the caller goes on with its work.
+pub struct IgnoredListing(std::thread::JoinHandle<Result<Vec<String>>>);
+
+impl IgnoredListing {
+    pub fn start(worktree: &Path) -> IgnoredListing {
+        let worktree = worktree.to_path_buf();
+        IgnoredListing(std::thread::spawn(move || ignored(&worktree)))
     }
-    const SHOWN: usize = 5;
-    let mut names = ignored
-        .iter()
-        .take(SHOWN)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(", ");
-    if ignored.len() > SHOWN {
-        names += &format!(" and {} more", ignored.len() - SHOWN);
+
+    pub fn warn(self, repo: &Repo) {
+        let Ok(Ok(ignored)) = self.0.join() else {
+            return;
+        };
+        // What no `agent.copy` pattern brings back: a removal of the
+        // worktree deletes it for good.
+        let patterns = patterns(repo);
+        let ignored: Vec<String> = ignored
+            .into_iter()
+            .filter(|e| !patterns.iter().any(|p| matches(p, e.trim_end_matches('/'))))
+            .collect();
+        if ignored.is_empty() {
+            return;
+        }
+        const SHOWN: usize = 5;
+        let mut names = ignored
+            .iter()
+            .take(SHOWN)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if ignored.len() > SHOWN {
+            names += &format!(" and {} more", ignored.len() - SHOWN);
+        }
+        crate::output::warn(&format!(
+            "ignored files are not in snapshots, so restore will not bring these back: {names}"
+        ));
     }
-    crate::output::warn(&format!(
-        "ignored files are not in snapshots, so restore will not bring these back: {names}"
-    ));
 }
 
 /// The ignored files of a worktree, whole ignored directories as `dir/`.

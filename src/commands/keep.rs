@@ -57,9 +57,16 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
     session = session::still_ours(repo, &session.id)?;
 
     // 1. Make the session's whole state reachable from its refs.
-    let snapshot_time = std::time::SystemTime::now();
+    // Watched from before the snapshot: what is written there from now on
+    // is snapshotted again before the worktree goes.
+    let watch = session.path().map(snapshot::Watch::start);
     let tip = save(repo, &mut session, "keep")?;
     crate::fault::point("keep:snapshotted");
+    // Which ignored files go with the worktree, found while keep merges.
+    let ignored = session
+        .path()
+        .filter(|_| !args.keep_worktree)
+        .map(crate::copy::IgnoredListing::start);
     let snap = session.snapshot.ok_or_else(|| {
         Error::refused(format!(
             "session '{}' has no worktree or branch left to keep",
@@ -83,7 +90,14 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
         )));
     }
     if snap_tree == base_tree {
-        finish(repo, &mut session, tip, args.keep_worktree, snapshot_time)?;
+        finish(
+            repo,
+            &mut session,
+            tip,
+            args.keep_worktree,
+            watch.as_ref(),
+            ignored,
+        )?;
         let left = if args.keep_worktree {
             "were left in place"
         } else {
@@ -259,7 +273,14 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
         crate::fault::point("keep:head-moved");
         notes::add(repo, made, &notes::text(&session, how))?;
     }
-    finish(repo, &mut session, tip, args.keep_worktree, snapshot_time)?;
+    finish(
+        repo,
+        &mut session,
+        tip,
+        args.keep_worktree,
+        watch.as_ref(),
+        ignored,
+    )?;
     // What actually changed in the target, which can be less than the
     // session's change when part of it was there already.
     let files = match &new_head {
@@ -612,12 +633,12 @@ fn commit_tree(
 fn snapshot_late_changes(
     repo: &Repo,
     session: &mut Session,
-    since: std::time::SystemTime,
+    watch: Option<&snapshot::Watch>,
 ) -> Result<()> {
     let (Some(path), Some(snap)) = (session.path().map(Path::to_path_buf), session.snapshot) else {
         return Ok(());
     };
-    if !snapshot::touched_since(&path, since) {
+    if watch.is_some_and(|w| !w.touched()) {
         return Ok(());
     }
     let now = snapshot::capture(repo, &path)?;
@@ -639,7 +660,8 @@ fn finish(
     session: &mut Session,
     tip: Option<gix::ObjectId>,
     keep_worktree: bool,
-    snapshot_time: std::time::SystemTime,
+    watch: Option<&snapshot::Watch>,
+    ignored: Option<crate::copy::IgnoredListing>,
 ) -> Result<()> {
     let path = session.meta.worktree.clone();
     if keep_worktree {
@@ -655,9 +677,9 @@ fn finish(
         {
             session::claim(repo, session, "keep")?;
         }
-        snapshot_late_changes(repo, session, snapshot_time)?;
-        if let Some(wt) = session.path() {
-            crate::copy::warn_ignored(repo, wt);
+        snapshot_late_changes(repo, session, watch)?;
+        if let Some(ignored) = ignored {
+            ignored.warn(repo);
         }
         worktree::remove(repo, &path)?;
         crate::fault::point("keep:worktree-removed");

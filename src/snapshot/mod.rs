@@ -8,6 +8,9 @@
 //! the staged/unstaged split as well as the files.
 
 mod inproc;
+mod watch;
+
+pub use watch::Watch;
 
 use std::path::{Path, PathBuf};
 

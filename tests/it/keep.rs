@@ -1037,27 +1037,95 @@ fn a_run_started_while_keeping_stops_the_keep_before_it_changes_anything() {
 }
 
 /// Files written by hand while keep merges are not lost with the worktree:
-/// they go into the session's snapshot, and keep says so.
+/// they go into the session's snapshot, and keep says so — whatever the
+/// change: a new file, an edit deep down, a new directory, a deletion, a
+/// mode change, work staged in the session's index.
 #[test]
 fn changes_made_while_keeping_are_snapshotted_before_the_worktree_goes() {
+    type Late = fn(&Path, &TestRepo);
+    let cases: [(&str, Late, &str, &str); 6] = [
+        (
+            "new-file",
+            |wt, _| write(&wt.join("second.txt"), "written meanwhile\n"),
+            "second.txt",
+            "written meanwhile",
+        ),
+        (
+            "deep-edit",
+            |wt, _| write(&wt.join("src/lib.rs"), "edited meanwhile\n"),
+            "src/lib.rs",
+            "edited meanwhile",
+        ),
+        (
+            "new-dir",
+            |wt, _| write(&wt.join("fresh/dir/x.txt"), "new dir\n"),
+            "fresh/dir/x.txt",
+            "new dir",
+        ),
+        (
+            "deletion",
+            |wt, _| std::fs::remove_file(wt.join("docs/guide.md")).unwrap(),
+            "a.txt",
+            "alpha\nbeta\ngamma",
+        ),
+        (
+            "chmod",
+            |wt, _| {
+                std::fs::set_permissions(wt.join("a.txt"), std::fs::Permissions::from_mode(0o755))
+                    .unwrap()
+            },
+            "a.txt",
+            "alpha\nbeta\ngamma",
+        ),
+        (
+            "staged",
+            |wt, repo| {
+                repo.git_in(wt, &["rm", "-q", "--cached", "a.txt"]);
+            },
+            "a.txt",
+            "alpha\nbeta\ngamma",
+        ),
+    ];
+    for (id, late, path, content) in cases {
+        let repo = TestRepo::new();
+        let wt = repo.new_session(&[id]);
+        write(&wt.join("first.txt"), "first\n");
+        let snapped = |repo: &TestRepo| {
+            let snap = format!("refs/agents/{id}/snapshot");
+            (
+                repo.git(&["rev-parse", &format!("{snap}^{{tree}}")]),
+                repo.git(&["rev-parse", &format!("{snap}^2^{{tree}}")]),
+            )
+        };
+        let pause = repo.home.join("paused");
+        let keep = spawn_keep(&repo, id, Some(&pause));
+        wait_for(&pause);
+        let first = snapped(&repo);
+        late(&wt, &repo);
+        std::fs::remove_file(&pause).unwrap();
+        let out = keep.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{id}: {stderr}");
+        assert!(
+            stderr.contains("changed while it was being kept"),
+            "{id}: {stderr}"
+        );
+        assert!(!wt.exists(), "{id}");
+        assert_eq!(repo.read("first.txt"), "first\n", "{id}");
+        assert_ne!(
+            snapped(&repo),
+            first,
+            "{id}: the late change is not in the snapshot"
+        );
+        let snap = repo.git(&["show", &format!("refs/agents/{id}/snapshot:{path}")]);
+        assert_eq!(snap, content, "{id}");
+    }
+    // Nothing written meanwhile: no second snapshot, no warning.
     let repo = TestRepo::new();
-    let wt = repo.new_session(&["late"]);
-    write(&wt.join("first.txt"), "first\n");
-    let pause = repo.home.join("paused");
-    let keep = spawn_keep(&repo, "late", Some(&pause));
-    wait_for(&pause);
-    write(&wt.join("second.txt"), "written meanwhile\n");
-    std::fs::remove_file(&pause).unwrap();
-    let out = keep.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    assert!(
-        stderr.contains("changed while it was being kept"),
-        "{stderr}"
-    );
-    assert!(!wt.exists());
-    assert_eq!(repo.read("first.txt"), "first\n");
-    assert!(!repo.path("second.txt").exists());
-    let snap = repo.git(&["show", "refs/agents/late/snapshot:second.txt"]);
-    assert_eq!(snap, "written meanwhile");
+    let wt = repo.new_session(&["quiet"]);
+    for i in 0..30 {
+        write(&wt.join(format!("d{}/f{i}.txt", i % 4)), "x\n");
+    }
+    let run = repo.agent(&["keep", "quiet"]).success();
+    assert!(!run.stderr.contains("changed while"), "{}", run.stderr);
 }
