@@ -9,9 +9,9 @@
 #   list       git agent list --json with 1,000 sessions (change counts live)
 #              vs  git worktree list --porcelain + git for-each-ref refs/agents/
 #   keep       git agent keep of a 1,000-file change  vs  git apply --index
-#              of the same patch in a copy of the repository, where its
-#              blobs are as new as they are to keep (and, for reference,
-#              where keep has already written them)
+#              of the same patch in a twin repository, where its blobs
+#              are as new as they are to keep (and, for reference, where
+#              keep has already written them)
 #
 # Usage: scripts/bench.sh [runs] [new] [list] [keep] (default: 5 runs, all).
 set -euo pipefail
@@ -128,15 +128,16 @@ fi
 # and after the session's index was refreshed (what any `git status` or
 # `git add` by the agent does).
 #
-# The patch is applied in a copy of the repository made before any session:
-# there its blobs are new, as they are to keep (whose snapshot writes them),
-# and applying means writing them. Applied in the same repository after the
+# The patch is applied in a second repository made the same way: there its
+# blobs are new, as they are to keep (whose snapshot writes them), and
+# applying means writing them. Applied in the same repository after the
 # keep, the blobs are there already; that figure is printed for reference.
 if want keep; then
 repo=$work/gen
+# Made the same way as the first, not copied: a copy's fresh directories
+# make file creation there behave differently.
 copy=$work/gen-apply
-cp -a "$repo" "$copy"
-git -C "$copy" update-index -q --refresh
+make_repo "$copy" fill_generated
 # keep hands the removed worktree (20,000 files) to a background purge;
 # let it finish so it slows neither side of the next measurement.
 # Then write back what is dirty, so neither side pays for the other's
