@@ -21,6 +21,7 @@ pub mod session;
 pub mod snapshot;
 pub mod statcache;
 pub mod submodule;
+pub mod treediff;
 pub mod view;
 pub mod worktree;
 

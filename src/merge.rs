@@ -63,7 +63,7 @@ pub fn trees(
     }
 }
 
-/// One changed path between two trees, from `git diff-tree --raw`.
+/// One changed path between two trees, as `git diff-tree --raw` gives it.
 #[derive(Clone)]
 struct Change {
     new_mode: String,
@@ -75,7 +75,7 @@ struct Change {
 /// How many paths differ between two trees (no rename detection, no
 /// contents read: cheaper than counting lines).
 pub fn count_changed(repo: &Repo, from: gix::ObjectId, to: gix::ObjectId) -> Result<usize> {
-    Ok(changes(&repo.git(), from, to)?.len())
+    Ok(changes(repo, from, to)?.len())
 }
 
 /// The paths of `base` that `full` has and `index` lacks: files of the
@@ -149,7 +149,7 @@ pub fn with_entries(
 
 /// The paths that differ between two trees, sorted.
 pub fn changed_paths(repo: &Repo, from: gix::ObjectId, to: gix::ObjectId) -> Result<Vec<String>> {
-    let mut paths: Vec<String> = changes(&repo.git(), from, to)?
+    let mut paths: Vec<String> = changes(repo, from, to)?
         .into_iter()
         .map(|c| String::from_utf8_lossy(&c.path).into_owned())
         .collect();
@@ -157,33 +157,22 @@ pub fn changed_paths(repo: &Repo, from: gix::ObjectId, to: gix::ObjectId) -> Res
     Ok(paths)
 }
 
-fn changes(git: &Git, from: gix::ObjectId, to: gix::ObjectId) -> Result<Vec<Change>> {
-    let out = git.run_bytes([
-        "diff-tree",
-        "-r",
-        "-z",
-        "--no-renames",
-        &from.to_string(),
-        &to.to_string(),
-    ])?;
-    let mut fields = out.split(|b| *b == 0).filter(|f| !f.is_empty());
-    let mut list = Vec::new();
-    while let (Some(info), Some(path)) = (fields.next(), fields.next()) {
-        let info = String::from_utf8_lossy(info);
-        let parts: Vec<&str> = info.trim_start_matches(':').split(' ').collect();
-        if parts.len() < 5 {
-            return Err(Error::git(format!(
-                "unexpected git diff-tree output: {info}"
-            )));
-        }
-        list.push(Change {
-            new_mode: parts[1].to_owned(),
-            new_oid: parts[3].to_owned(),
-            deleted: parts[4].starts_with('D'),
-            path: path.to_vec(),
-        });
-    }
-    Ok(list)
+fn changes(repo: &Repo, from: gix::ObjectId, to: gix::ObjectId) -> Result<Vec<Change>> {
+    Ok(crate::treediff::between(&repo.shared, from, to)?
+        .into_iter()
+        .map(|c| {
+            let (new_mode, new_oid) = match c.new {
+                Some((mode, id)) => (format!("{:06o}", mode.value()), id.to_string()),
+                None => (String::new(), String::new()),
+            };
+            Change {
+                deleted: c.new.is_none(),
+                new_mode,
+                new_oid,
+                path: c.path.into(),
+            }
+        })
+        .collect())
 }
 
 /// A checkout's index, locked the way git locks it: `<index>.lock`, created
@@ -326,11 +315,11 @@ fn write(
     (files_now, files_new): (gix::ObjectId, gix::ObjectId),
     (index_now, index_new): (gix::ObjectId, gix::ObjectId),
 ) -> Result<()> {
-    let file_changes = changes(git, files_now, files_new)?;
+    let file_changes = changes(repo, files_now, files_new)?;
     let index_changes = if (index_now, index_new) == (files_now, files_new) {
         file_changes.clone()
     } else {
-        changes(git, index_now, index_new)?
+        changes(repo, index_now, index_new)?
     };
 
     remove_deleted(target, &file_changes)?;
@@ -386,7 +375,7 @@ fn write_files(
     target: &Path,
     (from, to): (gix::ObjectId, gix::ObjectId),
 ) -> Result<()> {
-    let list = changes(git, from, to)?;
+    let list = changes(repo, from, to)?;
     remove_deleted(target, &list)?;
     let rest: Vec<&Change> = list.iter().filter(|c| !c.deleted).collect();
     checkout_from_tree(repo, git, to, &rest)

@@ -169,6 +169,60 @@ fn ignored_files_stay_out() {
 }
 
 #[test]
+fn ignore_files_everywhere_git_reads_them() {
+    // A nested .gitignore, the user's global ignore file (the XDG default)
+    // and, instead of it, a core.excludesFile in the global config.
+    let repo = TestRepo::new();
+    repo.write("src/.gitignore", "*.gen\n");
+    repo.write("src/out.gen", "ignored by src/.gitignore\n");
+    repo.write("out.gen", "not ignored at the top\n");
+    crate::common::write(&repo.home.join(".config/git/ignore"), "*.swp\n");
+    repo.write("notes.swp", "ignored globally\n");
+    let global = repo.home.join("gitconfig");
+    std::fs::write(
+        &global,
+        format!(
+            "[core]\n\texcludesFile = {}\n",
+            repo.home.join("more-ignores").display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(repo.home.join("more-ignores"), "*.bak\n").unwrap();
+    repo.write("a.txt.bak", "ignored by core.excludesFile\n");
+    for config in [None, Some(&global)] {
+        let snapshot = |route: &str| {
+            let mut cmd = hermetic(BIN, &repo.home);
+            if let Some(config) = config {
+                cmd.env("GIT_CONFIG_GLOBAL", config);
+            }
+            let out = cmd
+                .current_dir(&repo.root)
+                .env("GIT_AGENT_SNAPSHOT", route)
+                .args(["__snapshot", "."])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        let fast = snapshot("gix");
+        assert_eq!(fast, snapshot("git"), "config {config:?}");
+        let full = fast.split_whitespace().nth(2).unwrap().to_owned();
+        let listed = repo.git(&["ls-tree", "-r", "--name-only", &full]);
+        assert!(
+            listed.contains("out.gen") && !listed.contains("src/out.gen"),
+            "{listed}"
+        );
+        // core.excludesFile takes the place of the default file.
+        assert_eq!(listed.contains("notes.swp"), config.is_some(), "{listed}");
+        assert_eq!(listed.contains("a.txt.bak"), config.is_none(), "{listed}");
+    }
+}
+
+#[test]
 fn line_endings_follow_attributes_and_autocrlf() {
     let repo = TestRepo::new();
     repo.write(
