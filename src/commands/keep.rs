@@ -23,6 +23,13 @@ use crate::{notes, view, worktree};
 pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
     let mut session = session::resolve(repo, args.id.as_deref())?;
     session.ensure_local()?;
+    // The session's worktree is watched from here on, before its snapshot:
+    // what is written there later is snapshotted again before the worktree
+    // goes. Setting the watches up runs beside the checks below.
+    let watching = session.path().map(|path| {
+        let path = path.to_path_buf();
+        std::thread::spawn(move || snapshot::Watch::start(&path))
+    });
     let state = session.state(repo);
     if !state.is_live() {
         let hint = if session.worktree_present() {
@@ -57,9 +64,13 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
     session = session::still_ours(repo, &session.id)?;
 
     // 1. Make the session's whole state reachable from its refs.
-    // Watched from before the snapshot: what is written there from now on
-    // is snapshotted again before the worktree goes.
-    let watch = session.path().map(snapshot::Watch::start);
+    let watch =
+        match watching {
+            Some(thread) => Some(thread.join().map_err(|_| {
+                Error::git("the watch on the session's worktree could not be set up")
+            })?),
+            None => None,
+        };
     let tip = save(repo, &mut session, "keep")?;
     crate::fault::point("keep:snapshotted");
     // Which ignored files go with the worktree, found while keep merges.
