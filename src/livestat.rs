@@ -126,35 +126,6 @@ pub fn change_stats(worktree: &Path, base: ObjectId) -> Result<ChangeStats, Erro
     Ok(stats)
 }
 
-/// The [`ChangeStats`] between two tree-ishes of the repository at
-/// `worktree`, as `git diff --numstat --no-renames --no-ext-diff
-/// --no-textconv <from> <to>` counts them there (attributes from its
-/// worktree and index).
-pub fn between(worktree: &Path, from: ObjectId, to: ObjectId) -> Result<ChangeStats, Error> {
-    let options = gix::open::Options::default().filter_config_section(|_| false);
-    let repo = gix::open_opts(worktree, options)?;
-    let index = repo.index_or_empty()?;
-    let mut cache = diff_cache(&repo, &index)?;
-    let mut stats = ChangeStats::default();
-    for change in crate::treediff::between(&repo, from, to)? {
-        let entry = |side: Option<(gix::objs::tree::EntryMode, ObjectId)>| {
-            side.map(|(mode, id)| (mode.kind(), id))
-        };
-        let (insertions, deletions) = line_counts(
-            &repo,
-            &mut cache,
-            change.path.as_ref(),
-            entry(change.old),
-            entry(change.new),
-        )?;
-        stats.files += 1;
-        stats.insertions += insertions;
-        stats.deletions += deletions;
-        stats.paths.push(change.path.to_str_lossy().into_owned());
-    }
-    Ok(stats)
-}
-
 /// What the status says about paths, before looking at worktree files.
 #[derive(Default)]
 struct Status {

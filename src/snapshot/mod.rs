@@ -174,14 +174,6 @@ pub fn commit_keeping(
 /// Files, insertions and deletions between two tree-ishes, as
 /// `git diff --numstat --no-renames` counts them (binary files count as files).
 pub fn changes(repo: &Repo, from: gix::ObjectId, to: gix::ObjectId) -> Result<Changes> {
-    if let Ok(stats) = crate::livestat::between(&repo.main_worktree, from, to) {
-        return Ok(Changes {
-            files: stats.files,
-            insertions: stats.insertions,
-            deletions: stats.deletions,
-            paths: stats.paths,
-        });
-    }
     let out = repo.git().run_bytes([
         "diff",
         "--numstat",
