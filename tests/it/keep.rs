@@ -1120,6 +1120,29 @@ fn changes_made_while_keeping_are_snapshotted_before_the_worktree_goes() {
         let snap = repo.git(&["show", &format!("refs/agents/{id}/snapshot:{path}")]);
         assert_eq!(snap, content, "{id}");
     }
+    // More directories than keep watches (4,096): file times tell instead.
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["wide"]);
+    for i in 0..4100 {
+        std::fs::create_dir_all(wt.join(format!("many/d{i}"))).unwrap();
+    }
+    write(&wt.join("many/d7/kept.txt"), "kept\n");
+    let pause = repo.home.join("paused");
+    let keep = spawn_keep(&repo, "wide", Some(&pause));
+    wait_for(&pause);
+    write(&wt.join("many/d4000/late.txt"), "late\n");
+    std::fs::remove_file(&pause).unwrap();
+    let out = keep.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("changed while it was being kept"),
+        "{stderr}"
+    );
+    assert_eq!(repo.read("many/d7/kept.txt"), "kept\n");
+    let snap = repo.git(&["show", "refs/agents/wide/snapshot:many/d4000/late.txt"]);
+    assert_eq!(snap, "late");
+
     // Nothing written meanwhile: no second snapshot, no warning.
     let repo = TestRepo::new();
     let wt = repo.new_session(&["quiet"]);
