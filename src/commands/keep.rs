@@ -64,20 +64,21 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
     session = session::still_ours(repo, &session.id)?;
 
     // 1. Make the session's whole state reachable from its refs.
-    let watch =
-        match watching {
-            Some(thread) => Some(thread.join().map_err(|_| {
-                Error::git("the watch on the session's worktree could not be set up")
-            })?),
-            None => None,
-        };
+    let watch = watching
+        .map(|thread| thread.join())
+        .transpose()
+        .map_err(|_| Error::git("the watch on the session's worktree could not be set up"))?;
     let tip = save(repo, &mut session, "keep")?;
     crate::fault::point("keep:snapshotted");
-    // Which ignored files go with the worktree, found while keep merges.
-    let ignored = session
-        .path()
-        .filter(|_| !args.keep_worktree)
-        .map(crate::copy::IgnoredListing::start);
+    let leaving = Leaving {
+        keep_worktree: args.keep_worktree,
+        watch,
+        // Which ignored files go with the worktree, found while keep merges.
+        ignored: session
+            .path()
+            .filter(|_| !args.keep_worktree)
+            .map(crate::copy::IgnoredListing::start),
+    };
     let snap = session.snapshot.ok_or_else(|| {
         Error::refused(format!(
             "session '{}' has no worktree or branch left to keep",
@@ -101,14 +102,7 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
         )));
     }
     if snap_tree == base_tree {
-        finish(
-            repo,
-            &mut session,
-            tip,
-            args.keep_worktree,
-            watch.as_ref(),
-            ignored,
-        )?;
+        finish(repo, &mut session, tip, leaving)?;
         let left = if args.keep_worktree {
             "were left in place"
         } else {
@@ -284,14 +278,7 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
         crate::fault::point("keep:head-moved");
         notes::add(repo, made, &notes::text(&session, how))?;
     }
-    finish(
-        repo,
-        &mut session,
-        tip,
-        args.keep_worktree,
-        watch.as_ref(),
-        ignored,
-    )?;
+    finish(repo, &mut session, tip, leaving)?;
     // What actually changed in the target, which can be less than the
     // session's change when part of it was there already.
     let files = match &new_head {
@@ -665,17 +652,24 @@ fn snapshot_late_changes(
     Ok(())
 }
 
+/// How keep leaves the session's worktree: in place (`--keep-worktree`),
+/// or removed once what was written there meanwhile is snapshotted and the
+/// ignored files that go with it are named.
+struct Leaving {
+    keep_worktree: bool,
+    watch: Option<snapshot::Watch>,
+    ignored: Option<crate::copy::IgnoredListing>,
+}
+
 /// Remove worktree and branch (unless asked to keep them) and record `kept`.
 fn finish(
     repo: &Repo,
     session: &mut Session,
     tip: Option<gix::ObjectId>,
-    keep_worktree: bool,
-    watch: Option<&snapshot::Watch>,
-    ignored: Option<crate::copy::IgnoredListing>,
+    leaving: Leaving,
 ) -> Result<()> {
     let path = session.meta.worktree.clone();
-    if keep_worktree {
+    if leaving.keep_worktree {
         let _ = repo
             .git()
             .output(["worktree".as_ref(), "unlock".as_ref(), path.as_os_str()]);
@@ -688,8 +682,8 @@ fn finish(
         {
             session::claim(repo, session, "keep")?;
         }
-        snapshot_late_changes(repo, session, watch)?;
-        if let Some(ignored) = ignored {
+        snapshot_late_changes(repo, session, leaving.watch.as_ref())?;
+        if let Some(ignored) = leaving.ignored {
             ignored.warn(repo);
         }
         worktree::remove(repo, &path)?;

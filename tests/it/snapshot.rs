@@ -9,7 +9,21 @@ use crate::common::{BIN, TestRepo, hermetic};
 
 /// `git agent __snapshot <dir>` with GIT_AGENT_SNAPSHOT set to `route`.
 fn snapshot(repo: &TestRepo, dir: &Path, route: &str) -> crate::common::Run {
-    let out = hermetic(BIN, &repo.home)
+    snapshot_with(repo, dir, route, None)
+}
+
+/// [`snapshot`] with a global git config file instead of none.
+fn snapshot_with(
+    repo: &TestRepo,
+    dir: &Path,
+    route: &str,
+    global: Option<&Path>,
+) -> crate::common::Run {
+    let mut cmd = hermetic(BIN, &repo.home);
+    if let Some(global) = global {
+        cmd.env("GIT_CONFIG_GLOBAL", global);
+    }
+    let out = cmd
         .current_dir(&repo.root)
         .env("GIT_AGENT_SNAPSHOT", route)
         .arg("__snapshot")
@@ -191,22 +205,9 @@ fn ignore_files_everywhere_git_reads_them() {
     repo.write("a.txt.bak", "ignored by core.excludesFile\n");
     for config in [None, Some(&global)] {
         let snapshot = |route: &str| {
-            let mut cmd = hermetic(BIN, &repo.home);
-            if let Some(config) = config {
-                cmd.env("GIT_CONFIG_GLOBAL", config);
-            }
-            let out = cmd
-                .current_dir(&repo.root)
-                .env("GIT_AGENT_SNAPSHOT", route)
-                .args(["__snapshot", "."])
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            String::from_utf8_lossy(&out.stdout).into_owned()
+            snapshot_with(&repo, &repo.root, route, config.map(|c| c.as_path()))
+                .success()
+                .stdout
         };
         let fast = snapshot("gix");
         assert_eq!(fast, snapshot("git"), "config {config:?}");
