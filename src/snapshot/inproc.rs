@@ -126,7 +126,7 @@ pub fn full_tree(worktree: &Path, index_tree: ObjectId) -> Option<ObjectId> {
         }
         upserts.push((path, kind, id));
     }
-    write_blobs(&repo, new_blobs)?;
+    write_blobs(&repo, worktree, new_blobs)?;
 
     let mut editor = repo.edit_tree(index_tree).ok()?;
     for path in &removes {
@@ -188,7 +188,11 @@ fn changes(
 }
 
 /// Blobs missing from the object database: one pack for many, loose for few.
-fn write_blobs(repo: &gix::Repository, blobs: Vec<(ObjectId, Vec<u8>)>) -> Option<()> {
+fn write_blobs(
+    repo: &gix::Repository,
+    worktree: &Path,
+    blobs: Vec<(ObjectId, Vec<u8>)>,
+) -> Option<()> {
     if blobs.len() < PACK_AT {
         for (id, data) in &blobs {
             if repo.write_blob(data).ok()?.detach() != *id {
@@ -216,6 +220,11 @@ fn write_blobs(repo: &gix::Repository, blobs: Vec<(ObjectId, Vec<u8>)>) -> Optio
     if let Some(keep) = outcome.keep_path {
         let _ = std::fs::remove_file(keep);
     }
+    // As after `git fetch`: packs must not pile up. Usually a quick look
+    // that finds nothing to do; otherwise git repacks in the background,
+    // keeping unreachable new objects (this pack's, until the snapshot's
+    // refs are written) for gc.pruneExpire.
+    let _ = crate::git::Git::new(worktree).output(["gc", "--auto", "--quiet"]);
     Some(())
 }
 

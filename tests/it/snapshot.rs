@@ -348,3 +348,32 @@ fn what_git_alone_handles_is_left_to_git() {
     repo.git_in(&inner, &["commit", "-q", "-m", "inner"]);
     left_to_git(&repo, &repo.root);
 }
+
+#[test]
+fn packs_do_not_pile_up() {
+    let repo = TestRepo::new();
+    repo.git(&["config", "gc.autoPackLimit", "3"]);
+    repo.git(&["config", "gc.autoDetach", "false"]);
+    let packs = |repo: &TestRepo| {
+        std::fs::read_dir(repo.root.join(".git/objects/pack"))
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "pack"))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    let mut most = 0;
+    for round in 0..6 {
+        for i in 0..120 {
+            repo.write(
+                &format!("gen/f{i}.txt"),
+                &format!("round {round} file {i}\n"),
+            );
+        }
+        same_as_git(&repo, &repo.root);
+        most = most.max(packs(&repo));
+    }
+    assert!(most <= 4, "{most} packs: git's auto gc never ran");
+    repo.git(&["fsck", "--no-dangling"]);
+}
