@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::git::Git;
 use crate::repo::Repo;
 use crate::snapshot::parse_oid;
+use crate::treediff::Change;
 
 /// The outcome of a tree merge.
 pub enum Merge {
@@ -61,15 +62,6 @@ pub fn trees(
             String::from_utf8_lossy(&out.stderr).trim()
         ))),
     }
-}
-
-/// One changed path between two trees, as `git diff-tree --raw` gives it.
-#[derive(Clone)]
-struct Change {
-    new_mode: String,
-    new_oid: String,
-    deleted: bool,
-    path: Vec<u8>,
 }
 
 /// How many paths differ between two trees (no rename detection, no
@@ -158,21 +150,7 @@ pub fn changed_paths(repo: &Repo, from: gix::ObjectId, to: gix::ObjectId) -> Res
 }
 
 fn changes(repo: &Repo, from: gix::ObjectId, to: gix::ObjectId) -> Result<Vec<Change>> {
-    Ok(crate::treediff::between(&repo.shared, from, to)?
-        .into_iter()
-        .map(|c| {
-            let (new_mode, new_oid) = match c.new {
-                Some((mode, id)) => (format!("{:06o}", mode.value()), id.to_string()),
-                None => (String::new(), String::new()),
-            };
-            Change {
-                deleted: c.new.is_none(),
-                new_mode,
-                new_oid,
-                path: c.path.into(),
-            }
-        })
-        .collect())
+    crate::treediff::between(&repo.shared, from, to)
 }
 
 /// A checkout's index, locked the way git locks it: `<index>.lock`, created
@@ -333,10 +311,9 @@ fn write(
     if !index_changes.is_empty() {
         let mut info = Vec::new();
         for change in &index_changes {
-            let line = if change.deleted {
-                format!("0 {}\t", "0".repeat(40))
-            } else {
-                format!("{} {}\t", change.new_mode, change.new_oid)
+            let line = match change.new {
+                None => format!("0 {}\t", "0".repeat(40)),
+                Some((mode, id)) => format!("{:o} {id}\t", mode.value()),
             };
             info.extend_from_slice(line.as_bytes());
             info.extend_from_slice(&change.path);
@@ -349,15 +326,14 @@ fn write(
     // rest (the target had unstaged edits there, merged) from a temporary
     // index holding the result. Either way modes, symlinks and checkout
     // filters behave as in `git checkout`.
-    let staged: std::collections::HashSet<(&[u8], &str, &str)> = index_changes
+    let staged: std::collections::HashSet<_> = index_changes
         .iter()
-        .filter(|c| !c.deleted)
-        .map(|c| (c.path.as_slice(), c.new_mode.as_str(), c.new_oid.as_str()))
+        .filter_map(|c| Some((&c.path, c.new?)))
         .collect();
-    let (direct, other): (Vec<&Change>, Vec<&Change>) =
-        file_changes.iter().filter(|c| !c.deleted).partition(|c| {
-            staged.contains(&(c.path.as_slice(), c.new_mode.as_str(), c.new_oid.as_str()))
-        });
+    let (direct, other): (Vec<&Change>, Vec<&Change>) = file_changes
+        .iter()
+        .filter(|c| c.new.is_some())
+        .partition(|c| c.new.is_some_and(|new| staged.contains(&(&c.path, new))));
     if !direct.is_empty() {
         with_next.run_stdin_bytes(
             ["checkout-index", "-u", "-f", "-z", "--stdin"],
@@ -377,13 +353,13 @@ fn write_files(
 ) -> Result<()> {
     let list = changes(repo, from, to)?;
     remove_deleted(target, &list)?;
-    let rest: Vec<&Change> = list.iter().filter(|c| !c.deleted).collect();
+    let rest: Vec<&Change> = list.iter().filter(|c| c.new.is_some()).collect();
     checkout_from_tree(repo, git, to, &rest)
 }
 
 /// Deletions first: a file may give way to a directory.
 fn remove_deleted(target: &Path, list: &[Change]) -> Result<()> {
-    for change in list.iter().filter(|c| c.deleted) {
+    for change in list.iter().filter(|c| c.new.is_none()) {
         let rel = String::from_utf8_lossy(&change.path).into_owned();
         remove_file_and_empty_parents(target, &rel)?;
     }

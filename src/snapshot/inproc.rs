@@ -60,6 +60,7 @@ pub fn full_tree(worktree: &Path, index_tree: ObjectId) -> Option<ObjectId> {
     let mut upserts: Vec<(BString, EntryKind, ObjectId)> = Vec::new();
     let mut removes: Vec<BString> = Vec::new();
     let mut new_blobs: Vec<(ObjectId, Vec<u8>)> = Vec::new();
+    let mut new_ids = std::collections::HashSet::new();
     let mut new_bytes = 0usize;
     for edit in edits {
         let path = match edit {
@@ -69,55 +70,12 @@ pub fn full_tree(worktree: &Path, index_tree: ObjectId) -> Option<ObjectId> {
             }
             Edit::Read(path) => path,
         };
-        let rela = gix::path::from_bstr(path.as_bstr()).ok()?;
-        let on_disk = worktree.join(&rela);
-        let meta = match std::fs::symlink_metadata(&on_disk) {
-            Ok(meta) => meta,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                removes.push(path);
-                continue;
-            }
-            Err(_) => return None,
-        };
-        let (kind, data) = if meta.file_type().is_symlink() {
-            use std::os::unix::ffi::OsStrExt;
-            let target = std::fs::read_link(&on_disk).ok()?;
-            (EntryKind::Link, target.as_os_str().as_bytes().to_vec())
-        } else if meta.file_type().is_file() {
-            let tracked = index.entry_by_path(path.as_bstr()).map(|e| e.mode);
-            let executable = if file_mode {
-                meta.permissions().mode() & 0o100 != 0
-            } else {
-                tracked == Some(gix::index::entry::Mode::FILE_EXECUTABLE)
-            };
-            let kind = if executable {
-                EntryKind::BlobExecutable
-            } else {
-                EntryKind::Blob
-            };
-            let file = std::fs::File::open(&on_disk).ok()?;
-            let mut data = Vec::with_capacity(meta.len() as usize);
-            use gix::filter::plumbing::pipeline::convert::ToGitOutcome;
-            match pipeline.convert_to_git(file, &rela, &index).ok()? {
-                ToGitOutcome::Unchanged(mut r) => r.read_to_end(&mut data).ok()?,
-                ToGitOutcome::Process(mut r) => r.read_to_end(&mut data).ok()?,
-                ToGitOutcome::Buffer(b) => {
-                    data.extend_from_slice(b);
-                    b.len()
-                }
-            };
-            (kind, data)
-        } else if meta.is_dir() {
-            // A tracked file became a directory: its files come as untracked.
+        let Some((kind, data)) = read(worktree, &path, &mut pipeline, &index, file_mode)? else {
             removes.push(path);
             continue;
-        } else {
-            return None; // a fifo, a socket: left to git
         };
         let id = gix::objs::compute_hash(repo.object_hash(), gix::objs::Kind::Blob, &data).ok()?;
-        if !repo.objects.exists_without_refresh(&id)
-            && !new_blobs.iter().any(|(known, _)| *known == id)
-        {
+        if !repo.objects.exists_without_refresh(&id) && new_ids.insert(id) {
             new_bytes += data.len();
             if new_bytes > MAX_BYTES {
                 return None;
@@ -136,6 +94,65 @@ pub fn full_tree(worktree: &Path, index_tree: ObjectId) -> Option<ObjectId> {
         editor.upsert(path.as_bstr(), *kind, *id).ok()?;
     }
     Some(editor.write().ok()?.detach())
+}
+
+/// The entry `git add` would make of the file at `path`: its kind and its
+/// content as stored (filters applied), `Some(None)` when nothing is there
+/// any more (gone, or a directory now), `None` for what is left to git.
+fn read(
+    worktree: &Path,
+    path: &BString,
+    pipeline: &mut gix::filter::Pipeline<'_>,
+    index: &gix::index::State,
+    file_mode: bool,
+) -> Option<Option<(EntryKind, Vec<u8>)>> {
+    let rela = gix::path::from_bstr(path.as_bstr()).ok()?;
+    let on_disk = worktree.join(&rela);
+    let meta = match std::fs::symlink_metadata(&on_disk) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Some(None),
+        Err(_) => return None,
+    };
+    if meta.file_type().is_symlink() {
+        use std::os::unix::ffi::OsStrExt;
+        let target = std::fs::read_link(&on_disk).ok()?;
+        return Some(Some((
+            EntryKind::Link,
+            target.as_os_str().as_bytes().to_vec(),
+        )));
+    }
+    if meta.is_dir() {
+        // A tracked file became a directory: its files come as untracked.
+        return Some(None);
+    }
+    if !meta.file_type().is_file() {
+        return None; // a fifo, a socket: left to git
+    }
+    // git looks at the owner's execute bit only, and with core.fileMode off
+    // keeps the mode the index has.
+    let executable = if file_mode {
+        meta.permissions().mode() & 0o100 != 0
+    } else {
+        index.entry_by_path(path.as_bstr()).map(|e| e.mode)
+            == Some(gix::index::entry::Mode::FILE_EXECUTABLE)
+    };
+    let kind = if executable {
+        EntryKind::BlobExecutable
+    } else {
+        EntryKind::Blob
+    };
+    let file = std::fs::File::open(&on_disk).ok()?;
+    let mut data = Vec::with_capacity(meta.len() as usize);
+    use gix::filter::plumbing::pipeline::convert::ToGitOutcome;
+    match pipeline.convert_to_git(file, &rela, index).ok()? {
+        ToGitOutcome::Unchanged(mut r) => r.read_to_end(&mut data).ok()?,
+        ToGitOutcome::Process(mut r) => r.read_to_end(&mut data).ok()?,
+        ToGitOutcome::Buffer(b) => {
+            data.extend_from_slice(b);
+            b.len()
+        }
+    };
+    Some(Some((kind, data)))
 }
 
 /// What changed between the index and the working files, and the untracked

@@ -171,12 +171,7 @@ fn detached(repo: &TestRepo) -> PathBuf {
 fn mid_merge(repo: &TestRepo) -> PathBuf {
     let wt = repo.new_session(&["mm"]);
     write(&wt.join("m.txt"), "m\n");
-    repo.git(&["checkout", "-q", "-b", "side"]);
-    repo.write("a.txt", "side\n");
-    repo.git(&["commit", "-qam", "side"]);
-    repo.git(&["checkout", "-q", "main"]);
-    repo.write("a.txt", "main\n");
-    repo.git(&["commit", "-qam", "main"]);
+    repo.diverge_on_a_txt();
     let _ = repo.git_out(&repo.root, &["merge", "-q", "side"]);
     repo.root.clone()
 }
@@ -259,12 +254,7 @@ fn unknown_id(repo: &TestRepo) -> PathBuf {
 fn mid_rebase(repo: &TestRepo) -> PathBuf {
     let wt = repo.new_session(&["rb"]);
     write(&wt.join("r.txt"), "r\n");
-    repo.git(&["checkout", "-q", "-b", "side"]);
-    repo.write("a.txt", "side\n");
-    repo.git(&["commit", "-qam", "side"]);
-    repo.git(&["checkout", "-q", "main"]);
-    repo.write("a.txt", "main\n");
-    repo.git(&["commit", "-qam", "main"]);
+    repo.diverge_on_a_txt();
     let out = repo.git_out(&repo.root, &["rebase", "side"]);
     assert!(
         !out.status.success(),

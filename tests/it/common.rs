@@ -138,6 +138,18 @@ impl TestRepo {
             .unwrap_or_else(|e| panic!("{args:?} printed invalid JSON ({e}): {}", run.stdout))
     }
 
+    /// A branch `side` and `main` that both changed a.txt since they parted
+    /// ("side" and "main"), with `main` checked out: merging, rebasing or
+    /// cherry-picking `side` conflicts.
+    pub fn diverge_on_a_txt(&self) {
+        self.git(&["checkout", "-q", "-b", "side"]);
+        self.write("a.txt", "side\n");
+        self.git(&["commit", "-qam", "side"]);
+        self.git(&["checkout", "-q", "main"]);
+        self.write("a.txt", "main\n");
+        self.git(&["commit", "-qam", "main"]);
+    }
+
     /// `git status --porcelain=v2` plus `ls-files -s` plus HEAD: what must
     /// not change when git-agent promises not to touch a checkout.
     pub fn fingerprint(&self, dir: &Path) -> String {

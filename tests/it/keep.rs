@@ -358,12 +358,7 @@ fn keep_is_refused_mid_merge_and_for_out_of_scope_changes() {
     assert!(!repo.path("src/ok.rs").exists());
 
     // A merge in progress in the target.
-    repo.git(&["checkout", "-q", "-b", "side"]);
-    repo.write("a.txt", "side\n");
-    repo.git(&["commit", "-qam", "side"]);
-    repo.git(&["checkout", "-q", "main"]);
-    repo.write("a.txt", "main\n");
-    repo.git(&["commit", "-qam", "main"]);
+    repo.diverge_on_a_txt();
     let _ = repo.git_out(&repo.root, &["merge", "side"]);
     let err = repo.agent(&["keep", "scoped", "--force"]).fails(1).stderr;
     assert!(err.contains("merge"), "{err}");

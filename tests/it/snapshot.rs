@@ -255,19 +255,21 @@ fn a_same_size_edit_right_after_the_index_was_written_is_seen() {
     same_as_git(&repo, &repo.root);
 }
 
+/// How many files of the repository's pack directory end in `.<ext>`.
+fn in_pack_dir(repo: &TestRepo, ext: &str) -> usize {
+    std::fs::read_dir(repo.root.join(".git/objects/pack"))
+        .map(|dir| {
+            dir.filter_map(|e| e.ok())
+                .filter(|e| e.path().extension().is_some_and(|x| x == ext))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
 #[test]
 fn many_new_blobs_go_into_one_pack() {
     let repo = TestRepo::new();
-    let packs = |repo: &TestRepo| {
-        std::fs::read_dir(repo.root.join(".git/objects/pack"))
-            .map(|d| {
-                d.filter_map(|e| e.ok())
-                    .filter(|e| e.path().extension().is_some_and(|x| x == "idx"))
-                    .count()
-            })
-            .unwrap_or(0)
-    };
-    let before = packs(&repo);
+    let before = in_pack_dir(&repo, "pack");
     for i in 0..300 {
         // Some contents twice: one blob each.
         repo.write(
@@ -277,17 +279,17 @@ fn many_new_blobs_go_into_one_pack() {
     }
     repo.write("a.txt", "alpha\nbeta\ngamma\n"); // an unchanged rewrite
     same_as_git(&repo, &repo.root);
-    assert_eq!(packs(&repo), before + 1, "the new blobs were not packed");
+    assert_eq!(
+        in_pack_dir(&repo, "pack"),
+        before + 1,
+        "the new blobs were not packed"
+    );
     // git can read everything the pack holds, and nothing is left to keep it.
     repo.git(&["fsck", "--no-dangling", "--strict"]);
-    let keep = std::fs::read_dir(repo.root.join(".git/objects/pack"))
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .any(|e| e.path().extension().is_some_and(|x| x == "keep"));
-    assert!(!keep, "a .keep file pins the pack");
+    assert_eq!(in_pack_dir(&repo, "keep"), 0, "a .keep file pins the pack");
     // A second snapshot of the same state writes nothing new.
     same_as_git(&repo, &repo.root);
-    assert_eq!(packs(&repo), before + 1);
+    assert_eq!(in_pack_dir(&repo, "pack"), before + 1);
 }
 
 #[test]
@@ -312,13 +314,8 @@ fn what_git_alone_handles_is_left_to_git() {
 
     // A conflict in the index.
     let repo = TestRepo::new();
-    repo.git(&["checkout", "-q", "-b", "other"]);
-    repo.write("a.txt", "other\n");
-    repo.git(&["commit", "-q", "-am", "other"]);
-    repo.git(&["checkout", "-q", "main"]);
-    repo.write("a.txt", "main\n");
-    repo.git(&["commit", "-q", "-am", "main"]);
-    let _ = repo.git_out(&repo.root, &["merge", "-q", "other"]);
+    repo.diverge_on_a_txt();
+    let _ = repo.git_out(&repo.root, &["merge", "-q", "side"]);
     assert!(
         !repo.git(&["ls-files", "-u"]).is_empty(),
         "no conflict made"
@@ -354,15 +351,6 @@ fn packs_do_not_pile_up() {
     let repo = TestRepo::new();
     repo.git(&["config", "gc.autoPackLimit", "3"]);
     repo.git(&["config", "gc.autoDetach", "false"]);
-    let packs = |repo: &TestRepo| {
-        std::fs::read_dir(repo.root.join(".git/objects/pack"))
-            .map(|d| {
-                d.filter_map(|e| e.ok())
-                    .filter(|e| e.path().extension().is_some_and(|x| x == "pack"))
-                    .count()
-            })
-            .unwrap_or(0)
-    };
     let mut most = 0;
     for round in 0..6 {
         for i in 0..120 {
@@ -372,7 +360,7 @@ fn packs_do_not_pile_up() {
             );
         }
         same_as_git(&repo, &repo.root);
-        most = most.max(packs(&repo));
+        most = most.max(in_pack_dir(&repo, "pack"));
     }
     assert!(most <= 4, "{most} packs: git's auto gc never ran");
     repo.git(&["fsck", "--no-dangling"]);
