@@ -147,6 +147,18 @@ fn modes_and_symlinks() {
 }
 
 #[test]
+fn an_untracked_fifo_is_left_out_as_git_leaves_it_out() {
+    let repo = TestRepo::new();
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(repo.path("pipe"))
+        .status()
+        .unwrap();
+    assert!(fifo.success());
+    repo.write("a.txt", "edited\n");
+    same_as_git(&repo, &repo.root);
+}
+
+#[test]
 fn file_mode_off_keeps_the_recorded_modes() {
     let repo = TestRepo::new();
     repo.git(&["config", "core.fileMode", "false"]);
@@ -335,6 +347,14 @@ fn what_git_alone_handles_is_left_to_git() {
     repo.write("a.txt", "lower\n");
     left_to_git(&repo, &repo.root);
 
+    // Settings the in-process route does not follow.
+    for (key, value) in [("core.symlinks", "false"), ("core.ignoreCase", "true")] {
+        let repo = TestRepo::new();
+        repo.git(&["config", key, value]);
+        repo.write("a.txt", "edited\n");
+        left_to_git(&repo, &repo.root);
+    }
+
     // An embedded repository among the untracked files.
     let repo = TestRepo::new();
     let inner = repo.path("inner");
@@ -364,4 +384,37 @@ fn packs_do_not_pile_up() {
     }
     assert!(most <= 4, "{most} packs: git's auto gc never ran");
     repo.git(&["fsck", "--no-dangling"]);
+}
+
+#[test]
+fn settings_given_on_gits_command_line_are_followed() {
+    // `git -c k=v agent …` reaches git-agent as GIT_CONFIG_PARAMETERS,
+    // which gix does not read: the snapshot goes the git route.
+    let repo = TestRepo::new();
+    std::fs::write(repo.home.join("ignores"), "*.tmp\n").unwrap();
+    repo.write("scratch.tmp", "ignored only through -c\n");
+    repo.write("a.txt", "edited\n");
+    let excludes = format!("core.excludesFile={}", repo.home.join("ignores").display());
+    let out = hermetic("git", &repo.home)
+        .current_dir(&repo.root)
+        .args(["-c", &excludes, "agent", "__snapshot", "."])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let full = stdout.split_whitespace().nth(2).unwrap();
+    let listed = repo.git(&["ls-tree", "-r", "--name-only", full]);
+    assert!(!listed.contains("scratch.tmp"), "{listed}");
+    assert!(listed.contains("a.txt"), "{listed}");
+    // Without the setting the file is an untracked one like any other.
+    let run = snapshot(&repo, &repo.root, "gix").success();
+    let full = run.stdout.split_whitespace().nth(2).unwrap().to_owned();
+    assert!(
+        repo.git(&["ls-tree", "-r", "--name-only", &full])
+            .contains("scratch.tmp")
+    );
 }
