@@ -205,23 +205,7 @@ fn logs_follow_returns_when_the_run_ends() {
 fn timeout_kills_the_whole_process_group() {
     let repo = TestRepo::new();
     let pidfile = repo.base().join("child.pid");
-    let out = hermetic(BIN, &repo.home)
-        .current_dir(&repo.root)
-        .env("FAKE_AGENT_PIDFILE", &pidfile)
-        .args([
-            "new",
-            "slow",
-            "--timeout",
-            "1s",
-            "--",
-            &fake_agent(),
-            "spawn",
-            "30",
-            "sleep",
-            "30",
-        ])
-        .output()
-        .unwrap();
+    let out = new_with_grandchild(&repo, "slow", &["--timeout", "1s"], &pidfile);
     assert_ne!(out.status.code(), Some(0));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -239,24 +223,7 @@ fn timeout_kills_the_whole_process_group() {
     wait_until(|| !alive(grandchild));
     // Detached, too.
     let pidfile = repo.base().join("child2.pid");
-    let out = hermetic(BIN, &repo.home)
-        .current_dir(&repo.root)
-        .env("FAKE_AGENT_PIDFILE", &pidfile)
-        .args([
-            "new",
-            "slow2",
-            "--detach",
-            "--timeout",
-            "1s",
-            "--",
-            &fake_agent(),
-            "spawn",
-            "30",
-            "sleep",
-            "30",
-        ])
-        .output()
-        .unwrap();
+    let out = new_with_grandchild(&repo, "slow2", &["--detach", "--timeout", "1s"], &pidfile);
     assert!(out.status.success());
     assert_eq!(repo.agent(&["wait", "slow2"]).code, 1);
     let s = repo.json(&["show", "slow2", "--json"]);
@@ -270,22 +237,7 @@ fn timeout_kills_the_whole_process_group() {
 fn stop_ends_a_detached_run() {
     let repo = TestRepo::new();
     let pidfile = repo.base().join("child.pid");
-    let out = hermetic(BIN, &repo.home)
-        .current_dir(&repo.root)
-        .env("FAKE_AGENT_PIDFILE", &pidfile)
-        .args([
-            "new",
-            "st",
-            "--detach",
-            "--",
-            &fake_agent(),
-            "spawn",
-            "30",
-            "sleep",
-            "30",
-        ])
-        .output()
-        .unwrap();
+    let out = new_with_grandchild(&repo, "st", &["--detach"], &pidfile);
     assert!(out.status.success());
     let pid = || repo.json(&["show", "st", "--json"])["run"]["pid"].as_u64();
     wait_until(|| pid().is_some() && pid_in(&pidfile).is_some());
@@ -681,6 +633,26 @@ fn run_field(repo: &TestRepo, id: &str, key: &str) -> Option<u32> {
 }
 
 /// The pid a run wrote into a file, if it got that far.
+/// `git agent new <id> <flags> -- fake-agent spawn 30 sleep 30`: an agent
+/// that starts a child of its own, whose pid lands in `pidfile`.
+fn new_with_grandchild(
+    repo: &TestRepo,
+    id: &str,
+    flags: &[&str],
+    pidfile: &Path,
+) -> std::process::Output {
+    let agent = fake_agent();
+    let mut args = vec!["new", id];
+    args.extend_from_slice(flags);
+    args.extend_from_slice(&["--", &agent, "spawn", "30", "sleep", "30"]);
+    hermetic(BIN, &repo.home)
+        .current_dir(&repo.root)
+        .env("FAKE_AGENT_PIDFILE", pidfile)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 fn pid_in(path: &Path) -> Option<u32> {
     std::fs::read_to_string(path).ok()?.trim().parse().ok()
 }
