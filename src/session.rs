@@ -11,6 +11,14 @@
 //!
 //! Everything a session needs is reachable from these refs, so neither
 //! `git gc` nor a deleted branch or worktree can lose it.
+//!
+//! Refs travel (`git agent push`, or anyone's `git push` to a shared
+//! remote); `<common dir>/agents/` does not. Which sessions are this
+//! clone's is therefore recorded there: `<common dir>/agents/<id>/owned`
+//! lists every metadata blob this clone wrote for the session. A session
+//! whose `meta` ref points at a blob not on that list arrived from
+//! elsewhere and is *foreign*, whatever the blob says (see [`Session::foreign`]).
+//! A blob id names its content, so a listed blob is text this clone wrote.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -242,9 +250,11 @@ pub struct Session {
     pub meta_blob: gix::ObjectId,
     pub base: gix::ObjectId,
     pub snapshot: Option<gix::ObjectId>,
-    /// Made in another clone and fetched: its worktree, branch and run
-    /// processes are not here. Shown as pushed until `restore` (or
-    /// `discard`) makes it a session of this clone.
+    /// Not this clone's: its metadata blob is not one this clone wrote
+    /// (see the module docs), so it came from a remote however it claims
+    /// to be ours. No path, pid, branch or state in it is acted on: its
+    /// worktree and run processes are elsewhere. Shown as pushed until
+    /// `restore` (or `discard`) adopts it as a session of this clone.
     pub foreign: bool,
 }
 
@@ -380,11 +390,18 @@ pub fn read_sessions(repo: &Repo, root: &str, prefix: &str) -> Result<Vec<Sessio
             continue;
         };
         let Ok(id) = Id::parse(&id) else { continue };
-        let meta = read_meta(repo, &id, meta_blob)?;
-        let foreign = meta
-            .clone
-            .as_deref()
-            .is_some_and(|c| Some(c) != repo.clone_id());
+        let meta = match read_meta(repo, &id, meta_blob, root) {
+            Ok(meta) => meta,
+            Err(e) => {
+                // One bad session (pushed by anyone) never hides the others.
+                crate::output::warn(&e.message);
+                if let Some(hint) = &e.hint {
+                    anstream::eprintln!("hint: {hint}");
+                }
+                continue;
+            }
+        };
+        let foreign = !owns(repo, &id, meta_blob);
         sessions.push(Session {
             id,
             meta,
@@ -464,11 +481,13 @@ pub fn modify_checked(
     Err(last.unwrap_or_else(|| Error::busy(format!("session '{id}' is busy"))))
 }
 
-fn read_meta(repo: &Repo, id: &Id, blob: gix::ObjectId) -> Result<Meta> {
+fn read_meta(repo: &Repo, id: &Id, blob: gix::ObjectId, root: &str) -> Result<Meta> {
     let corrupt = |why: String| {
         Error::refused(format!(
-            "the metadata of session '{id}' ({}) is unreadable: {why}",
-            id.meta_ref()
+            "the metadata of session '{id}' ({root}{id}/meta) is unreadable and was skipped: {why}"
+        ))
+        .with_hint(format!(
+            "remove it with `git for-each-ref --format='delete %(refname)' {root}{id}/ | git update-ref --stdin`"
         ))
     };
     let object = repo
@@ -490,6 +509,11 @@ pub fn resolve_exact(repo: &Repo, id: &Id) -> Result<Option<Session>> {
 /// Find a session by exact id or unique prefix; `None` means "the session
 /// whose worktree I am in".
 pub fn resolve(repo: &Repo, wanted: Option<&str>) -> Result<Session> {
+    if let Some(wanted) = wanted.filter(|w| w.is_empty()) {
+        // An empty id is a prefix of every id: never a match (an unset
+        // variable in `discard "$ID"` must not take a real session).
+        Id::parse(wanted)?;
+    }
     let sessions = list(repo)?;
     let Some(wanted) = wanted else {
         return sessions
@@ -585,21 +609,61 @@ fn distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-/// Serialize metadata and store it as a blob.
-fn write_meta(repo: &Repo, meta: &Meta) -> Result<gix::ObjectId> {
+/// Serialize metadata, store it as a blob and record the blob as this
+/// clone's (before any ref points at it, so a session this process
+/// updates is never mistaken for a foreign one).
+fn write_meta(repo: &Repo, id: &Id, meta: &Meta) -> Result<gix::ObjectId> {
     let text = toml::to_string(meta)
         .map_err(|e| Error::git(format!("cannot encode session metadata: {e}")))?;
-    let id = repo
+    let blob = repo
         .shared
         .write_blob(text.as_bytes())
-        .map_err(|e| Error::git(format!("cannot write session metadata: {e}")))?;
-    Ok(id.detach())
+        .map_err(|e| Error::git(format!("cannot write session metadata: {e}")))?
+        .detach();
+    record_owned(repo, id, blob)?;
+    Ok(blob)
+}
+
+/// `<common dir>/agents/<id>/owned`: the metadata blobs this clone wrote
+/// for session `id`, one hex id a line. It never leaves this clone.
+fn ledger(repo: &Repo, id: &Id) -> PathBuf {
+    repo.common_dir
+        .join("agents")
+        .join(id.as_str())
+        .join("owned")
+}
+
+/// Add `blob` to the session's ledger (an append of one short line, atomic
+/// against concurrent writers).
+pub fn record_owned(repo: &Repo, id: &Id, blob: gix::ObjectId) -> Result<()> {
+    use std::io::Write;
+    let path = ledger(repo, id);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::git(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(format!("{blob}\n").as_bytes()))
+        .map_err(|e| Error::git(format!("cannot write {}: {e}", path.display())))
+}
+
+/// Did this clone write `blob` as session `id`'s metadata?
+fn owns(repo: &Repo, id: &Id, blob: gix::ObjectId) -> bool {
+    let Ok(text) = std::fs::read(ledger(repo, id)) else {
+        return false;
+    };
+    let hex = blob.to_string();
+    text.split(|b| *b == b'\n')
+        .any(|line| line == hex.as_bytes())
 }
 
 /// Create a session's refs; fails if the id is taken (atomically: two
 /// processes creating the same id cannot both succeed).
 pub fn create(repo: &Repo, id: &Id, meta: &Meta, base: gix::ObjectId) -> Result<Session> {
-    let blob = write_meta(repo, meta)?;
+    let blob = write_meta(repo, id, meta)?;
     let zero = gix::ObjectId::null(gix::hash::Kind::Sha1);
     let script = format!(
         "update {} {blob} {zero}\nupdate {} {base} {zero}\n",
@@ -630,8 +694,24 @@ pub fn adopt(repo: &Repo, session: &mut Session) -> Result<()> {
     }
     let mut meta = session.meta.clone();
     meta.clone = Some(repo.clone_id_or_create()?);
+    // Nothing of where it lived elsewhere is taken: its worktree, origin
+    // and branch are named here, as `new` would name them.
     meta.worktree = repo.worktree_root().join(session.id.as_str());
     meta.origin = repo.current_worktree.clone();
+    meta.branch = format!("{}{}", repo.config.branch_prefix(), session.id);
+    if meta.worktree.symlink_metadata().is_ok() {
+        // This clone's own session of that name, overwritten by a forced
+        // fetch, may still have its worktree there.
+        return Err(Error::refused(format!(
+            "session '{}' was fetched from elsewhere, and {} is already there; nothing was changed",
+            session.id,
+            meta.worktree.display()
+        ))
+        .with_hint(format!(
+            "if that is this clone's own worktree for '{0}', its files are safe there; move them away (or the directory) before adopting the fetched session",
+            session.id
+        )));
+    }
     if meta.state.is_live() {
         meta.state = State::Discarded;
     }
@@ -659,7 +739,7 @@ pub fn update(
         return Err(busy(&session.id, p));
     }
     meta.updated = now();
-    let blob = write_meta(repo, &meta)?;
+    let blob = write_meta(repo, &session.id, &meta)?;
     let zero = gix::ObjectId::null(gix::hash::Kind::Sha1);
     let mut script = format!(
         "update {} {blob} {}\n",

@@ -79,7 +79,8 @@ fn messy(repo: &TestRepo) {
     std::fs::remove_dir_all(wt).unwrap();
     committed_session(repo, "lost-branch");
     repo.git(&["update-ref", "-d", "refs/heads/agent/lost-branch"]);
-    std::fs::create_dir_all(repo.path(".worktrees/leftover/sub")).unwrap();
+    // What a killed removal may leave of a discarded session's worktree.
+    std::fs::create_dir_all(repo.path(".worktrees/thrown/sub")).unwrap();
 }
 
 #[test]
@@ -97,7 +98,7 @@ fn dry_run_changes_nothing_and_json_has_the_documented_fields() {
         "forget taken: kept",
         "mark-broken lost-tree: ",
         "repair lost-branch: ",
-        "prune: empty directory ",
+        "prune thrown: empty directory ",
     ] {
         assert!(text.contains(line), "{line:?} missing from:\n{text}");
     }
@@ -124,7 +125,7 @@ fn dry_run_changes_nothing_and_json_has_the_documented_fields() {
             ("lost-tree", "mark-broken"),
             ("taken", "forget"),
             ("thrown", "forget"),
-            ("-", "prune"),
+            ("thrown", "prune"),
         ]
     );
     assert_eq!(everything(&repo), before, "a dry run changes nothing");
@@ -142,7 +143,7 @@ fn dry_run_changes_nothing_and_json_has_the_documented_fields() {
     };
     assert_eq!(what(&real), what(&doc));
     assert_ne!(everything(&repo), before);
-    assert!(!repo.path(".worktrees/leftover").exists());
+    assert!(!repo.path(".worktrees/thrown").exists());
     // Nothing left to do.
     let again = repo.json(&["gc", "--expire", "now", "--json"]);
     assert_eq!(again["actions"], serde_json::json!([]));
@@ -202,7 +203,7 @@ fn the_default_expiry_keeps_recent_sessions_and_config_can_change_it() {
     assert_eq!(everything(&repo), before);
     assert_eq!(state(&repo, "recent"), "discarded");
 
-    let err = repo.agent(&["gc", "--expire", "someday"]).fails(1).stderr;
+    let err = repo.agent(&["gc", "--expire", "someday"]).fails(2).stderr;
     assert!(err.contains("someday"), "{err}");
     repo.git(&["config", "agent.gcExpire", "garbage"]);
     let err = repo.agent(&["gc"]).fails(1).stderr;
@@ -355,6 +356,13 @@ pub fn set_meta(repo: &TestRepo, id: &str, meta: &str) {
         })
         .unwrap();
     let blob = String::from_utf8(blob.stdout).unwrap();
+    // As git-agent itself would: the blob is recorded as this clone's
+    // before the ref points at it (else the session reads as fetched).
+    let ledger = repo.root.join(".git/agents").join(id);
+    std::fs::create_dir_all(&ledger).unwrap();
+    let mut owned = std::fs::read_to_string(ledger.join("owned")).unwrap_or_default();
+    owned.push_str(&format!("{}\n", blob.trim()));
+    std::fs::write(ledger.join("owned"), owned).unwrap();
     repo.git(&["update-ref", &format!("refs/agents/{id}/meta"), blob.trim()]);
 }
 
@@ -472,15 +480,24 @@ fn gc_finishes_an_interrupted_restore_instead_of_forgetting_it() {
 fn gc_prunes_empty_directories_and_stale_records_but_nothing_with_content() {
     let repo = TestRepo::new();
     repo.new_session(&["keepme"]);
+    repo.new_session(&["gone"]);
+    repo.agent(&["discard", "gone"]).success();
+    std::fs::create_dir_all(repo.path(".worktrees/gone/a/b")).unwrap();
+    // Not git-agent's: a directory it did not make, even an empty one.
     std::fs::create_dir_all(repo.path(".worktrees/hollow/a/b")).unwrap();
     write(&repo.path(".worktrees/junk/deep/file.txt"), "mine\n");
     std::fs::create_dir_all(repo.path(".worktrees/junk/empty")).unwrap();
     std::fs::create_dir_all(repo.path(".git/refs/agents/ghost/x")).unwrap();
-    // A plain worktree (not a session) deleted by hand, and one locked by
-    // another tool: git's prune rules apply.
+    // A session's worktree deleted by hand, after a gc-less discard left
+    // its record: pruned.
+    let lost = repo.new_session(&["lost"]);
+    std::fs::remove_dir_all(&lost).unwrap();
+    // A plain worktree (not a session) whose directory is away for now,
+    // and one locked by another tool: not git-agent's, left to git.
     let plain = repo.base().join("plain");
     repo.git(&["worktree", "add", "-q", "--detach", plain.to_str().unwrap()]);
-    std::fs::remove_dir_all(&plain).unwrap();
+    let away = repo.base().join("plain-away");
+    std::fs::rename(&plain, &away).unwrap();
     let locked = repo.base().join("locked");
     repo.git(&[
         "worktree",
@@ -495,16 +512,11 @@ fn gc_prunes_empty_directories_and_stale_records_but_nothing_with_content() {
     std::fs::remove_dir_all(&locked).unwrap();
 
     let out = repo.agent(&["gc"]).success().stdout;
-    assert!(
-        out.contains(&format!(
-            "prune: git's record of worktree {}",
-            plain.display()
-        )),
-        "{out}"
-    );
-    assert!(out.contains("prune: empty directory"), "{out}");
+    assert!(!out.contains("plain"), "{out}");
+    assert!(out.contains("prune gone: empty directory"), "{out}");
     assert!(out.contains("prune: empty ref directory"), "{out}");
-    assert!(!repo.path(".worktrees/hollow").exists());
+    assert!(!repo.path(".worktrees/gone").exists());
+    assert!(repo.path(".worktrees/hollow/a/b").is_dir());
     assert!(!repo.path(".git/refs/agents/ghost").exists());
     assert_eq!(
         std::fs::read_to_string(repo.path(".worktrees/junk/deep/file.txt")).unwrap(),
@@ -513,10 +525,30 @@ fn gc_prunes_empty_directories_and_stale_records_but_nothing_with_content() {
     assert!(repo.path(".worktrees/junk/empty").is_dir());
     assert!(repo.path(".worktrees/keepme/a.txt").exists());
     let list = repo.git(&["worktree", "list"]);
-    assert!(!list.contains("plain") && list.contains("locked"), "{list}");
+    assert!(list.contains("plain") && list.contains("locked"), "{list}");
+    assert!(!list.contains(".worktrees/lost"), "{list}");
+    // The user's worktree works again once its directory is back.
+    std::fs::rename(&away, &plain).unwrap();
+    repo.git_in(&plain, &["status", "--short"]);
     assert_eq!(state(&repo, "keepme"), "active");
     assert!(Path::new(&repo.path(".git/refs/agents/keepme")).is_dir());
     fsck_clean(&repo);
+}
+
+#[test]
+fn gc_with_the_worktree_dir_beside_the_repository_removes_no_sibling() {
+    let repo = TestRepo::new();
+    repo.git(&["config", "agent.worktreeDir", ".."]);
+    std::fs::create_dir_all(repo.base().join("empty-sibling/deeper")).unwrap();
+    let wt = repo.new_session(&["beside"]);
+    assert_eq!(wt, repo.base().join("beside"));
+    repo.agent(&["discard", "beside"]).success();
+    std::fs::create_dir_all(repo.base().join("beside/left")).unwrap();
+    let out = repo.agent(&["gc"]).success().stdout;
+    assert!(out.contains("prune beside: empty directory"), "{out}");
+    assert!(!out.contains("empty-sibling"), "{out}");
+    assert!(repo.base().join("empty-sibling/deeper").is_dir());
+    assert!(repo.home.is_dir());
 }
 
 /// Rewrite the `updated` time in a session's stored metadata, as if its
@@ -713,4 +745,43 @@ fn a_keep_killed_in_flight_is_reported_and_finished_by_keeping_again() {
         );
         fsck_clean(&repo);
     }
+}
+
+#[test]
+fn a_bad_expire_is_bad_usage() {
+    let repo = TestRepo::new();
+    let run = repo.agent(&["gc", "--expire", "bogus"]).fails(2);
+    assert!(run.stderr.contains("not a date"), "{}", run.stderr);
+    // A bad configured value is the repository's problem: exit 1.
+    repo.git(&["config", "agent.gcExpire", "bogus"]);
+    repo.agent(&["gc"]).fails(1);
+}
+
+#[test]
+fn a_session_with_an_unreadable_update_time_can_still_be_forgotten() {
+    let repo = TestRepo::new();
+    repo.new_session(&["odd"]);
+    repo.agent(&["discard", "odd"]).success();
+    age_session(&repo, "odd", "yesterday-ish");
+    let out = repo.agent(&["gc", "--expire", "now"]).success().stdout;
+    assert!(out.contains("forget odd: discarded"), "{out}");
+    assert_eq!(repo.git(&["for-each-ref", "refs/agents/odd/"]), "");
+}
+
+#[test]
+fn a_discard_that_fails_leaves_no_claim_that_reads_as_killed() {
+    let repo = TestRepo::new();
+    repo.new_session(&["s"]);
+    // The trash cannot be made: removing the worktree fails.
+    std::fs::create_dir_all(repo.path(".git/agents")).unwrap();
+    std::fs::write(repo.path(".git/agents/trash"), "in the way\n").unwrap();
+    repo.agent(&["discard", "s"]).fails(1);
+    std::fs::remove_file(repo.path(".git/agents/trash")).unwrap();
+    let show = repo.agent(&["show", "s"]).success();
+    assert!(!show.stdout.contains("killed"), "{}", show.stdout);
+    assert!(!show.stderr.contains("killed"), "{}", show.stderr);
+    let gc = repo.agent(&["gc"]).success();
+    assert!(!gc.stderr.contains("killed"), "{}", gc.stderr);
+    assert_eq!(state(&repo, "s"), "active");
+    repo.agent(&["discard", "s"]).success();
 }
