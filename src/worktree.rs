@@ -14,8 +14,21 @@ use crate::repo::Repo;
 /// worktree's record is touched (a `git worktree prune` would also prune
 /// the user's own worktrees on unmounted disks). Where the rename cannot be
 /// done (another file system), `git worktree remove --force --force`.
+///
+/// A directory there that is not a linked worktree of this repository
+/// (see [`is_linked`]) is refused and left as it is: whatever a session's
+/// metadata says, git-agent deletes only worktrees git made for it.
 pub fn remove(repo: &Repo, path: &Path) -> Result<()> {
     let record = record_of(repo, path);
+    if path.symlink_metadata().is_ok() && !is_linked(repo, path) {
+        return Err(Error::refused(format!(
+            "{} is not a worktree of this repository; it was left as it is",
+            path.display()
+        ))
+        .with_hint(
+            "git-agent removes only the worktrees it made; move the directory away if it is not needed",
+        ));
+    }
     if path.symlink_metadata().is_ok() {
         let trash = repo.state_dir()?.join("trash");
         std::fs::create_dir_all(&trash)
@@ -46,6 +59,75 @@ pub fn remove(repo: &Repo, path: &Path) -> Result<()> {
             .map_err(|e| Error::git(format!("cannot remove {}: {e}", record.display())))?;
     }
     Ok(())
+}
+
+/// Is `path` a linked worktree of this repository, as git made it: a
+/// directory (not a symbolic link) whose `.git` file names a record under
+/// `<common dir>/worktrees/` whose `gitdir` names that `.git` file back?
+pub fn is_linked(repo: &Repo, path: &Path) -> bool {
+    let records = repo.common_dir.join("worktrees");
+    let is_dir = path.symlink_metadata().is_ok_and(|m| m.is_dir());
+    let link = path.join(".git");
+    let Ok(text) = std::fs::read_to_string(&link) else {
+        return false;
+    };
+    let Some(record) = text.strip_prefix("gitdir:").map(|d| Path::new(d.trim())) else {
+        return false;
+    };
+    let back = std::fs::read_to_string(record.join("gitdir"));
+    is_dir
+        && crate::git::tidy(record).parent() == Some(crate::git::tidy(&records).as_path())
+        && back.is_ok_and(|b| crate::git::tidy(Path::new(b.trim())) == crate::git::tidy(&link))
+}
+
+/// Put back the `.git` link of a session worktree whose directory is
+/// there without it (an agent ran `rm -rf .git`), when git's record of the
+/// worktree still names it: the record holds its `HEAD` and index, so the
+/// worktree is whole again and nothing on disk is taken for gone. Returns
+/// whether it relinked; refuses a directory that is neither a worktree
+/// nor one git's records name, since its files are in no snapshot.
+pub fn relink(repo: &Repo, path: &Path) -> Result<bool> {
+    if !path.symlink_metadata().is_ok_and(|m| m.is_dir()) || is_linked(repo, path) {
+        return Ok(false);
+    }
+    let wanted = path.join(".git");
+    let record = std::fs::read_dir(repo.common_dir.join("worktrees"))
+        .ok()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .find(|record| {
+            std::fs::read_to_string(record.join("gitdir"))
+                .is_ok_and(|g| crate::git::tidy(Path::new(g.trim())) == crate::git::tidy(&wanted))
+        });
+    let broken = || {
+        Error::refused(format!(
+            "{} is there but is no longer a git worktree (its .git is missing or was replaced), so git-agent cannot save what is in it",
+            path.display()
+        ))
+        .with_hint(format!(
+            "move the files you want out of {}, remove the directory, and run the command again",
+            path.display()
+        ))
+    };
+    let Some(record) = record else {
+        return Err(broken());
+    };
+    if wanted.symlink_metadata().is_ok() {
+        // A `.git` of another kind (a directory, a link elsewhere): not ours to replace.
+        return Err(broken());
+    }
+    std::fs::write(&wanted, format!("gitdir: {}\n", record.display()))
+        .map_err(|e| Error::git(format!("cannot write {}: {e}", wanted.display())))?;
+    if !is_linked(repo, path) {
+        return Err(broken());
+    }
+    crate::output::warn(&format!(
+        "the worktree {} had lost its .git link; it was linked to its git record again",
+        path.display()
+    ));
+    Ok(true)
 }
 
 /// `<common dir>/worktrees/<name>`, git's record of the worktree at `path`:
@@ -81,8 +163,22 @@ pub fn purge(trash: &Path) {
     }
 }
 
-/// Delete `refs/heads/<branch>` only if it still points at `expected`.
+/// Delete `refs/heads/<branch>` only if it still points at `expected`, and
+/// never while a worktree has it checked out (git refuses that too: the
+/// checkout would be left on an unborn branch). Such a branch is left in
+/// place with a warning; its commits are in the session's snapshot anyway.
 pub fn delete_branch(repo: &Repo, branch: &str, expected: gix::ObjectId) -> Result<()> {
+    let full = format!("refs/heads/{branch}");
+    if let Some(record) = records(repo)?
+        .into_iter()
+        .find(|r| r.branch.as_deref() == Some(full.as_str()) && r.prunable.is_none())
+    {
+        crate::output::warn(&format!(
+            "branch '{branch}' is checked out in {}, so it was left in place",
+            record.path.display()
+        ));
+        return Ok(());
+    }
     repo.git()
         .run(["update-ref", "-d", &format!("refs/heads/{branch}"), &expected.to_string()])
         .map(drop)

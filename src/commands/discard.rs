@@ -32,6 +32,9 @@ pub fn run(repo: &Repo, args: &DiscardArgs) -> Result<i32> {
                 .with_hint(format!("`git agent restore {}` brings it back", session.id)),
         );
     }
+    // A worktree whose `.git` an agent deleted is still its work: relinked
+    // (or refused) before anything is saved or removed.
+    worktree::relink(repo, &session.meta.worktree)?;
     stop_live_run(repo, &mut session, args.force)?;
     if let Some(path) = session.path() {
         crate::submodule::preserve(&session.id, path)?;
@@ -52,11 +55,25 @@ pub fn run(repo: &Repo, args: &DiscardArgs) -> Result<i32> {
     if let Some(path) = session.path() {
         crate::copy::warn_ignored(repo, path);
     }
-    if let Some(path) = session.path().map(|p| p.to_path_buf()) {
-        worktree::remove(repo, &path)?;
-    } else {
-        worktree::remove(repo, &session.meta.worktree.clone())?;
+    if let Err(e) = remove(repo, &mut session, tip) {
+        // Failed, not killed: the claim goes, so nothing reads as left
+        // half-done by a dead process; running discard again finishes.
+        session::unclaim(repo, &mut session);
+        return Err(e);
     }
+    anstream::eprintln!(
+        "Discarded session {}; `git agent restore {}` brings it back until gc expires it.",
+        session.id,
+        session.id
+    );
+    Ok(0)
+}
+
+/// Remove the snapshotted session's worktree and branch, and record it
+/// `discarded`.
+fn remove(repo: &Repo, session: &mut Session, tip: Option<gix::ObjectId>) -> Result<()> {
+    let path = session.meta.worktree.clone();
+    worktree::remove(repo, &path)?;
     crate::fault::point("discard:worktree-removed");
     if let Some(tip) = tip {
         worktree::delete_branch(repo, &session.meta.branch, tip)?;
@@ -65,13 +82,7 @@ pub fn run(repo: &Repo, args: &DiscardArgs) -> Result<i32> {
     let mut meta = session.meta.clone();
     meta.state = State::Discarded;
     meta.pending = None;
-    session::update(repo, &mut session, meta, None)?;
-    anstream::eprintln!(
-        "Discarded session {}; `git agent restore {}` brings it back until gc expires it.",
-        session.id,
-        session.id
-    );
-    Ok(0)
+    session::update(repo, session, meta, None)
 }
 
 /// Refuse while a run is live, or with `force` end it: record `stopped`

@@ -20,10 +20,11 @@
 //! - live, both gone: recorded as `broken` once it is older than a grace
 //!   period (a `new` in progress looks like this for a moment).
 //!
-//! Then (`prune`): git's worktree records whose directories are gone
-//! (unlocking the ones git-agent locked), empty directories left in the
-//! worktree directory and under `refs/agents/`, and temporary files of
-//! killed git-agent processes. Nothing else is deleted: never a live
+//! Then (`prune`): the records of git-agent's worktrees whose directories
+//! are gone (locked by it, or at a session's path; a user's own records
+//! are left to git), empty directories named after this clone's sessions
+//! in the worktree directory and empty ones under `refs/agents/`, and
+//! temporary files of killed git-agent processes. Nothing else is deleted: never a live
 //! session, never a non-empty directory, never a commit or file that is not
 //! reachable from a session ref afterwards.
 //!
@@ -76,6 +77,9 @@ struct Gc<'a> {
     handled: BTreeSet<PathBuf>,
     /// Sessions that exist (or existed before this gc forgot them).
     known: BTreeSet<String>,
+    /// Those of them that are this clone's (not fetched): only their
+    /// directories in the worktree directory are git-agent's to remove.
+    ours: BTreeSet<String>,
 }
 
 pub fn run(repo: &Repo, args: &GcArgs) -> Result<i32> {
@@ -93,10 +97,14 @@ pub fn run(repo: &Repo, args: &GcArgs) -> Result<i32> {
         failed: 0,
         handled: BTreeSet::new(),
         known: BTreeSet::new(),
+        ours: BTreeSet::new(),
     };
     let records = worktree::records(repo)?;
     for mut session in session::list_raw(repo)? {
         gc.known.insert(session.id.to_string());
+        if !session.foreign {
+            gc.ours.insert(session.id.to_string());
+        }
         let done = if session.meta.state.is_live() {
             gc.live(&mut session)
         } else {
@@ -126,6 +134,11 @@ fn cutoff(repo: &Repo, expire: Option<&str>) -> Result<u64> {
     let text = String::from_utf8_lossy(&out.stdout);
     match text.trim().parse::<u64>() {
         Ok(time) if out.status.success() => Ok(time),
+        // A bad `--expire` is bad usage, as any other bad flag value.
+        _ if expire.is_some() => Err(Error::usage(format!(
+            "{source} '{value}' is not a date git understands"
+        ))
+        .with_hint("for example 2.weeks.ago, 3.days.ago, 2026-01-01, now or never")),
         _ => Err(
             Error::refused(format!("{source} '{value}' is not a date git understands"))
                 .with_hint("for example 2.weeks.ago, 3.days.ago, 2026-01-01, now or never"),
@@ -184,8 +197,14 @@ impl Gc<'_> {
                 Ok(())
             });
         }
-        let Some(updated) = rfc3339(&session.meta.updated) else {
-            return Ok(()); // Undatable: never expired.
+        // A hand-made or damaged `updated` falls back to when the session
+        // was made, then to its latest snapshot; only with none of them
+        // is it never expired.
+        let Some(updated) = rfc3339(&session.meta.updated)
+            .or_else(|| rfc3339(&session.meta.created))
+            .or_else(|| snapshot_time(repo, session))
+        else {
+            return Ok(());
         };
         if updated >= cutoff {
             return Ok(());
@@ -223,7 +242,20 @@ impl Gc<'_> {
         };
         self.vanished_run(session)?;
         let path = session.meta.worktree.clone();
-        let has_worktree = session.worktree_present();
+        if !session.worktree_present() && path.is_dir() {
+            // Its `.git` link was deleted (by an agent, say): the directory
+            // is its work, never "gone".
+            let id = session.id.clone();
+            let reason = format!(
+                "its worktree {} had lost its .git link; {}",
+                path.display(),
+                self.tense("linked again", "to be linked again")
+            );
+            self.act(Some(&id), "repair", reason, || {
+                worktree::relink(repo, &path).map(drop)
+            })?;
+        }
+        let has_worktree = session.worktree_present() || self.dry_run && path.is_dir();
         let has_branch = repo.branch_exists(&session.meta.branch);
         if !(has_worktree && has_branch) {
             // Look again after seeing what is gone: a `keep` or `discard`
@@ -473,19 +505,23 @@ impl Gc<'_> {
                         .map(str::to_owned)
                 })
         };
-        // Worktree records whose directory is gone. git-agent's own locks on
-        // them are lifted first (the directory, and whatever it held, is gone
-        // already); other tools' locks are respected.
-        let mut unlock = Vec::new();
+        // Records of git-agent's worktrees whose directory is gone: those it
+        // locked, and those at a session's path. A user's own worktree
+        // record is left to git (`gc.worktreePruneExpire`): its directory
+        // may be on a disk that is not mounted just now.
+        let mut gone = Vec::new();
         for record in worktree::records(repo)?.into_iter().skip(1) {
             if self.handled.contains(&tidy(&record.path)) || record.path.join(".git").exists() {
                 continue;
             }
-            let ours = record
+            let locked_by_us = record
                 .locked
                 .as_deref()
                 .is_some_and(|r| r.starts_with("git-agent "));
-            if record.locked.is_some() && !ours {
+            let at_session = sessions
+                .iter()
+                .any(|s| !s.foreign && tidy(&s.meta.worktree) == tidy(&record.path));
+            if !(locked_by_us || record.locked.is_none() && at_session) {
                 continue;
             }
             let reason = format!(
@@ -498,32 +534,35 @@ impl Gc<'_> {
                 action: "prune",
                 reason,
             });
-            if ours {
-                unlock.push(record.path);
-            }
+            gone.push(record.path);
         }
         if !self.dry_run {
-            for path in &unlock {
-                let _ =
-                    repo.git()
-                        .output(["worktree".as_ref(), "unlock".as_ref(), path.as_os_str()]);
-            }
             crate::fault::point("gc:records-unlocked");
-            repo.git().run(["worktree", "prune"])?;
+            // Each record alone, lock included (never `git worktree
+            // prune`, which would take the user's records too).
+            for path in &gone {
+                worktree::drop_record(repo, path)?;
+            }
             crate::fault::point("gc:records-pruned");
         }
         // Empty directories: never a directory with anything but empty
-        // directories in it.
+        // directories in it, never a mount point, and in the worktree
+        // directory (which may be shared with other things, as with
+        // `agent.worktreeDir=..`) only those named after this clone's sessions.
         let roots = [
             (repo.worktree_root(), "directory"),
             (repo.common_dir.join(session::REF_ROOT), "ref directory"),
         ];
         for (root, what) in roots {
+            let worktrees = what == "directory";
             for dir in hollow_children(&root) {
                 let name = dir
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
+                if worktrees && !self.ours.contains(&name) {
+                    continue;
+                }
                 let id = self.known.contains(&name).then_some(name);
                 let reason = format!("empty {what} {}", dir.display());
                 let removed = if self.dry_run {
@@ -658,6 +697,16 @@ fn hollow_children(root: &Path) -> Vec<PathBuf> {
 }
 
 fn is_hollow(dir: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // A mount point (an empty one included) is never git-agent's.
+    let device = |p: &Path| std::fs::symlink_metadata(p).map(|m| m.dev()).ok();
+    if dir
+        .parent()
+        .and_then(device)
+        .is_none_or(|d| Some(d) != device(dir))
+    {
+        return false;
+    }
     let Ok(mut entries) = std::fs::read_dir(dir) else {
         return false;
     };
@@ -715,6 +764,13 @@ fn stale_temporaries(state: &Path, now: u64) -> Vec<(PathBuf, bool)> {
 
 fn unix(time: SystemTime) -> u64 {
     time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// When the session's latest snapshot was made (its committer time).
+fn snapshot_time(repo: &Repo, session: &Session) -> Option<u64> {
+    let commit = repo.shared.find_commit(session.snapshot?).ok()?;
+    let time = commit.time().ok()?;
+    u64::try_from(time.seconds).ok()
 }
 
 fn rfc3339(text: &str) -> Option<u64> {

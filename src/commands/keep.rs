@@ -23,6 +23,10 @@ use crate::{notes, view, worktree};
 pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
     let mut session = session::resolve(repo, args.id.as_deref())?;
     session.ensure_local()?;
+    if session.meta.state.is_live() {
+        // A worktree whose `.git` an agent deleted is still its work.
+        worktree::relink(repo, &session.meta.worktree)?;
+    }
     // The session's worktree is watched from here on, before its snapshot:
     // what is written there later is snapshotted again before the worktree
     // goes. Setting the watches up runs beside the checks below.

@@ -320,7 +320,10 @@ fn gc_scenario(repo: &TestRepo, p: &str) {
                 ghost.to_str().unwrap(),
             ]);
             std::fs::remove_dir_all(&ghost).unwrap();
-            std::fs::create_dir_all(repo.path(".worktrees/leftover/sub")).unwrap();
+            // What a killed removal may leave of a discarded session's worktree.
+            repo.new_session(&["gone"]);
+            repo.agent(&["discard", "gone"]).success();
+            std::fs::create_dir_all(repo.path(".worktrees/gone/sub")).unwrap();
             crash(repo, p, &["gc"]);
             assert_valid(repo, p);
             if p == "gc:records-pruned" {
@@ -328,7 +331,7 @@ fn gc_scenario(repo: &TestRepo, p: &str) {
             }
             repo.agent(&["gc"]).success();
             assert!(!worktrees().contains("ghost"), "{p}");
-            assert!(!repo.path(".worktrees/leftover").exists(), "{p}");
+            assert!(!repo.path(".worktrees/gone").exists(), "{p}");
             assert_eq!(repo.agent(&["gc"]).success().stdout, "", "{p}");
         }
         p => panic!("no gc scenario for crash point {p}"),
