@@ -186,9 +186,8 @@ impl Repo {
         }
         let path = self.state_dir()?.join(CLONE_ID);
         let mut bytes = [0u8; 8];
-        std::fs::File::open("/dev/urandom")
-            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
-            .map_err(|e| Error::git(format!("cannot read /dev/urandom: {e}")))?;
+        getrandom::fill(&mut bytes)
+            .map_err(|e| Error::git(format!("cannot read random bytes: {e}")))?;
         let fresh: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         // Written aside and linked into place: a reader never sees half an
         // id, and of two processes racing, the first link wins.

@@ -41,7 +41,7 @@ pub fn run(repo: &Repo, args: &DiscardArgs) -> Result<i32> {
     }
     // Claimed first, so no run starts and no keep or discard takes the
     // session between the snapshot and the removal.
-    session::claim(repo, &mut session, "discard")?;
+    let _claim = session::claim(repo, &mut session, "discard")?;
     let tip = match save(repo, &mut session, "discard") {
         Ok(tip) => tip,
         // Another command may have taken the session meanwhile (and its

@@ -252,7 +252,7 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
     // 3. Apply it. The session is claimed first, so no run starts in it and
     // no other command takes it between here and the removal.
     if !args.keep_worktree {
-        session::claim(repo, &mut session, "keep")?;
+        let _claim = session::claim(repo, &mut session, "keep")?;
     }
     if let Err(e) = merge::apply(
         repo,
@@ -684,7 +684,7 @@ fn finish(
             .as_ref()
             .is_none_or(|p| p.pid != std::process::id())
         {
-            session::claim(repo, session, "keep")?;
+            let _claim = session::claim(repo, session, "keep")?;
         }
         snapshot_late_changes(repo, session, leaving.watch.as_ref())?;
         if let Some(ignored) = leaving.ignored {
