@@ -92,12 +92,16 @@ pub fn run(repo: &Repo, args: &DiffArgs, color: crate::cli::ColorWhen) -> Result
         let paths = snapshot::changes(repo, session.base, target)?.paths;
         let outside = crate::view::out_of_scope(&session.meta.scope, &paths);
         if !outside.is_empty() {
+            let quote = |paths: &[String]| {
+                let quoted: Vec<_> = paths.iter().map(|p| crate::output::quote_path(p)).collect();
+                quoted.join(", ")
+            };
             anstream::eprintln!(
                 "warning: {} changed path{} outside the session's scope ({}): {}",
                 outside.len(),
                 if outside.len() == 1 { "" } else { "s" },
-                session.meta.scope.join(", "),
-                outside.join(", ")
+                quote(&session.meta.scope),
+                quote(&outside)
             );
         }
     }
