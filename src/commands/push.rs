@@ -1,13 +1,23 @@
 //! `git agent push [<remote>] [<id>…]`: send sessions and their notes to a
 //! remote. Live sessions are snapshotted first, so what arrives is their
-//! whole state; each session's three refs replace the remote's copy, the
-//! notes ref is never forced.
+//! whole state. A session's refs on the remote are replaced only when the
+//! remote's copy is this clone's own session (or already what is pushed);
+//! one made in another clone, or a fetched session changed there since it
+//! was fetched, refuses the push unless `--force`. Every ref is pushed with
+//! a lease on the value seen, so a push racing in between fails instead of
+//! being overwritten. The notes ref is never forced.
+
+use std::collections::HashMap;
 
 use crate::cli::PushArgs;
 use crate::commands::discard::save;
 use crate::error::{Error, Result};
 use crate::repo::Repo;
-use crate::session::{self, NOTES_REF, State};
+use crate::session::{self, NOTES_REF, Session, State};
+
+/// Where the remote's metadata of a contested session is fetched to be
+/// read; deleted again before push returns.
+const OUTGOING: &str = "refs/agents-outgoing/";
 
 pub fn run(repo: &Repo, args: &PushArgs) -> Result<i32> {
     let remote = args.remote.as_deref().unwrap_or("origin");
@@ -22,18 +32,36 @@ pub fn run(repo: &Repo, args: &PushArgs) -> Result<i32> {
     if sessions.is_empty() {
         return Err(Error::refused("there are no sessions to push"));
     }
+    let theirs = remote_refs(repo, remote)?;
+    if !args.force {
+        let contested = contested(repo, remote, &sessions, &theirs)?;
+        if !contested.is_empty() {
+            return Err(Error::refused(format!(
+                "'{remote}' has a different session under the name{} {}: made in another clone, or changed there since this clone fetched it; nothing was pushed",
+                if contested.len() == 1 { "" } else { "s" },
+                contested.join(", ")
+            ))
+            .with_hint(format!(
+                "`git agent fetch {remote}` shows theirs; `git agent push --force {remote} {}` replaces it",
+                contested.join(" ")
+            )));
+        }
+    }
     let mut specs = Vec::new();
     for session in &mut sessions {
         let state = session.state(repo);
         if session.path().is_some() && state.is_live() && state != State::Broken {
             save(repo, session, "push")?;
         }
-        for name in [session.id.meta_ref(), session.id.base_ref()] {
-            specs.push(format!("+{name}:{name}"));
-        }
+        let mut names = vec![session.id.meta_ref(), session.id.base_ref()];
         if session.snapshot.is_some() {
-            let name = session.id.snapshot_ref();
-            specs.push(format!("+{name}:{name}"));
+            names.push(session.id.snapshot_ref());
+        }
+        for name in names {
+            // Replace exactly what was seen (nothing: create only).
+            let seen = theirs.get(&name).map(String::as_str).unwrap_or("");
+            specs.push(format!("--force-with-lease={name}:{seen}"));
+            specs.push(format!("{name}:{name}"));
         }
     }
     let notes = repo
@@ -45,8 +73,17 @@ pub fn run(repo: &Repo, args: &PushArgs) -> Result<i32> {
     if notes {
         specs.push(format!("{NOTES_REF}:{NOTES_REF}"));
     }
-    let mut argv = vec!["push".to_owned(), "-q".into(), remote.to_owned()];
-    argv.extend(specs);
+    let mut argv = vec![
+        "push".to_owned(),
+        "-q".into(),
+        "--atomic".into(),
+        remote.to_owned(),
+    ];
+    // Options before the remote, refspecs after it.
+    let (leases, refspecs): (Vec<String>, Vec<String>) =
+        specs.into_iter().partition(|s| s.starts_with("--"));
+    argv.splice(2..2, leases);
+    argv.extend(refspecs);
     let out = repo.git().output(&argv)?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -54,7 +91,11 @@ pub fn run(repo: &Repo, args: &PushArgs) -> Result<i32> {
             "git push to '{remote}' failed: {}",
             crate::git::one_line(&out.stderr)
         ));
-        if notes && stderr.contains(NOTES_REF) {
+        if stderr.contains("stale info") {
+            error = error.with_hint(format!(
+                "a session changed on '{remote}' while this push ran: push again"
+            ));
+        } else if notes && stderr.contains(NOTES_REF) {
             error = error.with_hint(format!(
                 "the remote has notes this clone lacks: `git agent fetch {remote}` merges them, then push again"
             ));
@@ -70,4 +111,106 @@ pub fn run(repo: &Repo, args: &PushArgs) -> Result<i32> {
         ids.join(", ")
     );
     Ok(0)
+}
+
+/// The remote's session refs: name → object id.
+fn remote_refs(repo: &Repo, remote: &str) -> Result<HashMap<String, String>> {
+    let out = repo
+        .git()
+        .output(["ls-remote", "--refs", remote, "refs/agents/*"])?;
+    if !out.status.success() {
+        return Err(Error::refused(format!(
+            "cannot read the sessions on '{remote}': {}",
+            crate::git::one_line(&out.stderr)
+        )));
+    }
+    // Ref names hold no newline or tab (git check-ref-format).
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| line.split_once('\t'))
+        .filter(|(_, name)| name.starts_with(session::REF_ROOT))
+        .map(|(oid, name)| (name.to_owned(), oid.to_owned()))
+        .collect())
+}
+
+/// The sessions whose copy on the remote this push must not replace: it
+/// differs from ours and is not this clone's own session (its metadata
+/// names another clone, or ours is a fetched session the clone that made
+/// it has pushed again since).
+fn contested(
+    repo: &Repo,
+    remote: &str,
+    sessions: &[Session],
+    theirs: &HashMap<String, String>,
+) -> Result<Vec<String>> {
+    let mut differing = Vec::new();
+    let mut contested = Vec::new();
+    for session in sessions {
+        match theirs.get(&session.id.meta_ref()) {
+            None => {}
+            Some(oid)
+                if gix::ObjectId::from_hex(oid.as_bytes()).ok() == Some(session.meta_blob) => {}
+            Some(_) if session.foreign => contested.push(session.id.to_string()),
+            Some(_) => differing.push(session),
+        }
+    }
+    if differing.is_empty() {
+        return Ok(contested);
+    }
+    let mut fetch = vec![
+        "fetch".to_owned(),
+        "-q".into(),
+        "--no-write-fetch-head".into(),
+        remote.to_owned(),
+    ];
+    for session in &differing {
+        let name = session.id.meta_ref();
+        fetch.push(format!("+{name}:{OUTGOING}{}", session.id));
+    }
+    let fetched = repo.git().output(&fetch);
+    let owners = differing
+        .iter()
+        .map(|s| remote_clone(repo, &format!("{OUTGOING}{}", s.id)))
+        .collect::<Vec<_>>();
+    clear_outgoing(repo)?;
+    let out = fetched?;
+    if !out.status.success() {
+        return Err(Error::refused(format!(
+            "cannot read the sessions on '{remote}': {}",
+            crate::git::one_line(&out.stderr)
+        )));
+    }
+    for (session, owner) in differing.into_iter().zip(owners) {
+        if owner.is_none_or(|owner| owner != session.meta.clone) {
+            contested.push(session.id.to_string());
+        }
+    }
+    contested.sort();
+    Ok(contested)
+}
+
+/// The clone named in the metadata blob at `name` (`Some(None)`: it names
+/// none, as sessions made before clones had ids); `None` when unreadable.
+fn remote_clone(repo: &Repo, name: &str) -> Option<Option<String>> {
+    let text = repo.git().run(["cat-file", "blob", name]).ok()?;
+    let table: toml::Table = toml::from_str(&text).ok()?;
+    Some(
+        table
+            .get("clone")
+            .and_then(|c| c.as_str())
+            .map(str::to_owned),
+    )
+}
+
+/// Delete what [`contested`] fetched aside.
+fn clear_outgoing(repo: &Repo) -> Result<()> {
+    let names = repo
+        .git()
+        .run(["for-each-ref", "--format=delete %(refname)", OUTGOING])?;
+    if names.is_empty() {
+        return Ok(());
+    }
+    repo.git()
+        .run_stdin(["update-ref", "--stdin"], format!("{names}\n").as_bytes())
+        .map(drop)
 }
