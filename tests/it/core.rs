@@ -931,11 +931,19 @@ fn diff_passes_git_diff_options_with_their_values() {
         !narrow.lines().any(|l| l.starts_with(' ')),
         "context lines: {narrow}"
     );
-    // --output would write into the session's worktree: refused.
-    let run = repo.agent(&["diff", "dv", "--output=x.patch"]).fails(2);
+    // diff never writes a file, wherever --output points: refused, and
+    // the refusal says so (not that it would write into the worktree).
+    let elsewhere = repo.base().join("elsewhere.patch");
+    let run = repo
+        .agent(&["diff", "dv", &format!("--output={}", elsewhere.display())])
+        .fails(2);
+    assert!(run.stderr.contains("never writes a file"), "{}", run.stderr);
+    assert!(!run.stderr.contains("worktree"), "{}", run.stderr);
     assert!(run.stderr.contains("redirect instead"), "{}", run.stderr);
+    assert!(!elsewhere.exists());
     repo.agent(&["diff", "dv", "--output", "x.patch"]).fails(2);
     assert!(!wt.join("x.patch").exists());
+    assert!(!repo.path("x.patch").exists());
     // A value is never taken for the id or a revision.
     let run = repo
         .agent(&["diff", "-S", "dv", "dv", "--name-only"])
