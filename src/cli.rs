@@ -183,7 +183,7 @@ pub struct NewArgs {
     #[arg(long)]
     pub carry: bool,
     /// Paths the session may change (git glob pathspec, repeatable).
-    #[arg(long, value_name = "GLOB")]
+    #[arg(long, value_name = "GLOB", value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub scope: Vec<String>,
     /// Print the session as JSON.
     #[arg(long)]

@@ -644,3 +644,18 @@ fn a_branch_prefix_that_makes_no_branch_name_is_refused_naming_the_key() {
     repo.new_session(&["p1"]);
     repo.git(&["rev-parse", "--verify", "-q", "refs/heads/ok-p1"]);
 }
+
+/// `--scope ''` names no path at all: a usage error, no session made.
+#[test]
+fn an_empty_scope_is_a_usage_error() {
+    let repo = TestRepo::new();
+    for args in [
+        &["new", "s", "--scope", ""][..],
+        &["new", "s", "--scope="],
+        &["new", "s", "--scope", "src/**", "--scope", ""],
+    ] {
+        let run = repo.agent(args).fails(2);
+        assert!(run.stderr.contains("--scope"), "{args:?}: {}", run.stderr);
+        assert_eq!(repo.git(&["for-each-ref", "refs/agents/"]), "", "{args:?}");
+    }
+}
