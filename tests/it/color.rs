@@ -235,6 +235,13 @@ fn prompts_and_file_names_are_printed_with_control_characters_quoted() {
     );
     assert!(show.stdout.contains(r#"agent     "\033]2;owned\a""#));
 
+    // JSON carries the text exactly, escaped by the JSON encoder.
+    let json = repo.agent(&["show", "evil", "--json"]).success();
+    clean("show --json", &json.stdout);
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(json["prompt"], prompt);
+    assert_eq!(json["agent"], "\x1b]2;owned\x07");
+
     let list = repo.agent(&["--color=always", "list"]).success();
     clean("list", &list.stdout);
     assert!(
