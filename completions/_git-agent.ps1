@@ -186,6 +186,8 @@ Register-ArgumentCompleter -Native -CommandName 'git-agent' -ScriptBlock {
         }
         'git-agent;push' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto, always or never')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Replace a remote session of the same id made in another clone (or changed there since it was fetched) instead of refusing')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace a remote session of the same id made in another clone (or changed there since it was fetched) instead of refusing')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')

@@ -35,7 +35,7 @@ __git_agent_options ()
 	discard) __git_agent_words='--force --color --help --version' ;;
 	restore) __git_agent_words='--color --help --version' ;;
 	overlap) __git_agent_words='--json --color --help --version' ;;
-	push) __git_agent_words='--color --help --version' ;;
+	push) __git_agent_words='--force --color --help --version' ;;
 	fetch) __git_agent_words='--color --help --version' ;;
 	gc) __git_agent_words='--dry-run --expire --json --color --help --version' ;;
 	completions) __git_agent_words='--color --help --version' ;;

@@ -169,6 +169,8 @@ set edit:completion:arg-completer[git-agent] = {|@words|
         }
         &'git-agent;push'= {
             cand --color 'When to colour output: auto, always or never'
+            cand -f 'Replace a remote session of the same id made in another clone (or changed there since it was fetched) instead of refusing'
+            cand --force 'Replace a remote session of the same id made in another clone (or changed there since it was fetched) instead of refusing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'

@@ -141,6 +141,7 @@ complete -c git-agent -n "__fish_git_agent_using_subcommand overlap" -s V -l ver
 complete -c git-agent -n "__fish_git_agent_using_subcommand push" -l color -d 'When to colour output: auto, always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c git-agent -n "__fish_git_agent_using_subcommand push" -s f -l force -d 'Replace a remote session of the same id made in another clone (or changed there since it was fetched) instead of refusing'
 complete -c git-agent -n "__fish_git_agent_using_subcommand push" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agent -n "__fish_git_agent_using_subcommand push" -s V -l version -d 'Print version'
 complete -c git-agent -n "__fish_git_agent_using_subcommand fetch" -l color -d 'When to colour output: auto, always or never' -r -f -a "auto\t''

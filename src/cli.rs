@@ -183,7 +183,7 @@ pub struct NewArgs {
     #[arg(long)]
     pub carry: bool,
     /// Paths the session may change (git glob pathspec, repeatable).
-    #[arg(long, value_name = "GLOB")]
+    #[arg(long, value_name = "GLOB", value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub scope: Vec<String>,
     /// Print the session as JSON.
     #[arg(long)]
@@ -283,6 +283,10 @@ pub struct PushArgs {
     /// Sessions to push, by id or unique prefix (default: all).
     #[arg(value_name = "ID")]
     pub ids: Vec<String>,
+    /// Replace a remote session of the same id made in another clone (or
+    /// changed there since it was fetched) instead of refusing.
+    #[arg(long, short)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -361,9 +365,14 @@ per overlapping pair: the two ids, clean or conflict, and the paths.";
 const PUSH_NOTES: &str = "\
 Live sessions with a worktree are snapshotted first, so the remote gets \
 their whole state: commits, staged, unstaged and untracked files. Pushes \
-refs/agents/<id>/{meta,base,snapshot} (replacing the remote's copy of those \
-sessions) and refs/notes/agents (never forced: when the remote has notes \
-this clone lacks, `git agent fetch` merges them first).";
+refs/agents/<id>/{meta,base,snapshot} and refs/notes/agents. A session's \
+refs on the remote are replaced only when they hold this clone's own \
+session: a session of the same id made in another clone, or a fetched \
+session pushed again by its clone since it was fetched, refuses the push \
+(nothing is pushed) unless --force. Each ref is replaced only if it still \
+holds what push saw, so a push racing in between is never overwritten. \
+Notes are never forced: when the remote has notes this clone lacks, `git \
+agent fetch` merges them first.";
 
 const FETCH_NOTES: &str = "\
 Sessions new to this clone are added; sessions fetched before are updated; \

@@ -283,6 +283,12 @@ pub fn one_line(stderr: &[u8]) -> String {
         })
 }
 
+/// A path as git printed it, byte for byte.
+pub fn path_from_bytes(bytes: Vec<u8>) -> PathBuf {
+    use std::os::unix::ffi::OsStringExt;
+    PathBuf::from(OsString::from_vec(bytes))
+}
+
 /// Canonical form of a path for comparing and printing (falls back to the input).
 pub fn tidy(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())

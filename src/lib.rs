@@ -126,23 +126,42 @@ fn pages(command: &Command) -> bool {
 }
 
 /// `git agent <verb> --help` opens the verb's manual page like git's own
-/// commands do (`git help agent-<verb>`), when one is installed and output
-/// goes to a terminal; otherwise clap prints its long help.
+/// commands do (`git help agent-<verb>`), whether or not output goes to a
+/// terminal (into a pipe man prints the page as text), when the page is
+/// installed where `man` finds it; otherwise clap prints its long help.
+/// `-h` always gives clap's short help.
 fn manual_for_long_help(args: &[OsString]) -> Option<i32> {
-    use std::io::IsTerminal;
+    use clap::CommandFactory;
     let words: Vec<&str> = args.iter().skip(1).filter_map(|a| a.to_str()).collect();
     let help_at = words.iter().position(|w| *w == "--help")?;
-    if words[..help_at].contains(&"--") || !std::io::stdout().is_terminal() {
+    if words[..help_at].contains(&"--") {
         return None;
     }
-    let verb = words[..help_at].iter().find(|w| !w.starts_with('-'));
+    let cli = Cli::command();
+    let verb = words[..help_at]
+        .iter()
+        .find(|w| cli.find_subcommand(w).is_some());
     let page = verb.map_or("git-agent".to_owned(), |v| format!("git-agent-{v}"));
+    if !manual_page_found(&page) {
+        return None;
+    }
     let cwd = std::env::current_dir().ok()?;
-    // Without an installed page git says so and fails; then clap's help follows.
     match git::Git::new(cwd).run_inherit(["help", "--man", &page]) {
         Ok(0) => Some(0),
         _ => None,
     }
+}
+
+/// Whether `man` finds the page (`man -w`: where it is, nothing shown), so
+/// a missing page falls back to the built-in help without man's complaint.
+fn manual_page_found(page: &str) -> bool {
+    std::process::Command::new("man")
+        .args(["-w", page])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// Everything after the `diff` verb, as given (global options may precede it).

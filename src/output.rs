@@ -1,6 +1,8 @@
 //! What people see: colour choice, error lines, small formatting helpers.
 //! Data goes to stdout, status and errors to stderr.
 
+use std::borrow::Cow;
+
 use anstream::{ColorChoice, eprintln};
 use anstyle::{AnsiColor, Style};
 
@@ -36,16 +38,102 @@ pub fn init_color(flag: ColorWhen, config: Option<&Config>) {
 /// Print `warning: …` to stderr.
 pub fn warn(message: &str) {
     let yellow = Style::new().fg_color(Some(AnsiColor::Yellow.into())).bold();
-    eprintln!("{yellow}warning:{yellow:#} {message}");
+    eprintln!("{yellow}warning:{yellow:#} {}", escape_controls(message));
 }
 
 /// Print `error: …` and `hint: …` to stderr.
 pub fn report(e: &Error) {
     let red = Style::new().fg_color(Some(AnsiColor::Red.into())).bold();
-    eprintln!("{red}error:{red:#} {}", e.message);
+    eprintln!("{red}error:{red:#} {}", escape_controls(&e.message));
     if let Some(hint) = &e.hint {
         let yellow = Style::new().fg_color(Some(AnsiColor::Yellow.into()));
-        eprintln!("{yellow}hint:{yellow:#} {hint}");
+        eprintln!("{yellow}hint:{yellow:#} {}", escape_controls(hint));
+    }
+}
+
+/// A file name for people, quoted as git quotes paths (`core.quotePath`,
+/// without the octal for printable non-ASCII): unchanged unless it holds a
+/// control character, `"` or `\`; then in double quotes with C escapes
+/// (`\t`, `\n`, `\033`, `\"`, `\\`).
+pub fn quote_path(path: &str) -> Cow<'_, str> {
+    if path.chars().any(|c| is_control(c) || c == '"' || c == '\\') {
+        Cow::Owned(c_quote(path))
+    } else {
+        Cow::Borrowed(path)
+    }
+}
+
+/// Free text from a session or an agent (a prompt, a command line, an
+/// agent's name, a log line) for people: unchanged unless it holds a
+/// control character, which could move the cursor, retitle the terminal or
+/// fake a line of output; then C-quoted like [`quote_path`].
+pub fn quoted(text: &str) -> Cow<'_, str> {
+    if text.chars().any(is_control) {
+        Cow::Owned(c_quote(text))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// A message of git-agent's own, which may span lines, with any other
+/// control character in it (from a path or prompt it names) escaped, so an
+/// error never carries a terminal escape sequence.
+fn escape_controls(message: &str) -> Cow<'_, str> {
+    if !message.chars().any(|c| c != '\n' && is_control(c)) {
+        return Cow::Borrowed(message);
+    }
+    let mut out = String::with_capacity(message.len() + 8);
+    for c in message.chars() {
+        match c {
+            '\n' => out.push(c),
+            c if is_control(c) => push_escape(&mut out, c),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// C0, DEL and C1 control characters (ESC among them).
+fn is_control(c: char) -> bool {
+    c.is_control()
+}
+
+/// `"…"` with git's C escapes.
+fn c_quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if is_control(c) => push_escape(&mut out, c),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// One control character as git writes it: `\a \b \t \n \v \f \r`, else
+/// the octal of each of its UTF-8 bytes (`\033`, `\302\233`).
+fn push_escape(out: &mut String, c: char) {
+    let named = match c {
+        '\x07' => "\\a",
+        '\x08' => "\\b",
+        '\t' => "\\t",
+        '\n' => "\\n",
+        '\x0b' => "\\v",
+        '\x0c' => "\\f",
+        '\r' => "\\r",
+        _ => "",
+    };
+    if !named.is_empty() {
+        out.push_str(named);
+        return;
+    }
+    let mut bytes = [0; 4];
+    for b in c.encode_utf8(&mut bytes).bytes() {
+        out.push_str(&format!("\\{b:03o}"));
     }
 }
 
@@ -75,5 +163,28 @@ pub fn age(since: &str) -> String {
         60..3600 => format!("{}m", secs / 60),
         3600..86400 => format!("{}h", secs / 3600),
         _ => format!("{}d", secs / 86400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_quoted_as_git_quotes_paths() {
+        assert_eq!(quote_path("src/a b.rs"), "src/a b.rs");
+        assert_eq!(quote_path("caf\u{e9}"), "caf\u{e9}");
+        assert_eq!(quote_path("new\nline"), r#""new\nline""#);
+        assert_eq!(quote_path("a\"b\\c"), r#""a\"b\\c""#);
+        assert_eq!(
+            quote_path("x\x1b[31m\x7f\u{9b}"),
+            r#""x\033[31m\177\302\233""#
+        );
+        assert_eq!(quoted(r#"say "hi" \o/"#), r#"say "hi" \o/"#);
+        assert_eq!(quoted("hi\x1b]0;pwned\x07 \t"), r#""hi\033]0;pwned\a \t""#);
+        assert_eq!(
+            escape_controls("conflict in:\n    a\x1b[2Jb"),
+            "conflict in:\n    a\\033[2Jb"
+        );
     }
 }

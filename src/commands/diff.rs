@@ -47,16 +47,17 @@ pub fn run(repo: &Repo, args: &DiffArgs, color: crate::cli::ColorWhen) -> Result
         ))
         .with_hint("put paths after `--`: git agent diff <id> [<options>] -- <paths>"));
     }
-    // git diff runs in the session's worktree: a file it writes would land
-    // there and become part of the session's change.
+    // git diff runs in the session's worktree (a relative `--output` would
+    // land there, in the change being shown), and `diff` promises to write
+    // nothing: its output is for stdout alone.
     if let Some(output) = options
         .iter()
         .find(|a| *a == "--output" || a.starts_with("--output="))
     {
-        return Err(
-            Error::usage(format!("{output} would write into the session's worktree"))
-                .with_hint("redirect instead: git agent diff <id> > file.patch"),
-        );
+        return Err(Error::usage(format!(
+            "git agent diff only prints, it never writes a file: {output} is not taken"
+        ))
+        .with_hint("redirect instead: git agent diff <id> > file.patch"));
     }
     if let Some(staged) = options
         .iter()
@@ -92,12 +93,16 @@ pub fn run(repo: &Repo, args: &DiffArgs, color: crate::cli::ColorWhen) -> Result
         let paths = snapshot::changes(repo, session.base, target)?.paths;
         let outside = crate::view::out_of_scope(&session.meta.scope, &paths);
         if !outside.is_empty() {
+            let quote = |paths: &[String]| {
+                let quoted: Vec<_> = paths.iter().map(|p| crate::output::quote_path(p)).collect();
+                quoted.join(", ")
+            };
             anstream::eprintln!(
                 "warning: {} changed path{} outside the session's scope ({}): {}",
                 outside.len(),
                 if outside.len() == 1 { "" } else { "s" },
-                session.meta.scope.join(", "),
-                outside.join(", ")
+                quote(&session.meta.scope),
+                quote(&outside)
             );
         }
     }

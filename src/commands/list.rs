@@ -72,7 +72,7 @@ pub fn run(repo: &Repo, args: &ListArgs) -> Result<i32> {
             r.session.id.as_str(),
             r.state.as_str(),
             output::age(&r.session.meta.created),
-            r.session.meta.agent.as_deref().unwrap_or("-"),
+            output::quoted(r.session.meta.agent.as_deref().unwrap_or("-")),
             r.changes.files,
             format!("+{}", r.changes.insertions),
             format!("-{}", r.changes.deletions),

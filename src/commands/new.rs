@@ -65,7 +65,7 @@ pub fn run(repo: &Repo, args: &NewArgs) -> Result<i32> {
         ))
         .with_hint("pick another id, or omit it to get a generated one"));
     }
-    let branch = format!("{}{id}", repo.config.branch_prefix());
+    let branch = branch_name(repo, &id)?;
     if repo.branch_exists(&branch) {
         return Err(
             Error::refused(format!("a branch named '{branch}' already exists"))
@@ -212,6 +212,26 @@ pub fn run(repo: &Repo, args: &NewArgs) -> Result<i32> {
 
 /// Does any local branch exist (is this an unborn branch in a repository
 /// with history)?
+/// The session's branch, `<agent.branchPrefix><id>`, refused (before
+/// anything is made) unless git takes it as a branch name, as `git
+/// check-ref-format --branch` says: a prefix such as `-` or `a..b/` would
+/// only fail later, inside `git worktree add`.
+fn branch_name(repo: &Repo, id: &Id) -> Result<String> {
+    let prefix = repo.config.branch_prefix();
+    let branch = format!("{prefix}{id}");
+    let out = repo
+        .git()
+        .output(["check-ref-format", "--branch", &branch])?;
+    // `--branch` also expands `@{-1}`: only the name itself, unchanged, will do.
+    if out.status.success() && out.stdout.strip_suffix(b"\n") == Some(branch.as_bytes()) {
+        return Ok(branch);
+    }
+    Err(Error::refused(format!(
+        "agent.branchPrefix '{prefix}' gives the branch name '{branch}', which git does not allow"
+    ))
+    .with_hint("set a prefix that makes a valid branch name: git config agent.branchPrefix agent/ (see `git help check-ref-format`)"))
+}
+
 fn has_any_branch(repo: &Repo) -> bool {
     let Ok(refs) = repo.shared.references() else {
         return false;

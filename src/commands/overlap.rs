@@ -105,7 +105,11 @@ pub fn run(repo: &Repo, args: &OverlapArgs) -> Result<i32> {
             "{:<wa$}  {:<wb$}  {style}{word:<8}{style:#}  {}",
             pair.a,
             pair.b,
-            pair.paths.join(" ")
+            pair.paths
+                .iter()
+                .map(|p| crate::output::quote_path(p))
+                .collect::<Vec<_>>()
+                .join(" ")
         );
     }
     Ok(0)

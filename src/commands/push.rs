@@ -1,13 +1,19 @@
 //! `git agent push [<remote>] [<id>…]`: send sessions and their notes to a
 //! remote. Live sessions are snapshotted first, so what arrives is their
-//! whole state; each session's three refs replace the remote's copy, the
-//! notes ref is never forced.
+//! whole state. A session's refs on the remote are replaced only when the
+//! remote's copy is this clone's own session (or already what is pushed);
+//! one made in another clone, or a fetched session changed there since it
+//! was fetched, refuses the push unless `--force`. Every ref is pushed with
+//! a lease on the value seen, so a push racing in between fails instead of
+//! being overwritten. The notes ref is never forced.
+
+use std::collections::HashMap;
 
 use crate::cli::PushArgs;
 use crate::commands::discard::save;
 use crate::error::{Error, Result};
 use crate::repo::Repo;
-use crate::session::{self, NOTES_REF, State};
+use crate::session::{self, NOTES_REF, Session, State};
 
 pub fn run(repo: &Repo, args: &PushArgs) -> Result<i32> {
     let remote = args.remote.as_deref().unwrap_or("origin");
@@ -22,18 +28,36 @@ pub fn run(repo: &Repo, args: &PushArgs) -> Result<i32> {
     if sessions.is_empty() {
         return Err(Error::refused("there are no sessions to push"));
     }
+    let theirs = remote_refs(repo, remote)?;
+    if !args.force {
+        let contested = contested(repo, &sessions, &theirs);
+        if !contested.is_empty() {
+            return Err(Error::refused(format!(
+                "'{remote}' has a different session under the name{} {}: made in another clone, or changed there since this clone fetched it; nothing was pushed",
+                if contested.len() == 1 { "" } else { "s" },
+                contested.join(", ")
+            ))
+            .with_hint(format!(
+                "`git agent fetch {remote}` shows theirs; `git agent push --force {remote} {}` replaces it",
+                contested.join(" ")
+            )));
+        }
+    }
     let mut specs = Vec::new();
     for session in &mut sessions {
         let state = session.state(repo);
         if session.path().is_some() && state.is_live() && state != State::Broken {
             save(repo, session, "push")?;
         }
-        for name in [session.id.meta_ref(), session.id.base_ref()] {
-            specs.push(format!("+{name}:{name}"));
-        }
+        let mut names = vec![session.id.meta_ref(), session.id.base_ref()];
         if session.snapshot.is_some() {
-            let name = session.id.snapshot_ref();
-            specs.push(format!("+{name}:{name}"));
+            names.push(session.id.snapshot_ref());
+        }
+        for name in names {
+            // Replace exactly what was seen (nothing: create only).
+            let seen = theirs.get(&name).map(String::as_str).unwrap_or("");
+            specs.push(format!("--force-with-lease={name}:{seen}"));
+            specs.push(format!("{name}:{name}"));
         }
     }
     let notes = repo
@@ -45,8 +69,17 @@ pub fn run(repo: &Repo, args: &PushArgs) -> Result<i32> {
     if notes {
         specs.push(format!("{NOTES_REF}:{NOTES_REF}"));
     }
-    let mut argv = vec!["push".to_owned(), "-q".into(), remote.to_owned()];
-    argv.extend(specs);
+    let mut argv = vec![
+        "push".to_owned(),
+        "-q".into(),
+        "--atomic".into(),
+        remote.to_owned(),
+    ];
+    // Options before the remote, refspecs after it.
+    let (leases, refspecs): (Vec<String>, Vec<String>) =
+        specs.into_iter().partition(|s| s.starts_with("--"));
+    argv.splice(2..2, leases);
+    argv.extend(refspecs);
     let out = repo.git().output(&argv)?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -54,7 +87,11 @@ pub fn run(repo: &Repo, args: &PushArgs) -> Result<i32> {
             "git push to '{remote}' failed: {}",
             crate::git::one_line(&out.stderr)
         ));
-        if notes && stderr.contains(NOTES_REF) {
+        if stderr.contains("stale info") {
+            error = error.with_hint(format!(
+                "a session changed on '{remote}' while this push ran: push again"
+            ));
+        } else if notes && stderr.contains(NOTES_REF) {
             error = error.with_hint(format!(
                 "the remote has notes this clone lacks: `git agent fetch {remote}` merges them, then push again"
             ));
@@ -70,4 +107,46 @@ pub fn run(repo: &Repo, args: &PushArgs) -> Result<i32> {
         ids.join(", ")
     );
     Ok(0)
+}
+
+/// The remote's session refs: name → object id.
+fn remote_refs(repo: &Repo, remote: &str) -> Result<HashMap<String, String>> {
+    let out = repo
+        .git()
+        .output(["ls-remote", "--refs", remote, "refs/agents/*"])?;
+    if !out.status.success() {
+        return Err(Error::refused(format!(
+            "cannot read the sessions on '{remote}': {}",
+            crate::git::one_line(&out.stderr)
+        )));
+    }
+    // Ref names hold no newline or tab (git check-ref-format).
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| line.split_once('\t'))
+        .filter(|(_, name)| name.starts_with(session::REF_ROOT))
+        .map(|(oid, name)| (name.to_owned(), oid.to_owned()))
+        .collect())
+}
+
+/// The sessions whose copy on the remote this push must not replace: it
+/// differs from ours and its metadata blob is not one this clone wrote
+/// (see [`session::owns`]): a session of the same id made in another
+/// clone, or a fetched session its clone has pushed again since.
+fn contested(repo: &Repo, sessions: &[Session], theirs: &HashMap<String, String>) -> Vec<String> {
+    let mut contested: Vec<String> = sessions
+        .iter()
+        .filter(|s| {
+            let Some(oid) = theirs.get(&s.id.meta_ref()) else {
+                return false;
+            };
+            match gix::ObjectId::from_hex(oid.as_bytes()) {
+                Ok(blob) => blob != s.meta_blob && !session::owns(repo, &s.id, blob),
+                Err(_) => true,
+            }
+        })
+        .map(|s| s.id.to_string())
+        .collect();
+    contested.sort();
+    contested
 }

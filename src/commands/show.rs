@@ -36,23 +36,36 @@ pub fn run(repo: &Repo, args: &ShowArgs) -> Result<i32> {
         });
         anstream::eprintln!("hint: {hint}");
     }
-    let field = |name: &str, value: &str| println!("{name:<9} {value}");
+    // Everything below but the id and object ids may come from another
+    // clone or an agent: control characters are quoted (`output::quoted`).
+    let field = |name: &str, value: &str| println!("{name:<9} {}", output::quoted(value));
+    let path_field = |name: &str, path: &std::path::Path| {
+        println!(
+            "{name:<9} {}",
+            output::quote_path(&path.display().to_string())
+        )
+    };
     field("session", session.id.as_str());
     println!("{:<9} {style}{}{style:#}", "state", report.state);
     field("branch", &meta.branch);
     match session.path() {
-        Some(path) => field("path", &path.display().to_string()),
-        None => field("path", &format!("(none; was {})", meta.worktree.display())),
+        Some(path) => path_field("path", path),
+        None => println!(
+            "{:<9} (none; was {})",
+            "path",
+            output::quote_path(&meta.worktree.display().to_string())
+        ),
     }
     field("base", &session.base.to_string());
-    field("origin", &meta.origin.display().to_string());
+    path_field("origin", &meta.origin);
     field(
         "created",
         &format!("{} ({} ago)", meta.created, output::age(&meta.created)),
     );
     field("updated", &meta.updated);
     if !meta.scope.is_empty() {
-        field("scope", &meta.scope.join(" "));
+        let scope: Vec<_> = meta.scope.iter().map(|g| output::quote_path(g)).collect();
+        println!("{:<9} {}", "scope", scope.join(" "));
     }
     if let Some(agent) = &meta.agent {
         field("agent", agent);
@@ -82,9 +95,9 @@ pub fn run(repo: &Repo, args: &ShowArgs) -> Result<i32> {
         .join(session.id.as_str())
         .join("run.log");
     if let Some(tail) = log_tail(&log, TAIL_LINES) {
-        field("log", &log.display().to_string());
+        path_field("log", &log);
         for line in tail {
-            println!("          {line}");
+            println!("          {}", output::quoted(&line));
         }
     }
     if let Some(snap) = session.snapshot {
@@ -107,7 +120,7 @@ pub fn run(repo: &Repo, args: &ShowArgs) -> Result<i32> {
         } else {
             ""
         };
-        println!("          {path}{mark}");
+        println!("          {}{mark}", output::quote_path(path));
     }
     Ok(0)
 }

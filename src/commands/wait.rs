@@ -76,7 +76,7 @@ pub fn run(repo: &Repo, args: &WaitArgs) -> Result<i32> {
                     .unwrap_or_default();
                 let reason = run
                     .and_then(|r| r.reason.clone())
-                    .map(|r| format!(", {r}"))
+                    .map(|r| format!(", {}", crate::output::quoted(&r)))
                     .unwrap_or_default();
                 anstream::eprintln!("{}: {}{code}{reason}", s.id, s.meta.state);
                 ok &= s.meta.state == State::Done;

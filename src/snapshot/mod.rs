@@ -55,16 +55,17 @@ fn capture_limited(
     paths: Option<&[String]>,
 ) -> Result<WorktreeState> {
     let git = Git::new(worktree);
-    let out = git.run(["rev-parse", "--git-path", "index", "--verify", "HEAD"])?;
-    let mut lines = out.lines();
-    let (Some(index), Some(head)) = (lines.next(), lines.next()) else {
+    let out = git.run_bytes(["rev-parse", "--git-path", "index", "--verify", "HEAD"])?;
+    // `<index path>\n<oid>\n`: the path may hold newlines, the oid never.
+    let out = out.strip_suffix(b"\n").unwrap_or(&out);
+    let Some(at) = out.iter().rposition(|b| *b == b'\n') else {
         return Err(Error::git(format!(
             "cannot read the state of {}",
             worktree.display()
         )));
     };
-    let index = absolute(worktree, index);
-    let head = parse_oid(head)?;
+    let index = absolute(worktree, crate::git::path_from_bytes(out[..at].to_vec()));
+    let head = parse_oid(&String::from_utf8_lossy(&out[at + 1..]))?;
     let tmp = tempfile::Builder::new()
         .prefix("index-")
         .tempfile_in(repo.state_dir()?)
@@ -226,8 +227,7 @@ pub fn copy_keeping_mtime(from: &Path, to: &Path) -> Result<()> {
         .map_err(fail)
 }
 
-fn absolute(base: &Path, path: &str) -> PathBuf {
-    let p = PathBuf::from(path);
+fn absolute(base: &Path, p: PathBuf) -> PathBuf {
     if p.is_absolute() { p } else { base.join(p) }
 }
 

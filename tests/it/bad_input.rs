@@ -619,3 +619,43 @@ fn with_id<'a>(verb: &[&'a str], id: &'a str) -> Vec<&'a str> {
         .map(|a| if *a == "ID" { id } else { a })
         .collect()
 }
+
+/// An `agent.branchPrefix` that makes no valid branch name is refused by
+/// `new` before anything is made, naming the key (not git's usage text).
+#[test]
+fn a_branch_prefix_that_makes_no_branch_name_is_refused_naming_the_key() {
+    let repo = TestRepo::new();
+    let before = repo.fingerprint(&repo.root);
+    for prefix in ["-", "a..b/", "x.lock/", "@{-1}"] {
+        repo.git(&["config", "agent.branchPrefix", prefix]);
+        let run = repo.agent(&["new", "p1"]).fails(1);
+        assert!(
+            run.stderr.contains("agent.branchPrefix"),
+            "{prefix}: {}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("hint:"), "{prefix}: {}", run.stderr);
+        assert!(!run.stderr.contains("usage:"), "{prefix}: {}", run.stderr);
+        assert_eq!(repo.git(&["for-each-ref", "refs/agents/"]), "", "{prefix}");
+        assert!(!repo.path(".worktrees/p1").exists(), "{prefix}");
+        assert_eq!(repo.fingerprint(&repo.root), before, "{prefix}");
+    }
+    repo.git(&["config", "agent.branchPrefix", "ok-"]);
+    repo.new_session(&["p1"]);
+    repo.git(&["rev-parse", "--verify", "-q", "refs/heads/ok-p1"]);
+}
+
+/// `--scope ''` names no path at all: a usage error, no session made.
+#[test]
+fn an_empty_scope_is_a_usage_error() {
+    let repo = TestRepo::new();
+    for args in [
+        &["new", "s", "--scope", ""][..],
+        &["new", "s", "--scope="],
+        &["new", "s", "--scope", "src/**", "--scope", ""],
+    ] {
+        let run = repo.agent(args).fails(2);
+        assert!(run.stderr.contains("--scope"), "{args:?}: {}", run.stderr);
+        assert_eq!(repo.git(&["for-each-ref", "refs/agents/"]), "", "{args:?}");
+    }
+}

@@ -179,3 +179,100 @@ fn errors_outside_a_repository_honour_color_always() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("error:") && err.contains(ESC), "{err:?}");
 }
+
+/// Text from a session's metadata or an agent (prompt, agent name, file
+/// names) never reaches the terminal raw: control characters are quoted as
+/// git quotes paths, even with colour forced on (which is when nothing
+/// strips escapes on the way).
+#[test]
+fn prompts_and_file_names_are_printed_with_control_characters_quoted() {
+    let repo = TestRepo::new();
+    let prompt = "hi\x1b]0;pwned\x07 \x1b[31mred";
+    let script =
+        "printf x > \"$(printf 'esc\\033[31m.txt')\"; printf y > \"$(printf 'new\\nline')\"";
+    repo.agent(&[
+        "new", "evil", "--scope", "src/**", "-m", prompt, "--", "sh", "-c", script,
+    ])
+    .success();
+    // An agent name as a fetched session could carry it.
+    let meta = repo.git(&["cat-file", "-p", "refs/agents/evil/meta"]);
+    let meta = meta.replace(
+        "version = 1",
+        "version = 1\nagent = \"\\u001B]2;owned\\u0007\"",
+    );
+    crate::gc::set_meta(&repo, "evil", &meta);
+    let raw = [
+        "\x1b]0;pwned",
+        "\x1b[31mred",
+        "esc\x1b",
+        "new\nline",
+        "\x1b]2;owned",
+    ];
+    let clean = |what: &str, text: &str| {
+        for bad in raw {
+            assert!(!text.contains(bad), "{what} printed {bad:?} raw:\n{text}");
+        }
+    };
+
+    let show = repo.agent(&["--color=always", "show", "evil"]).success();
+    clean("show", &show.stdout);
+    assert!(
+        show.stdout
+            .contains(r#"prompt    "hi\033]0;pwned\a \033[31mred""#),
+        "{}",
+        show.stdout
+    );
+    assert!(
+        show.stdout
+            .contains(r#"          "esc\033[31m.txt"  (out of scope)"#)
+    );
+    assert!(
+        show.stdout
+            .contains(r#"          "new\nline"  (out of scope)"#)
+    );
+    assert!(show.stdout.contains(r#"agent     "\033]2;owned\a""#));
+
+    // JSON carries the text exactly, escaped by the JSON encoder.
+    let json = repo.agent(&["show", "evil", "--json"]).success();
+    clean("show --json", &json.stdout);
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(json["prompt"], prompt);
+    assert_eq!(json["agent"], "\x1b]2;owned\x07");
+
+    let list = repo.agent(&["--color=always", "list"]).success();
+    clean("list", &list.stdout);
+    assert!(
+        list.stdout.contains(r#""\033]2;owned\a""#),
+        "{}",
+        list.stdout
+    );
+
+    let diff = repo
+        .agent(&["--color=always", "diff", "evil", "--stat"])
+        .success();
+    clean("diff --stat", &diff.stdout);
+    clean("diff's warning", &diff.stderr);
+    assert!(
+        diff.stdout.contains(r#""esc\033[31m.txt""#),
+        "{}",
+        diff.stdout
+    );
+    assert!(
+        diff.stderr
+            .contains(r#"outside the session's scope (src/**): "esc\033[31m.txt", "new\nline""#),
+        "{}",
+        diff.stderr
+    );
+
+    // An error that names them: keep into a checkout with its own such file.
+    repo.write("esc\x1b[31m.txt", "mine\n");
+    let keep = repo
+        .agent(&["--color=always", "keep", "evil", "--force"])
+        .fails(1);
+    clean("keep's error", &keep.stderr);
+    assert!(keep.stderr.contains(r"esc\033[31m.txt"), "{}", keep.stderr);
+    let bad_id = repo
+        .agent(&["--color=always", "show", "x\x1b]0;pwned\x07"])
+        .fails(1);
+    clean("an id's error", &bad_id.stderr);
+}

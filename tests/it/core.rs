@@ -931,14 +931,73 @@ fn diff_passes_git_diff_options_with_their_values() {
         !narrow.lines().any(|l| l.starts_with(' ')),
         "context lines: {narrow}"
     );
-    // --output would write into the session's worktree: refused.
-    let run = repo.agent(&["diff", "dv", "--output=x.patch"]).fails(2);
+    // diff never writes a file, wherever --output points: refused, and
+    // the refusal says so (not that it would write into the worktree).
+    let elsewhere = repo.base().join("elsewhere.patch");
+    let run = repo
+        .agent(&["diff", "dv", &format!("--output={}", elsewhere.display())])
+        .fails(2);
+    assert!(run.stderr.contains("never writes a file"), "{}", run.stderr);
+    assert!(!run.stderr.contains("worktree"), "{}", run.stderr);
     assert!(run.stderr.contains("redirect instead"), "{}", run.stderr);
+    assert!(!elsewhere.exists());
     repo.agent(&["diff", "dv", "--output", "x.patch"]).fails(2);
     assert!(!wt.join("x.patch").exists());
+    assert!(!repo.path("x.patch").exists());
     // A value is never taken for the id or a revision.
     let run = repo
         .agent(&["diff", "-S", "dv", "dv", "--name-only"])
         .success();
     assert_eq!(run.stdout, "");
+}
+
+/// A repository whose path holds a newline and a space: every verb reads
+/// the paths git prints whole (`-z`, or one path per command), never line
+/// by line.
+#[test]
+fn a_repository_path_with_a_newline_and_a_space_works_through_a_lifecycle() {
+    let mut repo = TestRepo::bare_dir();
+    repo.root = repo.root.join("new\nline dir");
+    std::fs::create_dir_all(&repo.root).unwrap();
+    repo.git(&["init", "-q", "-b", "main"]);
+    repo.write("a.txt", "alpha\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "initial"]);
+    let new = |id: &str| -> std::path::PathBuf {
+        let json = repo.json(&["new", id, "--json"]);
+        std::path::PathBuf::from(json["path"].as_str().unwrap())
+    };
+
+    let wt = new("nl");
+    assert_eq!(wt, repo.root.join(".worktrees/nl"));
+    write(&wt.join("a.txt"), "alpha\nmore\n");
+    write(&wt.join("b.txt"), "new\n");
+    let names = repo.agent(&["diff", "nl", "--name-only"]).success();
+    assert_eq!(names.stdout, "a.txt\nb.txt\n");
+    assert_eq!(repo.json(&["show", "nl", "--json"])["changes"]["files"], 2);
+    assert!(repo.agent(&["list"]).success().stdout.contains("nl"));
+    repo.agent(&["keep", "nl"]).success();
+    assert_eq!(
+        repo.git(&["diff", "--cached", "--name-only"]),
+        "a.txt\nb.txt"
+    );
+    assert!(!wt.exists());
+    repo.git(&["commit", "-q", "-m", "kept nl"]);
+
+    let wt = new("again");
+    write(&wt.join("c.txt"), "c\n");
+    repo.agent(&["discard", "again"]).success();
+    assert!(!wt.exists());
+    repo.agent(&["restore", "again"]).success();
+    assert_eq!(std::fs::read_to_string(wt.join("c.txt")).unwrap(), "c\n");
+    repo.agent(&["keep", "again", "--squash", "-m", "squashed"])
+        .success();
+    assert_eq!(repo.git(&["log", "-1", "--format=%s"]), "squashed");
+    assert_eq!(repo.read("c.txt"), "c\n");
+
+    let gone = new("gone");
+    std::fs::remove_dir_all(&gone).unwrap();
+    repo.agent(&["gc"]).success();
+    repo.agent(&["discard", "gone"]).success();
+    repo.git(&["fsck", "--no-progress"]);
 }

@@ -345,19 +345,21 @@ fn git_help_opens_the_pages_through_manpath() {
     assert!(help(&["help", "git-agent-diff"]).contains("git-agent-diff - Show a session"));
 }
 
-/// On a terminal `git agent <verb> --help` opens the verb's page, as git's
-/// own commands do; into a pipe it prints the built-in long help.
+/// `git agent <verb> --help` opens the verb's page as git's own commands do,
+/// on a terminal or not (into a pipe man prints it as text); without an
+/// installed page it prints the built-in long help, and `-h` is always the
+/// short help.
 #[test]
-fn verb_help_opens_the_verb_s_manual_page_on_a_terminal() {
+fn verb_help_opens_the_verb_s_manual_page_when_one_is_installed() {
     if !have_man() {
         return;
     }
-    let dir = pages_in_temp_manpath();
     let repo = TestRepo::new();
+    let man = Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
     let out = hermetic("script", &repo.home)
         .current_dir(&repo.root)
         .env("SHELL", "/bin/sh")
-        .env("MANPATH", dir.path())
+        .env("MANPATH", &man)
         .env("MANPAGER", "cat")
         .env("MANWIDTH", "80")
         .args(["-qec", "git agent keep --help", "/dev/null"])
@@ -369,11 +371,43 @@ fn verb_help_opens_the_verb_s_manual_page_on_a_terminal() {
         text.contains("GIT-AGENT-KEEP(1)"),
         "not the manual page:\n{text}"
     );
-    let piped = repo.agent(&["keep", "--help"]).success().stdout;
+    let agent = |args: &[&str], manpath: Option<&Path>| {
+        let mut cmd = hermetic(BIN, &repo.home);
+        cmd.current_dir(&repo.root).args(args).env("MANWIDTH", "80");
+        if let Some(dir) = manpath {
+            cmd.env("MANPATH", dir);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        assert!(out.stderr.is_empty(), "{args:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    for args in [
+        &["keep", "--help"][..],
+        &["--color", "never", "keep", "--help"],
+    ] {
+        let piped = agent(args, Some(&man));
+        assert!(
+            piped.contains("GIT-AGENT-KEEP(1)") && !piped.contains("Usage:"),
+            "{args:?}: {piped}"
+        );
+    }
+    let top = agent(&["--help"], Some(&man));
+    assert!(top.contains("GIT-AGENT(1)"), "{top}");
+    let short = agent(&["keep", "-h"], Some(&man));
     assert!(
-        piped.contains("Usage:") && !piped.contains("GIT-AGENT-KEEP(1)"),
-        "{piped}"
+        short.contains("Usage:") && !short.contains("GIT-AGENT-KEEP(1)"),
+        "{short}"
     );
+    let no_page = repo.base().join("no-pages");
+    std::fs::create_dir_all(&no_page).unwrap();
+    for manpath in [None, Some(no_page.as_path())] {
+        let piped = agent(&["keep", "--help"], manpath);
+        assert!(
+            piped.contains("Usage:") && !piped.contains("GIT-AGENT-KEEP(1)"),
+            "{manpath:?}: {piped}"
+        );
+    }
 }
 
 #[test]

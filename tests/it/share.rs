@@ -189,3 +189,71 @@ fn notes_from_both_clones_are_merged_and_push_then_succeeds() {
     assert_eq!(notes.lines().count(), 2, "{notes}");
     repo.agent_in(&other, &["push"]).success();
 }
+
+/// push never replaces another clone's session of the same id on the
+/// remote (nor a fetched session its clone has pushed again since) unless
+/// `--force`; this clone's own sessions are created and updated.
+#[test]
+fn push_refuses_to_replace_another_clone_s_session_of_the_same_id() {
+    let repo = TestRepo::new();
+    let other = second_clone(&repo);
+    let remote = repo.base().join("remote.git");
+    let on_remote =
+        |name: &str| repo.git_in(&remote, &["for-each-ref", "--format=%(objectname)", name]);
+    let mine = repo.new_session(&["same"]);
+    write(&mine.join("first.txt"), "first clone\n");
+    repo.agent(&["push"]).success();
+    let first = on_remote("refs/agents/same/meta");
+    assert_eq!(first, repo.git(&["rev-parse", "refs/agents/same/meta"]));
+
+    // The second clone makes its own "same": pushing it is refused, all of it.
+    repo.agent_in(&other, &["new", "same"]).success();
+    repo.agent_in(&other, &["new", "extra"]).success();
+    let run = repo.agent_in(&other, &["push"]).fails(1);
+    assert!(
+        run.stderr.contains("'same'") || run.stderr.contains(" same"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("--force"), "{}", run.stderr);
+    assert_eq!(on_remote("refs/agents/same/meta"), first);
+    assert_eq!(on_remote("refs/agents/extra/meta"), "");
+    assert_eq!(
+        repo.git_in(&other, &["for-each-ref", "refs/agents-outgoing/"]),
+        ""
+    );
+    // --force replaces it.
+    repo.agent_in(&other, &["push", "--force"]).success();
+    let second = repo.git_in(&other, &["rev-parse", "refs/agents/same/meta"]);
+    assert_eq!(on_remote("refs/agents/same/meta"), second);
+    assert_ne!(on_remote("refs/agents/extra/meta"), "");
+
+    // Now the first clone is refused in turn, for that one id.
+    write(&mine.join("more.txt"), "more\n");
+    let run = repo.agent(&["push", "origin", "same"]).fails(1);
+    assert!(run.stderr.contains("same"), "{}", run.stderr);
+    assert_eq!(on_remote("refs/agents/same/meta"), second);
+
+    // Its own sessions are created, then updated as they change.
+    let own = repo.new_session(&["own"]);
+    repo.agent(&["push", "origin", "own"]).success();
+    write(&own.join("later.txt"), "later\n");
+    repo.agent(&["push", "origin", "own"]).success();
+    assert_eq!(
+        on_remote("refs/agents/own/snapshot"),
+        repo.git(&["rev-parse", "refs/agents/own/snapshot"])
+    );
+
+    // A fetched session pushed again by its clone since: refused until
+    // fetched again.
+    repo.agent_in(&other, &["fetch"]).success();
+    write(&own.join("newest.txt"), "newest\n");
+    repo.agent(&["push", "origin", "own"]).success();
+    let newest = on_remote("refs/agents/own/meta");
+    let run = repo.agent_in(&other, &["push", "origin", "own"]).fails(1);
+    assert!(run.stderr.contains("own"), "{}", run.stderr);
+    assert_eq!(on_remote("refs/agents/own/meta"), newest);
+    repo.agent_in(&other, &["fetch"]).success();
+    repo.agent_in(&other, &["push", "origin", "own"]).success();
+    assert_eq!(on_remote("refs/agents/own/meta"), newest);
+}

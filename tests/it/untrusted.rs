@@ -191,8 +191,13 @@ fn crafted_remote_sessions_act_on_nothing_here(plain_fetch: bool, copy_clone_id:
     assert_eq!(show["state"], "discarded");
     assert_eq!(show["branch"], "agent/wipe");
 
-    // push snapshots nothing of the victim's checkout.
-    victim.agent(&["push"]).success();
+    // push snapshots nothing of the victim's checkout ("wipe", adopted
+    // here, differs from the remote's and is refused as another clone's).
+    let run = victim.agent(&["push"]).fails(1);
+    assert!(run.stderr.contains("wipe"), "{}", run.stderr);
+    victim
+        .agent(&["push", "origin", "mine", "exfil", "killer"])
+        .success();
     assert_eq!(remote_refs(&victim, "exfil"), pushed);
     assert!(!remote_refs(&victim, "mine").is_empty());
     let snapshots = victim.git_in(
