@@ -96,13 +96,19 @@ pub fn plan(repo: &Repo, req: &Request) -> Result<Plan> {
         ),
         (None, None) => None,
     };
-    let timeout = match req
-        .timeout
-        .map(str::to_owned)
-        .or_else(|| repo.config.string(crate::config::TIMEOUT.name))
-    {
-        Some(t) => Some(parse_duration(&t)?),
-        None => None,
+    let timeout = match (req.timeout, repo.config.string(crate::config::TIMEOUT.name)) {
+        (Some(flag), _) => Some(parse_duration(flag)?),
+        (None, Some(config)) => Some(read_duration(&config).map_err(|why| {
+            Error::refused(format!(
+                "invalid {} '{config}'{why}",
+                crate::config::TIMEOUT.name
+            ))
+            .with_hint(format!(
+                "{DURATION_FORMS}: git config {} 10m",
+                crate::config::TIMEOUT.name
+            ))
+        })?),
+        (None, None) => None,
     };
     let (command, agent) = if !req.command.is_empty() {
         if req.agent.is_some() {
@@ -186,16 +192,41 @@ fn agent_command_line(repo: &Repo, name: &str) -> Result<String> {
         })
 }
 
-/// `30s`, `10m`, `2h`, `1h30m`.
+/// The longest duration accepted: a year. Anything longer is surely a
+/// mistake, and deadlines past it would not fit every clock computation.
+pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
+const DURATION_FORMS: &str = "use a number of seconds or forms like 30s, 10m, 2h, 1h30m";
+
+/// `30s`, `10m`, `2h`, `1h30m`, or a bare number of seconds (`120`, `1.5`)
+/// as `timeout(1)` reads it; a usage error (exit 2) otherwise.
 pub fn parse_duration(text: &str) -> Result<Duration> {
-    let invalid = |why: &str| {
-        Error::usage(format!("invalid duration '{text}'{why}"))
-            .with_hint("use forms like 30s, 10m, 2h")
+    read_duration(text).map_err(|why| {
+        Error::usage(format!("invalid duration '{text}'{why}")).with_hint(DURATION_FORMS)
+    })
+}
+
+/// [`parse_duration`]'s rules; the error is what to add to "invalid duration".
+fn read_duration(text: &str) -> std::result::Result<Duration, String> {
+    let text = text.trim();
+    let bare_number = text.bytes().any(|b| b.is_ascii_digit())
+        && text.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    let parsed = if bare_number {
+        text.parse::<f64>()
+            .ok()
+            .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+    } else {
+        humantime::parse_duration(text).ok()
     };
-    match humantime::parse_duration(text.trim()) {
-        Ok(d) if d.is_zero() => Err(invalid(": it must be longer than zero")),
-        Ok(d) => Ok(d),
-        Err(_) => Err(invalid("")),
+    match parsed {
+        None if bare_number => Err(": too long".to_owned()),
+        None => Err(String::new()),
+        Some(d) if d.is_zero() => Err(": it must be longer than zero".to_owned()),
+        Some(d) if d > MAX_DURATION => Err(format!(
+            ": it must be at most {}",
+            humantime::format_duration(MAX_DURATION)
+        )),
+        Some(d) => Ok(d),
     }
 }
 
@@ -252,9 +283,10 @@ pub fn begin(repo: &Repo, session: &mut Session, plan: &Plan, log: Option<PathBu
         supervisor: log.is_none().then(std::process::id),
         log,
         head_before: Some(head),
-        deadline: plan.timeout.map(|t| {
-            humantime::format_rfc3339_seconds(std::time::SystemTime::now() + t).to_string()
-        }),
+        deadline: plan
+            .timeout
+            .and_then(|t| std::time::SystemTime::now().checked_add(t))
+            .map(|at| humantime::format_rfc3339_seconds(at).to_string()),
         ..Run::default()
     });
     session::update(repo, session, meta, None)
@@ -400,7 +432,7 @@ pub fn execute(repo: &Repo, id: &Id, plan: &Plan, attached: bool) -> Result<i32>
         None
     };
 
-    let deadline = plan.timeout.map(|t| Instant::now() + t);
+    let deadline = plan.timeout.and_then(|t| Instant::now().checked_add(t));
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,

@@ -1020,3 +1020,65 @@ fn a_timeout_outlives_a_killed_watcher() {
     assert_eq!(s["state"], "failed");
     assert_eq!(s["run"]["reason"], "timeout");
 }
+
+/// A timeout too long for any clock is refused plainly, from the flag (a
+/// usage error) and from `agent.timeout` (exit 1, the key named); the run
+/// never starts.
+#[test]
+fn an_enormous_timeout_is_refused_not_a_panic() {
+    let repo = TestRepo::new();
+    repo.new_session(&["huge"]);
+    for dur in ["100000000h", "1000000000000000h", "99999999999999999999"] {
+        for verb in ["run", "wait"] {
+            let args: Vec<&str> = match verb {
+                "run" => vec!["run", "huge", "--timeout", dur, "--", "true"],
+                _ => vec!["wait", "--timeout", dur],
+            };
+            let run = repo.agent(&args).fails(2);
+            assert!(run.stderr.contains("invalid duration"), "{}", run.stderr);
+        }
+    }
+    repo.git(&["config", "agent.timeout", "100000000h"]);
+    let run = repo.agent(&["run", "huge", "--", "true"]).fails(1);
+    assert!(
+        run.stderr.contains("invalid agent.timeout '100000000h'"),
+        "{}",
+        run.stderr
+    );
+    let s = repo.json(&["show", "huge", "--json"]);
+    assert_eq!(s["state"], "active", "{s}");
+    assert!(s["run"].is_null(), "{s}");
+}
+
+/// `--timeout 120` means 120 seconds, as `timeout(1)` reads it; so does
+/// `agent.timeout = 1`, which ends a long run.
+#[test]
+fn a_bare_number_timeout_is_seconds() {
+    let repo = TestRepo::new();
+    repo.new_session(&["bare"]);
+    repo.agent(&["run", "bare", "--timeout", "120", "--", "true"])
+        .success();
+    let s = repo.json(&["show", "bare", "--json"]);
+    assert_eq!(s["state"], "done", "{s}");
+    let run = repo.agent(&[
+        "run",
+        "bare",
+        "--timeout",
+        "0.5",
+        "--",
+        &fake_agent(),
+        "sleep",
+        "30",
+    ]);
+    assert_ne!(run.code, 0, "{}", run.stderr);
+    let s = repo.json(&["show", "bare", "--json"]);
+    assert_eq!(s["run"]["reason"], "timeout", "{s}");
+    repo.git(&["config", "agent.timeout", "1"]);
+    let start = Instant::now();
+    let run = repo.agent(&["run", "bare", "--", &fake_agent(), "sleep", "30"]);
+    assert_ne!(run.code, 0, "{}", run.stderr);
+    assert!(start.elapsed() < Duration::from_secs(20));
+    let s = repo.json(&["show", "bare", "--json"]);
+    assert_eq!(s["run"]["reason"], "timeout", "{s}");
+    assert!(run.stderr.contains("timed out after 1s"), "{}", run.stderr);
+}
