@@ -601,6 +601,10 @@ fn still_wanted(repo: &Repo, id: &Id, started: &str) -> Result<bool> {
 }
 
 /// After the child ended: leftovers commit, notes, snapshot, final state.
+///
+/// The run is recorded as it ended even when saving its result fails (a
+/// path git refuses, a full disk): that failure is a warning, never the
+/// run's exit code or a reason.
 fn finish(
     repo: &Repo,
     id: &Id,
@@ -609,34 +613,62 @@ fn finish(
     code: i32,
     reason: Option<&str>,
 ) -> Result<()> {
-    let session = session::resolve(repo, Some(id.as_str()))?;
-    let head_before = session
-        .meta
-        .run
-        .as_ref()
-        .and_then(|r| r.head_before.clone());
-    if worktree.join(".git").exists() {
-        if repo
-            .config
-            .boolean(crate::config::AUTO_COMMIT.name)
-            .ok()
-            .flatten()
-            == Some(true)
-        {
-            auto_commit(worktree, id)?;
-        }
-        if let Some(before) = head_before {
-            let made = Git::new(worktree).run(["rev-list", &format!("{before}..HEAD")])?;
-            let commits: Vec<gix::ObjectId> = made
-                .lines()
-                .filter_map(|l| snapshot::parse_oid(l).ok())
-                .collect();
-            crate::notes::add(repo, &commits, &crate::notes::text(&session, "run"))?;
-        }
-        let mut session = session::resolve(repo, Some(id.as_str()))?;
-        save(repo, &mut session, "run ended")?;
+    let failures = save_result(repo, id, worktree);
+    record_end(repo, id, started, Some(code), reason)?;
+    for failure in failures {
+        crate::output::warn(&format!(
+            "the run in session '{id}' is recorded as it ended, but {failure}"
+        ));
     }
-    record_end(repo, id, started, Some(code), reason)
+    Ok(())
+}
+
+/// Commit leftovers (`agent.autoCommit`), note the run's commits and
+/// snapshot the worktree, each tried even when one before it failed; what
+/// failed is returned ("the snapshot failed: …").
+fn save_result(repo: &Repo, id: &Id, worktree: &Path) -> Vec<String> {
+    let mut failures = Vec::new();
+    if !worktree.join(".git").exists() {
+        return failures;
+    }
+    let mut attempt = |what: &str, step: &mut dyn FnMut() -> Result<()>| {
+        if let Err(e) = step() {
+            failures.push(format!("{what} failed: {}", e.message));
+        }
+    };
+    let auto_commit_on = repo
+        .config
+        .boolean(crate::config::AUTO_COMMIT.name)
+        .ok()
+        .flatten()
+        == Some(true);
+    if auto_commit_on {
+        attempt("committing its leftovers (agent.autoCommit)", &mut || {
+            auto_commit(worktree, id)
+        });
+    }
+    attempt("noting its commits", &mut || {
+        let session = session::resolve(repo, Some(id.as_str()))?;
+        let Some(before) = session
+            .meta
+            .run
+            .as_ref()
+            .and_then(|r| r.head_before.clone())
+        else {
+            return Ok(());
+        };
+        let made = Git::new(worktree).run(["rev-list", &format!("{before}..HEAD")])?;
+        let commits: Vec<gix::ObjectId> = made
+            .lines()
+            .filter_map(|l| snapshot::parse_oid(l).ok())
+            .collect();
+        crate::notes::add(repo, &commits, &crate::notes::text(&session, "run"))
+    });
+    attempt("the snapshot of its worktree", &mut || {
+        let mut session = session::resolve(repo, Some(id.as_str()))?;
+        save(repo, &mut session, "run ended").map(drop)
+    });
+    failures
 }
 
 fn record_end(

@@ -1082,3 +1082,37 @@ fn a_bare_number_timeout_is_seconds() {
     assert_eq!(s["run"]["reason"], "timeout", "{s}");
     assert!(run.stderr.contains("timed out after 1s"), "{}", run.stderr);
 }
+
+/// A run that leaves a path git refuses (`.GIT/config`) is recorded as it
+/// ended — its own exit code, no reason — whatever becomes of the
+/// end-of-run snapshot; a snapshot failure is only a warning.
+#[test]
+fn a_run_is_recorded_as_it_ended_even_when_its_snapshot_fails() {
+    let repo = TestRepo::new();
+    repo.new_session(&["odd"]);
+    let script =
+        "mkdir .GIT .Git && echo x > .GIT/config && mkdir .Git/hooks && echo y > .Git/hooks/x";
+    let run = repo.agent(&["run", "odd", "--", "sh", "-c", script]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("error:"), "{}", run.stderr);
+    let s = repo.json(&["show", "odd", "--json"]);
+    assert_eq!(s["state"], "done", "{s}");
+    assert_eq!(s["run"]["exit_code"], 0, "{s}");
+    assert!(s["run"]["reason"].is_null(), "{s}");
+    // Detached too, and with an exit code of its own.
+    repo.agent(&[
+        "run",
+        "odd",
+        "--detach",
+        "--",
+        "sh",
+        "-c",
+        "echo z > .GIT/more; exit 3",
+    ])
+    .success();
+    assert_eq!(repo.agent(&["wait", "odd"]).code, 1);
+    let s = repo.json(&["show", "odd", "--json"]);
+    assert_eq!(s["state"], "failed", "{s}");
+    assert_eq!(s["run"]["exit_code"], 3, "{s}");
+    assert!(s["run"]["reason"].is_null(), "{s}");
+}
