@@ -169,6 +169,9 @@ pub struct SuperviseArgs {
     pub timeout_ms: Option<u64>,
     #[arg(long)]
     pub read_only: bool,
+    /// Stdin is a pipe to write a byte to once the agent's pid is recorded.
+    #[arg(long)]
+    pub ready_on_stdin: bool,
 }
 
 #[derive(Debug, Args)]

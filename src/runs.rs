@@ -321,21 +321,70 @@ pub fn detach(repo: &Repo, session: &Session, plan: &Plan) -> Result<()> {
     if plan.read_only {
         cmd.arg("--read-only");
     }
-    cmd.current_dir(&repo.main_worktree)
-        .stdin(Stdio::null())
+    // The supervisor's stdin is the write end of a pipe: it writes a byte
+    // there once the agent's pid is recorded (see [`Ready`]).
+    let (ready, ready_writer) =
+        std::io::pipe().map_err(|e| Error::git(format!("cannot make a pipe: {e}")))?;
+    cmd.arg("--ready-on-stdin")
+        .current_dir(&repo.main_worktree)
+        .stdin(ready_writer)
         .stdout(out)
         .stderr(err)
         .process_group(0);
     let child = cmd
         .spawn()
         .map_err(|e| Error::git(format!("cannot start the run supervisor: {e}")))?;
+    // Our copy of the write end goes, so the supervisor's exit is an end of file.
+    drop(cmd);
     let pid = child.id();
     session::modify(repo, &session.id, |meta| {
         if let Some(run) = meta.run.as_mut().filter(|r| r.ended.is_none()) {
             run.supervisor.get_or_insert(pid);
         }
     })?;
+    wait_until_ready(ready);
     Ok(())
+}
+
+/// How long `--detach` waits for the supervisor to record the agent's pid.
+const READY_WAIT: Duration = Duration::from_secs(10);
+
+/// Wait (at most [`READY_WAIT`]) until the supervisor has recorded the
+/// agent's pid or ended the run: a byte on the pipe, or its end when the
+/// supervisor exits. So `show` right after `new --detach` has the pid.
+fn wait_until_ready(mut ready: std::io::PipeReader) {
+    use std::io::Read;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = ready.read(&mut [0u8; 1]);
+        let _ = tx.send(());
+    });
+    let _ = rx.recv_timeout(READY_WAIT);
+}
+
+/// The supervisor's side of the pipe [`detach`] waits on.
+pub struct Ready(std::fs::File);
+
+impl Ready {
+    /// Take the pipe from stdin, leaving `/dev/null` there so no process
+    /// the supervisor starts holds it open.
+    pub fn from_stdin() -> Result<Ready> {
+        use std::os::fd::AsFd;
+        let fail = |e: std::io::Error| Error::git(format!("cannot take the ready pipe: {e}"));
+        let pipe = std::io::stdin()
+            .as_fd()
+            .try_clone_to_owned()
+            .map_err(fail)?;
+        let null = std::fs::File::open("/dev/null").map_err(fail)?;
+        nix::unistd::dup2_stdin(null).map_err(|e| fail(e.into()))?;
+        Ok(Ready(std::fs::File::from(pipe)))
+    }
+
+    /// Tell the caller the run's pid is recorded (or the run is over).
+    fn signal(mut self) {
+        use std::io::Write;
+        let _ = self.0.write_all(b"1");
+    }
 }
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
@@ -343,7 +392,15 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 /// Run the recorded command to its end, in the foreground (`attached`: the
 /// terminal is handed to it) or inside a supervisor. Returns the exit code
 /// to report.
-pub fn execute(repo: &Repo, id: &Id, plan: &Plan, attached: bool) -> Result<i32> {
+///
+/// `ready`, in a supervisor, is signalled once the agent's pid is recorded.
+pub fn execute(
+    repo: &Repo,
+    id: &Id,
+    plan: &Plan,
+    attached: bool,
+    ready: Option<Ready>,
+) -> Result<i32> {
     let session = session::resolve(repo, Some(id.as_str()))?;
     let started = session
         .meta
@@ -425,6 +482,9 @@ pub fn execute(repo: &Repo, id: &Id, plan: &Plan, attached: bool) -> Result<i32>
             let _ = child.wait();
             return Err(e);
         }
+    }
+    if let Some(ready) = ready {
+        ready.signal();
     }
     let terminal = if attached {
         Terminal::give_to(pid)

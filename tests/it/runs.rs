@@ -1116,3 +1116,36 @@ fn a_run_is_recorded_as_it_ended_even_when_its_snapshot_fails() {
     assert_eq!(s["run"]["exit_code"], 3, "{s}");
     assert!(s["run"]["reason"].is_null(), "{s}");
 }
+
+/// When `new --detach` or `run --detach` returns, the agent's pid is
+/// recorded: `show --json` right after has it, and it is the agent's.
+#[test]
+fn detach_returns_with_the_agents_pid_recorded() {
+    let repo = TestRepo::new();
+    let check = |id: &str, how: &str| {
+        let s = repo.json(&["show", id, "--json"]);
+        assert_eq!(s["state"], "running", "{how} {id}: {s}");
+        let pid = s["run"]["pid"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{how} {id}: no pid right after it returned: {s}"));
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        assert!(
+            String::from_utf8_lossy(&cmdline).starts_with("sleep"),
+            "{how} {id}: pid {pid} is not the agent"
+        );
+    };
+    for i in 0..10 {
+        let id = format!("d{i}");
+        let out = repo
+            .agent(&["new", &id, "--json", "--detach", "--", "sleep", "30"])
+            .success();
+        let printed: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        assert!(printed["run"]["pid"].is_u64(), "new --json: {printed}");
+        check(&id, "new");
+        repo.agent(&["stop", &id]).success();
+        repo.agent(&["run", &id, "--detach", "--", "sleep", "30"])
+            .success();
+        check(&id, "run");
+        repo.agent(&["stop", &id]).success();
+    }
+}
