@@ -130,7 +130,7 @@ pub struct RunArgs {
     pub id: Option<String>,
     #[command(flatten)]
     pub options: RunOptions,
-    /// Fail (exit 1) and undo everything if the run changes the worktree.
+    /// Fail (exit 1) and undo everything if the run changes the worktree, a ref, hooks, config or info/.
     #[arg(long)]
     pub read_only: bool,
     /// The command to run, after `--`.

@@ -24,6 +24,8 @@ use crate::repo::Repo;
 use crate::session::{self, Id, Run, Session, State};
 use crate::snapshot;
 
+mod read_only;
+
 /// Built-in agent command lines; `agent.<name>.command` overrides them. The
 /// prompt is appended as the last argument.
 ///
@@ -410,7 +412,10 @@ pub fn execute(
         .unwrap_or_default();
     let worktree = session.meta.worktree.clone();
     let before = if plan.read_only {
-        Some(Checkout::capture(repo, &worktree)?)
+        Some((
+            Checkout::capture(repo, &worktree)?,
+            read_only::Guard::capture(repo, &worktree)?,
+        ))
     } else {
         None
     };
@@ -526,15 +531,8 @@ pub fn execute(
     }
     let mut violation = None;
     let mut undo_failed = None;
-    if let Some(before) = &before {
-        let checked = Checkout::capture(repo, &worktree).and_then(|after| {
-            if after.same_as(before) {
-                Ok(None)
-            } else {
-                restore_read_only(repo, &worktree, before, &after).map(Some)
-            }
-        });
-        match checked {
+    if let Some((before, guard)) = &before {
+        match undo_read_only(repo, id, &worktree, before, guard) {
             Ok(None) => {}
             Ok(Some(v)) => {
                 violation = Some(v);
@@ -552,7 +550,7 @@ pub fn execute(
     finish(repo, id, &started, &worktree, code, reason)?;
     if let Some(e) = undo_failed {
         return Err(Error::refused(format!(
-            "the read-only run may have changed the worktree, and putting it back failed: {}",
+            "the read-only run may have changed the repository, and putting it back failed: {}",
             e.message
         ))
         .with_hint(format!(
@@ -569,7 +567,7 @@ pub fn execute(
     }
     if let Some(violation) = violation {
         let mut err = Error::refused(format!(
-            "the read-only run changed the worktree; it was put back as it was. Changed: {}",
+            "the read-only run changed the repository; it was put back as it was, except where said. Changed: {}",
             violation.changed.join(", ")
         ));
         if let Some(note) = violation.branch_note {
@@ -784,6 +782,43 @@ fn auto_commit(worktree: &Path, id: &Id) -> Result<()> {
     Ok(())
 }
 
+/// After a read-only run: undo what it changed and name it, `None` when it
+/// changed nothing. Hooks, config and `info/` go first (no hook or config
+/// the run wrote may act in the git commands that follow), then refs, then
+/// the worktree.
+fn undo_read_only(
+    repo: &Repo,
+    id: &Id,
+    worktree: &Path,
+    before: &Checkout,
+    guard: &read_only::Guard,
+) -> Result<Option<Violation>> {
+    let outside = guard.undo_files()?;
+    let after = Checkout::capture(repo, worktree)?;
+    // The branch HEAD was on is the worktree's to put back; a branch the
+    // run created and left HEAD on is kept (see [`restore_read_only`]).
+    let mut exempt: Vec<String> = before.branch.iter().cloned().collect();
+    exempt.extend(
+        after
+            .branch
+            .iter()
+            .filter(|b| before.tip_of(b).is_none())
+            .cloned(),
+    );
+    let refs = guard.undo_refs(repo, worktree, id, &exempt)?;
+    let mut violation = if after.same_as(before) {
+        Violation {
+            changed: Vec::new(),
+            branch_note: None,
+        }
+    } else {
+        restore_read_only(repo, worktree, before, &after)?
+    };
+    violation.changed.extend(refs);
+    violation.changed.extend(outside);
+    Ok((!violation.changed.is_empty()).then_some(violation))
+}
+
 /// Put a worktree back as it was before a read-only run: HEAD on its branch
 /// (or detached) at its commit, then the index and files.
 ///
@@ -824,7 +859,7 @@ fn restore_read_only(
                     "the run created branch '{name}'; it is left as it is (`git branch -D {name}` deletes it)"
                 ),
                 Some(tip) if after.tip_of(left) != Some(tip) => format!(
-                    "the run moved branch '{name}' (it was at {}); it is left as it is",
+                    "the run switched to branch '{name}' and moved it (it was at {}); it is put back",
                     &tip[..7.min(tip.len())]
                 ),
                 Some(_) => format!("the run switched to branch '{name}', which it left unchanged"),

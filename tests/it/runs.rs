@@ -1149,3 +1149,145 @@ fn detach_returns_with_the_agents_pid_recorded() {
         repo.agent(&["stop", &id]).success();
     }
 }
+
+/// A read-only run is held to the whole repository: a ref it moves,
+/// creates or deletes, a hook, the config or `info/` it writes are named
+/// and put back; a change to the global config is named and left alone.
+#[test]
+fn a_read_only_run_that_changes_the_repository_fails_and_is_undone() {
+    let repo = TestRepo::new();
+    repo.git(&["branch", "side"]);
+    repo.git(&["branch", "gone"]);
+    repo.git(&["tag", "v1"]);
+    let wt = repo.new_session(&["rr"]);
+    let git_dir = repo.path(".git");
+    let refs = |repo: &TestRepo| {
+        repo.git(&[
+            "for-each-ref",
+            "--format=%(refname) %(objectname)",
+            "refs/heads/main",
+            "refs/heads/side",
+            "refs/heads/gone",
+            "refs/tags/",
+        ])
+    };
+    let files = || {
+        ["config", "info/exclude", "hooks/pre-commit.sample"]
+            .map(|f| std::fs::read_to_string(git_dir.join(f)).unwrap())
+    };
+    // What git-agent itself sets in the config before a read-only run.
+    repo.git(&["config", "notes.rewriteRef", "refs/notes/agents"]);
+    let (refs_before, files_before) = (refs(&repo), files());
+    let wt_before = repo.fingerprint(&wt);
+    write(&repo.home.join(".gitconfig"), "[user]\n\tname = Me\n");
+    let script = r#"set -e
+c=$(git commit-tree -m evil 'HEAD^{tree}' -p HEAD)
+git update-ref refs/heads/main "$c"
+git branch -f side "$c"
+git branch -D -q gone
+git tag evil
+git tag -d v1 >/dev/null
+common=$(git rev-parse --git-common-dir)
+printf '#!/bin/sh\necho hooked\n' > "$common/hooks/post-checkout"
+chmod +x "$common/hooks/post-checkout"
+echo broken > "$common/hooks/pre-commit.sample"
+mkdir -p "$common/hooks/more" && echo x > "$common/hooks/more/x"
+git config core.hooksPath /nowhere
+echo secret >> "$common/info/exclude"
+echo '[alias] x = status' >> "$HOME/.gitconfig"
+"#;
+    let run = repo
+        .agent(&["run", "rr", "--read-only", "--", "sh", "-c", script])
+        .fails(1);
+    for named in [
+        "refs/heads/main (moved from",
+        "refs/heads/side (moved from",
+        "refs/heads/gone (deleted at",
+        "refs/tags/evil (created at",
+        "refs/tags/v1 (deleted at",
+        ".git/hooks/post-checkout (created; removed)",
+        ".git/hooks/more/x (created; removed)",
+        ".git/hooks/pre-commit.sample (changed; put back)",
+        ".git/config (changed; put back)",
+        ".git/info/exclude (changed; put back)",
+        "~/.gitconfig (changed; outside the repository, so left as it is)",
+    ] {
+        assert!(run.stderr.contains(named), "{named}: {}", run.stderr);
+    }
+    assert_eq!(refs(&repo), refs_before);
+    assert_eq!(files(), files_before);
+    assert!(!git_dir.join("hooks/post-checkout").exists());
+    assert!(!git_dir.join("hooks/more").exists());
+    assert_eq!(repo.fingerprint(&wt), wt_before);
+    assert!(
+        std::fs::read_to_string(repo.home.join(".gitconfig"))
+            .unwrap()
+            .contains("[alias]"),
+        "the global config is not the run's to undo"
+    );
+    let s = repo.json(&["show", "rr", "--json"]);
+    assert_eq!(s["state"], "failed", "{s}");
+    assert_eq!(s["run"]["exit_code"], 1, "{s}");
+    assert!(s["run"]["reason"].is_null(), "{s}");
+    // The worktree's own git dir (config.worktree, info/) is covered too.
+    let run = repo
+        .agent(&[
+            "run",
+            "rr",
+            "--read-only",
+            "--",
+            "sh",
+            "-c",
+            "echo '[core]' > \"$(git rev-parse --git-dir)/config.worktree\"",
+        ])
+        .fails(1);
+    assert!(
+        run.stderr
+            .contains(".git/worktrees/rr/config.worktree (created; removed)"),
+        "{}",
+        run.stderr
+    );
+    assert!(!git_dir.join("worktrees/rr/config.worktree").exists());
+}
+
+/// What other sessions do meanwhile — new sessions, their runs, commits,
+/// notes and snapshots — is theirs: a read-only run that only looks
+/// succeeds.
+#[test]
+fn a_read_only_run_is_not_blamed_for_other_sessions_work() {
+    let repo = TestRepo::new();
+    repo.new_session(&["look"]);
+    repo.agent(&[
+        "run",
+        "look",
+        "--detach",
+        "--read-only",
+        "--",
+        &fake_agent(),
+        "sleep",
+        "3",
+    ])
+    .success();
+    let wt = repo.new_session(&["busy"]);
+    repo.agent(&[
+        "run",
+        "busy",
+        "--",
+        "sh",
+        "-c",
+        "echo x > x.txt && git add x.txt && git commit -q -m busy",
+    ])
+    .success();
+    repo.agent(&["run", "busy", "--", &fake_agent(), "write", "y.txt", "y"])
+        .success();
+    assert_eq!(repo.git_in(&wt, &["log", "-1", "--format=%s"]), "busy");
+    let waited = repo.agent(&["wait", "look"]);
+    let log = std::fs::read_to_string(repo.path(".git/agents/look/run.log")).unwrap();
+    assert_eq!(waited.code, 0, "{log}");
+    let s = repo.json(&["show", "look", "--json"]);
+    assert_eq!(s["state"], "done", "{s}");
+    assert_eq!(
+        repo.git(&["log", "-1", "--format=%s", "agent/busy"]),
+        "busy"
+    );
+}
