@@ -504,11 +504,12 @@ fn twenty_detached_runs_in_parallel_are_all_recorded() {
         })
         .collect();
     crate::common::all_at_once(&repo, &runs);
-    assert_eq!(
-        repo.agent(&["wait", "--timeout", "60s"]).code,
-        1,
-        "some runs failed on purpose"
-    );
+    // By id: under load a run may have failed before `wait` starts, and
+    // `wait` without ids waits only for those still running.
+    let ids: Vec<String> = (0..20).map(|i| format!("p{i}")).collect();
+    let mut wait = vec!["wait", "--timeout", "60s"];
+    wait.extend(ids.iter().map(String::as_str));
+    assert_eq!(repo.agent(&wait).code, 1, "some runs failed on purpose");
     let list = repo.json(&["list", "--json"]);
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 20);
