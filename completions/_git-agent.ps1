@@ -108,7 +108,7 @@ Register-ArgumentCompleter -Native -CommandName 'git-agent' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Kill the run after this long (30s, 10m, 2h); default agent.timeout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto, always or never')
             [CompletionResult]::new('--detach', '--detach', [CompletionResultType]::ParameterName, 'Run in the background; output goes to the session''s log')
-            [CompletionResult]::new('--read-only', '--read-only', [CompletionResultType]::ParameterName, 'Fail (exit 1) and undo everything if the run changes the worktree')
+            [CompletionResult]::new('--read-only', '--read-only', [CompletionResultType]::ParameterName, 'Fail (exit 1) and undo everything if the run changes the worktree, a ref, hooks, config or info/')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')

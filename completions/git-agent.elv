@@ -99,7 +99,7 @@ set edit:completion:arg-completer[git-agent] = {|@words|
             cand --timeout 'Kill the run after this long (30s, 10m, 2h); default agent.timeout'
             cand --color 'When to colour output: auto, always or never'
             cand --detach 'Run in the background; output goes to the session''s log'
-            cand --read-only 'Fail (exit 1) and undo everything if the run changes the worktree'
+            cand --read-only 'Fail (exit 1) and undo everything if the run changes the worktree, a ref, hooks, config or info/'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'

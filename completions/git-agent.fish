@@ -91,7 +91,7 @@ complete -c git-agent -n "__fish_git_agent_using_subcommand run" -l color -d 'Wh
 always\t''
 never\t''"
 complete -c git-agent -n "__fish_git_agent_using_subcommand run" -l detach -d 'Run in the background; output goes to the session\'s log'
-complete -c git-agent -n "__fish_git_agent_using_subcommand run" -l read-only -d 'Fail (exit 1) and undo everything if the run changes the worktree'
+complete -c git-agent -n "__fish_git_agent_using_subcommand run" -l read-only -d 'Fail (exit 1) and undo everything if the run changes the worktree, a ref, hooks, config or info/'
 complete -c git-agent -n "__fish_git_agent_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agent -n "__fish_git_agent_using_subcommand run" -s V -l version -d 'Print version'
 complete -c git-agent -n "__fish_git_agent_using_subcommand logs" -l color -d 'When to colour output: auto, always or never' -r -f -a "auto\t''

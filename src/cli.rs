@@ -130,7 +130,7 @@ pub struct RunArgs {
     pub id: Option<String>,
     #[command(flatten)]
     pub options: RunOptions,
-    /// Fail (exit 1) and undo everything if the run changes the worktree.
+    /// Fail (exit 1) and undo everything if the run changes the worktree, a ref, hooks, config or info/.
     #[arg(long)]
     pub read_only: bool,
     /// The command to run, after `--`.
@@ -169,6 +169,9 @@ pub struct SuperviseArgs {
     pub timeout_ms: Option<u64>,
     #[arg(long)]
     pub read_only: bool,
+    /// Stdin is a pipe to write a byte to once the agent's pid is recorded.
+    #[arg(long)]
+    pub ready_on_stdin: bool,
 }
 
 #[derive(Debug, Args)]

@@ -52,7 +52,7 @@ pub const AUTO_COMMIT: Key = Key {
 pub const TIMEOUT: Key = Key {
     name: "agent.timeout",
     default: None,
-    meaning: "default run timeout (30s, 10m, 2h)",
+    meaning: "default run timeout (30s, 10m, 2h; a bare number is seconds)",
 };
 pub const GC_EXPIRE: Key = Key {
     name: "agent.gcExpire",

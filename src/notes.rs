@@ -61,7 +61,7 @@ pub fn add(repo: &Repo, commits: &[gix::ObjectId], note: &str) -> Result<()> {
 }
 
 /// `notes.rewriteRef` includes our notes, so they follow rebases and amends.
-fn ensure_rewrite_ref(repo: &Repo) -> Result<()> {
+pub fn ensure_rewrite_ref(repo: &Repo) -> Result<()> {
     if repo
         .config
         .strings("notes.rewriteRef")

@@ -24,6 +24,8 @@ use crate::repo::Repo;
 use crate::session::{self, Id, Run, Session, State};
 use crate::snapshot;
 
+mod read_only;
+
 /// Built-in agent command lines; `agent.<name>.command` overrides them. The
 /// prompt is appended as the last argument.
 ///
@@ -96,13 +98,19 @@ pub fn plan(repo: &Repo, req: &Request) -> Result<Plan> {
         ),
         (None, None) => None,
     };
-    let timeout = match req
-        .timeout
-        .map(str::to_owned)
-        .or_else(|| repo.config.string(crate::config::TIMEOUT.name))
-    {
-        Some(t) => Some(parse_duration(&t)?),
-        None => None,
+    let timeout = match (req.timeout, repo.config.string(crate::config::TIMEOUT.name)) {
+        (Some(flag), _) => Some(parse_duration(flag)?),
+        (None, Some(config)) => Some(read_duration(&config).map_err(|why| {
+            Error::refused(format!(
+                "invalid {} '{config}'{why}",
+                crate::config::TIMEOUT.name
+            ))
+            .with_hint(format!(
+                "{DURATION_FORMS}: git config {} 10m",
+                crate::config::TIMEOUT.name
+            ))
+        })?),
+        (None, None) => None,
     };
     let (command, agent) = if !req.command.is_empty() {
         if req.agent.is_some() {
@@ -186,16 +194,41 @@ fn agent_command_line(repo: &Repo, name: &str) -> Result<String> {
         })
 }
 
-/// `30s`, `10m`, `2h`, `1h30m`.
+/// The longest duration accepted: a year. Anything longer is surely a
+/// mistake, and deadlines past it would not fit every clock computation.
+pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
+const DURATION_FORMS: &str = "use a number of seconds or forms like 30s, 10m, 2h, 1h30m";
+
+/// `30s`, `10m`, `2h`, `1h30m`, or a bare number of seconds (`120`, `1.5`)
+/// as `timeout(1)` reads it; a usage error (exit 2) otherwise.
 pub fn parse_duration(text: &str) -> Result<Duration> {
-    let invalid = |why: &str| {
-        Error::usage(format!("invalid duration '{text}'{why}"))
-            .with_hint("use forms like 30s, 10m, 2h")
+    read_duration(text).map_err(|why| {
+        Error::usage(format!("invalid duration '{text}'{why}")).with_hint(DURATION_FORMS)
+    })
+}
+
+/// [`parse_duration`]'s rules; the error is what to add to "invalid duration".
+fn read_duration(text: &str) -> std::result::Result<Duration, String> {
+    let text = text.trim();
+    let bare_number = text.bytes().any(|b| b.is_ascii_digit())
+        && text.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    let parsed = if bare_number {
+        text.parse::<f64>()
+            .ok()
+            .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+    } else {
+        humantime::parse_duration(text).ok()
     };
-    match humantime::parse_duration(text.trim()) {
-        Ok(d) if d.is_zero() => Err(invalid(": it must be longer than zero")),
-        Ok(d) => Ok(d),
-        Err(_) => Err(invalid("")),
+    match parsed {
+        None if bare_number => Err(": too long".to_owned()),
+        None => Err(String::new()),
+        Some(d) if d.is_zero() => Err(": it must be longer than zero".to_owned()),
+        Some(d) if d > MAX_DURATION => Err(format!(
+            ": it must be at most {}",
+            humantime::format_duration(MAX_DURATION)
+        )),
+        Some(d) => Ok(d),
     }
 }
 
@@ -252,9 +285,10 @@ pub fn begin(repo: &Repo, session: &mut Session, plan: &Plan, log: Option<PathBu
         supervisor: log.is_none().then(std::process::id),
         log,
         head_before: Some(head),
-        deadline: plan.timeout.map(|t| {
-            humantime::format_rfc3339_seconds(std::time::SystemTime::now() + t).to_string()
-        }),
+        deadline: plan
+            .timeout
+            .and_then(|t| std::time::SystemTime::now().checked_add(t))
+            .map(|at| humantime::format_rfc3339_seconds(at).to_string()),
         ..Run::default()
     });
     session::update(repo, session, meta, None)
@@ -289,21 +323,70 @@ pub fn detach(repo: &Repo, session: &Session, plan: &Plan) -> Result<()> {
     if plan.read_only {
         cmd.arg("--read-only");
     }
-    cmd.current_dir(&repo.main_worktree)
-        .stdin(Stdio::null())
+    // The supervisor's stdin is the write end of a pipe: it writes a byte
+    // there once the agent's pid is recorded (see [`Ready`]).
+    let (ready, ready_writer) =
+        std::io::pipe().map_err(|e| Error::git(format!("cannot make a pipe: {e}")))?;
+    cmd.arg("--ready-on-stdin")
+        .current_dir(&repo.main_worktree)
+        .stdin(ready_writer)
         .stdout(out)
         .stderr(err)
         .process_group(0);
     let child = cmd
         .spawn()
         .map_err(|e| Error::git(format!("cannot start the run supervisor: {e}")))?;
+    // Our copy of the write end goes, so the supervisor's exit is an end of file.
+    drop(cmd);
     let pid = child.id();
     session::modify(repo, &session.id, |meta| {
         if let Some(run) = meta.run.as_mut().filter(|r| r.ended.is_none()) {
             run.supervisor.get_or_insert(pid);
         }
     })?;
+    wait_until_ready(ready);
     Ok(())
+}
+
+/// How long `--detach` waits for the supervisor to record the agent's pid.
+const READY_WAIT: Duration = Duration::from_secs(10);
+
+/// Wait (at most [`READY_WAIT`]) until the supervisor has recorded the
+/// agent's pid or ended the run: a byte on the pipe, or its end when the
+/// supervisor exits. So `show` right after `new --detach` has the pid.
+fn wait_until_ready(mut ready: std::io::PipeReader) {
+    use std::io::Read;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = ready.read(&mut [0u8; 1]);
+        let _ = tx.send(());
+    });
+    let _ = rx.recv_timeout(READY_WAIT);
+}
+
+/// The supervisor's side of the pipe [`detach`] waits on.
+pub struct Ready(std::fs::File);
+
+impl Ready {
+    /// Take the pipe from stdin, leaving `/dev/null` there so no process
+    /// the supervisor starts holds it open.
+    pub fn from_stdin() -> Result<Ready> {
+        use std::os::fd::AsFd;
+        let fail = |e: std::io::Error| Error::git(format!("cannot take the ready pipe: {e}"));
+        let pipe = std::io::stdin()
+            .as_fd()
+            .try_clone_to_owned()
+            .map_err(fail)?;
+        let null = std::fs::File::open("/dev/null").map_err(fail)?;
+        nix::unistd::dup2_stdin(null).map_err(|e| fail(e.into()))?;
+        Ok(Ready(std::fs::File::from(pipe)))
+    }
+
+    /// Tell the caller the run's pid is recorded (or the run is over).
+    fn signal(mut self) {
+        use std::io::Write;
+        let _ = self.0.write_all(b"1");
+    }
 }
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
@@ -311,7 +394,15 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 /// Run the recorded command to its end, in the foreground (`attached`: the
 /// terminal is handed to it) or inside a supervisor. Returns the exit code
 /// to report.
-pub fn execute(repo: &Repo, id: &Id, plan: &Plan, attached: bool) -> Result<i32> {
+///
+/// `ready`, in a supervisor, is signalled once the agent's pid is recorded.
+pub fn execute(
+    repo: &Repo,
+    id: &Id,
+    plan: &Plan,
+    attached: bool,
+    ready: Option<Ready>,
+) -> Result<i32> {
     let session = session::resolve(repo, Some(id.as_str()))?;
     let started = session
         .meta
@@ -321,7 +412,10 @@ pub fn execute(repo: &Repo, id: &Id, plan: &Plan, attached: bool) -> Result<i32>
         .unwrap_or_default();
     let worktree = session.meta.worktree.clone();
     let before = if plan.read_only {
-        Some(Checkout::capture(repo, &worktree)?)
+        Some((
+            Checkout::capture(repo, &worktree)?,
+            read_only::Guard::capture(repo, &worktree)?,
+        ))
     } else {
         None
     };
@@ -394,13 +488,16 @@ pub fn execute(repo: &Repo, id: &Id, plan: &Plan, attached: bool) -> Result<i32>
             return Err(e);
         }
     }
+    if let Some(ready) = ready {
+        ready.signal();
+    }
     let terminal = if attached {
         Terminal::give_to(pid)
     } else {
         None
     };
 
-    let deadline = plan.timeout.map(|t| Instant::now() + t);
+    let deadline = plan.timeout.and_then(|t| Instant::now().checked_add(t));
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
@@ -434,15 +531,8 @@ pub fn execute(repo: &Repo, id: &Id, plan: &Plan, attached: bool) -> Result<i32>
     }
     let mut violation = None;
     let mut undo_failed = None;
-    if let Some(before) = &before {
-        let checked = Checkout::capture(repo, &worktree).and_then(|after| {
-            if after.same_as(before) {
-                Ok(None)
-            } else {
-                restore_read_only(repo, &worktree, before, &after).map(Some)
-            }
-        });
-        match checked {
+    if let Some((before, guard)) = &before {
+        match undo_read_only(repo, id, &worktree, before, guard) {
             Ok(None) => {}
             Ok(Some(v)) => {
                 violation = Some(v);
@@ -460,7 +550,7 @@ pub fn execute(repo: &Repo, id: &Id, plan: &Plan, attached: bool) -> Result<i32>
     finish(repo, id, &started, &worktree, code, reason)?;
     if let Some(e) = undo_failed {
         return Err(Error::refused(format!(
-            "the read-only run may have changed the worktree, and putting it back failed: {}",
+            "the read-only run may have changed the repository, and putting it back failed: {}",
             e.message
         ))
         .with_hint(format!(
@@ -477,7 +567,7 @@ pub fn execute(repo: &Repo, id: &Id, plan: &Plan, attached: bool) -> Result<i32>
     }
     if let Some(violation) = violation {
         let mut err = Error::refused(format!(
-            "the read-only run changed the worktree; it was put back as it was. Changed: {}",
+            "the read-only run changed the repository; it was put back as it was, except where said. Changed: {}",
             violation.changed.join(", ")
         ));
         if let Some(note) = violation.branch_note {
@@ -569,6 +659,10 @@ fn still_wanted(repo: &Repo, id: &Id, started: &str) -> Result<bool> {
 }
 
 /// After the child ended: leftovers commit, notes, snapshot, final state.
+///
+/// The run is recorded as it ended even when saving its result fails (a
+/// path git refuses, a full disk): that failure is a warning, never the
+/// run's exit code or a reason.
 fn finish(
     repo: &Repo,
     id: &Id,
@@ -577,34 +671,62 @@ fn finish(
     code: i32,
     reason: Option<&str>,
 ) -> Result<()> {
-    let session = session::resolve(repo, Some(id.as_str()))?;
-    let head_before = session
-        .meta
-        .run
-        .as_ref()
-        .and_then(|r| r.head_before.clone());
-    if worktree.join(".git").exists() {
-        if repo
-            .config
-            .boolean(crate::config::AUTO_COMMIT.name)
-            .ok()
-            .flatten()
-            == Some(true)
-        {
-            auto_commit(worktree, id)?;
-        }
-        if let Some(before) = head_before {
-            let made = Git::new(worktree).run(["rev-list", &format!("{before}..HEAD")])?;
-            let commits: Vec<gix::ObjectId> = made
-                .lines()
-                .filter_map(|l| snapshot::parse_oid(l).ok())
-                .collect();
-            crate::notes::add(repo, &commits, &crate::notes::text(&session, "run"))?;
-        }
-        let mut session = session::resolve(repo, Some(id.as_str()))?;
-        save(repo, &mut session, "run ended")?;
+    let failures = save_result(repo, id, worktree);
+    record_end(repo, id, started, Some(code), reason)?;
+    for failure in failures {
+        crate::output::warn(&format!(
+            "the run in session '{id}' is recorded as it ended, but {failure}"
+        ));
     }
-    record_end(repo, id, started, Some(code), reason)
+    Ok(())
+}
+
+/// Commit leftovers (`agent.autoCommit`), note the run's commits and
+/// snapshot the worktree, each tried even when one before it failed; what
+/// failed is returned ("the snapshot failed: …").
+fn save_result(repo: &Repo, id: &Id, worktree: &Path) -> Vec<String> {
+    let mut failures = Vec::new();
+    if !worktree.join(".git").exists() {
+        return failures;
+    }
+    let mut attempt = |what: &str, step: &mut dyn FnMut() -> Result<()>| {
+        if let Err(e) = step() {
+            failures.push(format!("{what} failed: {}", e.message));
+        }
+    };
+    let auto_commit_on = repo
+        .config
+        .boolean(crate::config::AUTO_COMMIT.name)
+        .ok()
+        .flatten()
+        == Some(true);
+    if auto_commit_on {
+        attempt("committing its leftovers (agent.autoCommit)", &mut || {
+            auto_commit(worktree, id)
+        });
+    }
+    attempt("noting its commits", &mut || {
+        let session = session::resolve(repo, Some(id.as_str()))?;
+        let Some(before) = session
+            .meta
+            .run
+            .as_ref()
+            .and_then(|r| r.head_before.clone())
+        else {
+            return Ok(());
+        };
+        let made = Git::new(worktree).run(["rev-list", &format!("{before}..HEAD")])?;
+        let commits: Vec<gix::ObjectId> = made
+            .lines()
+            .filter_map(|l| snapshot::parse_oid(l).ok())
+            .collect();
+        crate::notes::add(repo, &commits, &crate::notes::text(&session, "run"))
+    });
+    attempt("the snapshot of its worktree", &mut || {
+        let mut session = session::resolve(repo, Some(id.as_str()))?;
+        save(repo, &mut session, "run ended").map(drop)
+    });
+    failures
 }
 
 fn record_end(
@@ -660,6 +782,43 @@ fn auto_commit(worktree: &Path, id: &Id) -> Result<()> {
     Ok(())
 }
 
+/// After a read-only run: undo what it changed and name it, `None` when it
+/// changed nothing. Hooks, config and `info/` go first (no hook or config
+/// the run wrote may act in the git commands that follow), then refs, then
+/// the worktree.
+fn undo_read_only(
+    repo: &Repo,
+    id: &Id,
+    worktree: &Path,
+    before: &Checkout,
+    guard: &read_only::Guard,
+) -> Result<Option<Violation>> {
+    let outside = guard.undo_files()?;
+    let after = Checkout::capture(repo, worktree)?;
+    // The branch HEAD was on is the worktree's to put back; a branch the
+    // run created and left HEAD on is kept (see [`restore_read_only`]).
+    let mut exempt: Vec<String> = before.branch.iter().cloned().collect();
+    exempt.extend(
+        after
+            .branch
+            .iter()
+            .filter(|b| before.tip_of(b).is_none())
+            .cloned(),
+    );
+    let refs = guard.undo_refs(repo, worktree, id, &exempt)?;
+    let mut violation = if after.same_as(before) {
+        Violation {
+            changed: Vec::new(),
+            branch_note: None,
+        }
+    } else {
+        restore_read_only(repo, worktree, before, &after)?
+    };
+    violation.changed.extend(refs);
+    violation.changed.extend(outside);
+    Ok((!violation.changed.is_empty()).then_some(violation))
+}
+
 /// Put a worktree back as it was before a read-only run: HEAD on its branch
 /// (or detached) at its commit, then the index and files.
 ///
@@ -700,7 +859,7 @@ fn restore_read_only(
                     "the run created branch '{name}'; it is left as it is (`git branch -D {name}` deletes it)"
                 ),
                 Some(tip) if after.tip_of(left) != Some(tip) => format!(
-                    "the run moved branch '{name}' (it was at {}); it is left as it is",
+                    "the run switched to branch '{name}' and moved it (it was at {}); it is put back",
                     &tip[..7.min(tip.len())]
                 ),
                 Some(_) => format!("the run switched to branch '{name}', which it left unchanged"),

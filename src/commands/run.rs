@@ -56,7 +56,7 @@ pub fn start(repo: &Repo, session: &mut Session, plan: &Plan, detach: bool) -> R
         }
         return Ok(0);
     }
-    runs::execute(repo, &session.id, plan, true)
+    runs::execute(repo, &session.id, plan, true, None)
 }
 
 /// Watch a detached run recorded by `run --detach` / `new --detach`.
@@ -76,5 +76,10 @@ pub fn supervise(repo: &Repo, args: &SuperviseArgs) -> Result<i32> {
         timeout: args.timeout_ms.map(std::time::Duration::from_millis),
         read_only: args.read_only,
     };
-    runs::execute(repo, &id, &plan, false)
+    let ready = if args.ready_on_stdin {
+        Some(runs::Ready::from_stdin()?)
+    } else {
+        None
+    };
+    runs::execute(repo, &id, &plan, false, ready)
 }

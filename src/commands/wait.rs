@@ -10,7 +10,7 @@ use crate::session::{self, State};
 
 pub fn run(repo: &Repo, args: &WaitArgs) -> Result<i32> {
     let deadline = match &args.timeout {
-        Some(t) => Some(Instant::now() + crate::runs::parse_duration(t)?),
+        Some(t) => Instant::now().checked_add(crate::runs::parse_duration(t)?),
         None => None,
     };
     let ids: Vec<session::Id> = if args.ids.is_empty() {

@@ -504,11 +504,12 @@ fn twenty_detached_runs_in_parallel_are_all_recorded() {
         })
         .collect();
     crate::common::all_at_once(&repo, &runs);
-    assert_eq!(
-        repo.agent(&["wait", "--timeout", "60s"]).code,
-        1,
-        "some runs failed on purpose"
-    );
+    // By id: under load a run may have failed before `wait` starts, and
+    // `wait` without ids waits only for those still running.
+    let ids: Vec<String> = (0..20).map(|i| format!("p{i}")).collect();
+    let mut wait = vec!["wait", "--timeout", "60s"];
+    wait.extend(ids.iter().map(String::as_str));
+    assert_eq!(repo.agent(&wait).code, 1, "some runs failed on purpose");
     let list = repo.json(&["list", "--json"]);
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 20);
@@ -1019,4 +1020,275 @@ fn a_timeout_outlives_a_killed_watcher() {
     let s = repo.json(&["show", "orphan", "--json"]);
     assert_eq!(s["state"], "failed");
     assert_eq!(s["run"]["reason"], "timeout");
+}
+
+/// A timeout too long for any clock is refused plainly, from the flag (a
+/// usage error) and from `agent.timeout` (exit 1, the key named); the run
+/// never starts.
+#[test]
+fn an_enormous_timeout_is_refused_not_a_panic() {
+    let repo = TestRepo::new();
+    repo.new_session(&["huge"]);
+    for dur in ["100000000h", "1000000000000000h", "99999999999999999999"] {
+        for verb in ["run", "wait"] {
+            let args: Vec<&str> = match verb {
+                "run" => vec!["run", "huge", "--timeout", dur, "--", "true"],
+                _ => vec!["wait", "--timeout", dur],
+            };
+            let run = repo.agent(&args).fails(2);
+            assert!(run.stderr.contains("invalid duration"), "{}", run.stderr);
+        }
+    }
+    repo.git(&["config", "agent.timeout", "100000000h"]);
+    let run = repo.agent(&["run", "huge", "--", "true"]).fails(1);
+    assert!(
+        run.stderr.contains("invalid agent.timeout '100000000h'"),
+        "{}",
+        run.stderr
+    );
+    let s = repo.json(&["show", "huge", "--json"]);
+    assert_eq!(s["state"], "active", "{s}");
+    assert!(s["run"].is_null(), "{s}");
+}
+
+/// `--timeout 120` means 120 seconds, as `timeout(1)` reads it; so does
+/// `agent.timeout = 1`, which ends a long run.
+#[test]
+fn a_bare_number_timeout_is_seconds() {
+    let repo = TestRepo::new();
+    repo.new_session(&["bare"]);
+    repo.agent(&["run", "bare", "--timeout", "120", "--", "true"])
+        .success();
+    let s = repo.json(&["show", "bare", "--json"]);
+    assert_eq!(s["state"], "done", "{s}");
+    let run = repo.agent(&[
+        "run",
+        "bare",
+        "--timeout",
+        "0.5",
+        "--",
+        &fake_agent(),
+        "sleep",
+        "30",
+    ]);
+    assert_ne!(run.code, 0, "{}", run.stderr);
+    let s = repo.json(&["show", "bare", "--json"]);
+    assert_eq!(s["run"]["reason"], "timeout", "{s}");
+    repo.git(&["config", "agent.timeout", "1"]);
+    let start = Instant::now();
+    let run = repo.agent(&["run", "bare", "--", &fake_agent(), "sleep", "30"]);
+    assert_ne!(run.code, 0, "{}", run.stderr);
+    assert!(start.elapsed() < Duration::from_secs(20));
+    let s = repo.json(&["show", "bare", "--json"]);
+    assert_eq!(s["run"]["reason"], "timeout", "{s}");
+    assert!(run.stderr.contains("timed out after 1s"), "{}", run.stderr);
+}
+
+/// A run that leaves a path git refuses (`.GIT/config`) is recorded as it
+/// ended — its own exit code, no reason — whatever becomes of the
+/// end-of-run snapshot; a snapshot failure is only a warning.
+#[test]
+fn a_run_is_recorded_as_it_ended_even_when_its_snapshot_fails() {
+    let repo = TestRepo::new();
+    repo.new_session(&["odd"]);
+    let script =
+        "mkdir .GIT .Git && echo x > .GIT/config && mkdir .Git/hooks && echo y > .Git/hooks/x";
+    let run = repo.agent(&["run", "odd", "--", "sh", "-c", script]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("error:"), "{}", run.stderr);
+    let s = repo.json(&["show", "odd", "--json"]);
+    assert_eq!(s["state"], "done", "{s}");
+    assert_eq!(s["run"]["exit_code"], 0, "{s}");
+    assert!(s["run"]["reason"].is_null(), "{s}");
+    // Detached too, and with an exit code of its own.
+    repo.agent(&[
+        "run",
+        "odd",
+        "--detach",
+        "--",
+        "sh",
+        "-c",
+        "echo z > .GIT/more; exit 3",
+    ])
+    .success();
+    assert_eq!(repo.agent(&["wait", "odd"]).code, 1);
+    let s = repo.json(&["show", "odd", "--json"]);
+    assert_eq!(s["state"], "failed", "{s}");
+    assert_eq!(s["run"]["exit_code"], 3, "{s}");
+    assert!(s["run"]["reason"].is_null(), "{s}");
+}
+
+/// When `new --detach` or `run --detach` returns, the agent's pid is
+/// recorded: `show --json` right after has it, and it is the agent's.
+#[test]
+fn detach_returns_with_the_agents_pid_recorded() {
+    let repo = TestRepo::new();
+    let check = |id: &str, how: &str| {
+        let s = repo.json(&["show", id, "--json"]);
+        assert_eq!(s["state"], "running", "{how} {id}: {s}");
+        let pid = s["run"]["pid"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{how} {id}: no pid right after it returned: {s}"));
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        assert!(
+            String::from_utf8_lossy(&cmdline).starts_with("sleep"),
+            "{how} {id}: pid {pid} is not the agent"
+        );
+    };
+    for i in 0..10 {
+        let id = format!("d{i}");
+        let out = repo
+            .agent(&["new", &id, "--json", "--detach", "--", "sleep", "30"])
+            .success();
+        let printed: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        assert!(printed["run"]["pid"].is_u64(), "new --json: {printed}");
+        check(&id, "new");
+        repo.agent(&["stop", &id]).success();
+        repo.agent(&["run", &id, "--detach", "--", "sleep", "30"])
+            .success();
+        check(&id, "run");
+        repo.agent(&["stop", &id]).success();
+    }
+}
+
+/// A read-only run is held to the whole repository: a ref it moves,
+/// creates or deletes, a hook, the config or `info/` it writes are named
+/// and put back; a change to the global config is named and left alone.
+#[test]
+fn a_read_only_run_that_changes_the_repository_fails_and_is_undone() {
+    let repo = TestRepo::new();
+    repo.git(&["branch", "side"]);
+    repo.git(&["branch", "gone"]);
+    repo.git(&["tag", "v1"]);
+    let wt = repo.new_session(&["rr"]);
+    let git_dir = repo.path(".git");
+    let refs = |repo: &TestRepo| {
+        repo.git(&[
+            "for-each-ref",
+            "--format=%(refname) %(objectname)",
+            "refs/heads/main",
+            "refs/heads/side",
+            "refs/heads/gone",
+            "refs/tags/",
+        ])
+    };
+    let files = || {
+        ["config", "info/exclude", "hooks/pre-commit.sample"]
+            .map(|f| std::fs::read_to_string(git_dir.join(f)).unwrap())
+    };
+    // What git-agent itself sets in the config before a read-only run.
+    repo.git(&["config", "notes.rewriteRef", "refs/notes/agents"]);
+    let (refs_before, files_before) = (refs(&repo), files());
+    let wt_before = repo.fingerprint(&wt);
+    write(&repo.home.join(".gitconfig"), "[user]\n\tname = Me\n");
+    let script = r#"set -e
+c=$(git commit-tree -m evil 'HEAD^{tree}' -p HEAD)
+git update-ref refs/heads/main "$c"
+git branch -f side "$c"
+git branch -D -q gone
+git tag evil
+git tag -d v1 >/dev/null
+common=$(git rev-parse --git-common-dir)
+printf '#!/bin/sh\necho hooked\n' > "$common/hooks/post-checkout"
+chmod +x "$common/hooks/post-checkout"
+echo broken > "$common/hooks/pre-commit.sample"
+mkdir -p "$common/hooks/more" && echo x > "$common/hooks/more/x"
+git config core.hooksPath /nowhere
+echo secret >> "$common/info/exclude"
+echo '[alias] x = status' >> "$HOME/.gitconfig"
+"#;
+    let run = repo
+        .agent(&["run", "rr", "--read-only", "--", "sh", "-c", script])
+        .fails(1);
+    for named in [
+        "refs/heads/main (moved from",
+        "refs/heads/side (moved from",
+        "refs/heads/gone (deleted at",
+        "refs/tags/evil (created at",
+        "refs/tags/v1 (deleted at",
+        ".git/hooks/post-checkout (created; removed)",
+        ".git/hooks/more/x (created; removed)",
+        ".git/hooks/pre-commit.sample (changed; put back)",
+        ".git/config (changed; put back)",
+        ".git/info/exclude (changed; put back)",
+        "~/.gitconfig (changed; outside the repository, so left as it is)",
+    ] {
+        assert!(run.stderr.contains(named), "{named}: {}", run.stderr);
+    }
+    assert_eq!(refs(&repo), refs_before);
+    assert_eq!(files(), files_before);
+    assert!(!git_dir.join("hooks/post-checkout").exists());
+    assert!(!git_dir.join("hooks/more").exists());
+    assert_eq!(repo.fingerprint(&wt), wt_before);
+    assert!(
+        std::fs::read_to_string(repo.home.join(".gitconfig"))
+            .unwrap()
+            .contains("[alias]"),
+        "the global config is not the run's to undo"
+    );
+    let s = repo.json(&["show", "rr", "--json"]);
+    assert_eq!(s["state"], "failed", "{s}");
+    assert_eq!(s["run"]["exit_code"], 1, "{s}");
+    assert!(s["run"]["reason"].is_null(), "{s}");
+    // The worktree's own git dir (config.worktree, info/) is covered too.
+    let run = repo
+        .agent(&[
+            "run",
+            "rr",
+            "--read-only",
+            "--",
+            "sh",
+            "-c",
+            "echo '[core]' > \"$(git rev-parse --git-dir)/config.worktree\"",
+        ])
+        .fails(1);
+    assert!(
+        run.stderr
+            .contains(".git/worktrees/rr/config.worktree (created; removed)"),
+        "{}",
+        run.stderr
+    );
+    assert!(!git_dir.join("worktrees/rr/config.worktree").exists());
+}
+
+/// What other sessions do meanwhile — new sessions, their runs, commits,
+/// notes and snapshots — is theirs: a read-only run that only looks
+/// succeeds.
+#[test]
+fn a_read_only_run_is_not_blamed_for_other_sessions_work() {
+    let repo = TestRepo::new();
+    repo.new_session(&["look"]);
+    repo.agent(&[
+        "run",
+        "look",
+        "--detach",
+        "--read-only",
+        "--",
+        &fake_agent(),
+        "sleep",
+        "3",
+    ])
+    .success();
+    let wt = repo.new_session(&["busy"]);
+    repo.agent(&[
+        "run",
+        "busy",
+        "--",
+        "sh",
+        "-c",
+        "echo x > x.txt && git add x.txt && git commit -q -m busy",
+    ])
+    .success();
+    repo.agent(&["run", "busy", "--", &fake_agent(), "write", "y.txt", "y"])
+        .success();
+    assert_eq!(repo.git_in(&wt, &["log", "-1", "--format=%s"]), "busy");
+    let waited = repo.agent(&["wait", "look"]);
+    let log = std::fs::read_to_string(repo.path(".git/agents/look/run.log")).unwrap();
+    assert_eq!(waited.code, 0, "{log}");
+    let s = repo.json(&["show", "look", "--json"]);
+    assert_eq!(s["state"], "done", "{s}");
+    assert_eq!(
+        repo.git(&["log", "-1", "--format=%s", "agent/busy"]),
+        "busy"
+    );
 }
