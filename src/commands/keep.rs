@@ -142,15 +142,15 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
     };
     let base = meeting_point(repo, session_base, head, worked)?;
     let base_tree = repo.resolve_tree(base)?;
-    // Only the paths the session changed can meet the target's own work.
-    let mut paths = changed.paths.clone();
+    // Only the paths the session changed can meet the target's own work
+    // (as bytes: a path need not be UTF-8).
+    let mut paths = merge::changed_paths(repo, repo.resolve_tree(session.base)?, snap_tree)?;
     if base != session.base {
-        let since = snapshot::changes(repo, base_tree, snap_tree)?;
-        paths.extend(since.paths);
+        paths.extend(merge::changed_paths(repo, base_tree, snap_tree)?);
     }
     paths.sort();
     paths.dedup();
-    let mut now = snapshot::capture_paths(repo, &target, &paths)?;
+    let mut now = snapshot::capture_paths(repo, &target, &merge::disk_paths(&target, &paths)?)?;
     let head_moved = || {
         Error::refused(format!(
             "HEAD in {} moved while keeping; nothing was changed",
@@ -184,7 +184,7 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
             paths.extend(changed_now);
             paths.sort();
             paths.dedup();
-            now = snapshot::capture_paths(repo, &target, &paths)?;
+            now = snapshot::capture_paths(repo, &target, &merge::disk_paths(&target, &paths)?)?;
             if now.head != head {
                 return Err(head_moved());
             }
@@ -219,9 +219,10 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
         )?;
         // keep never removes a file that is untracked here: it exists
         // nowhere else in this checkout's history.
-        let gone: Vec<&String> = untracked
+        let gone: Vec<String> = untracked
             .iter()
             .filter(|p| !merge::has_path(repo, files, p))
+            .map(|p| p.to_string())
             .collect();
         if !gone.is_empty() {
             return Err(Error::refused(format!(
@@ -233,10 +234,7 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
                     "files that are"
                 },
                 target.display(),
-                gone.iter()
-                    .map(|p| p.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                gone.join(", ")
             ))
             .with_hint(
                 "delete them yourself if you agree, or `git add` them first; nothing was changed",
