@@ -590,8 +590,28 @@ fn replay_commits(
         parent = commit_tree(author, tree, parent, message.trim_end())?;
         made.push(parent);
     }
-    let mut tip_tree = repo.resolve_tree(tip)?;
-    if let Some((onto, carried_tree)) = carried {
+    // A tip that does not descend from where the session started (the
+    // agent reset or switched its branch) holds only part of the change
+    // in commits: what it undid is in no commit. The leftovers are then
+    // measured from the start, so the result is the session's final state
+    // as with `--squash`.
+    let started = carried.map_or(base, |(onto, _)| onto);
+    let descends = repo
+        .git()
+        .output([
+            "merge-base",
+            "--is-ancestor",
+            &started.to_string(),
+            &tip.to_string(),
+        ])?
+        .status
+        .success();
+    let mut tip_tree = if descends {
+        repo.resolve_tree(tip)?
+    } else {
+        repo.resolve_tree(base)?
+    };
+    if let Some((onto, carried_tree)) = carried.filter(|_| descends) {
         // What was left uncommitted is measured from the tip with the
         // carried changes on it: those are not the agent's leftovers.
         if let Merge::Clean(with_carry) =
@@ -603,7 +623,14 @@ fn replay_commits(
     let leftovers = clean(session, merge::trees(repo, tip_tree, tree, snap_tree)?)?;
     if snap_tree != tip_tree && leftovers != tree {
         tree = leftovers;
-        let message = format!("Uncommitted changes of session {}", session.id);
+        let message = if descends {
+            format!("Uncommitted changes of session {}", session.id)
+        } else {
+            format!(
+                "Changes of session {} not in its commits\n\nIts branch no longer descends from where the session started (reset or switched), so this commit brings the rest of its final state.",
+                session.id
+            )
+        };
         parent = commit_tree(repo.git(), tree, parent, &message)?;
         made.push(parent);
     }

@@ -69,7 +69,7 @@ fn checkout(dir: &Path) -> Vec<(String, Entry)> {
 }
 
 /// The tree `git add -A` stages in `wt`, into a copy of its index.
-fn git_add_all_tree(repo: &TestRepo, wt: &Path) -> String {
+pub fn git_add_all_tree(repo: &TestRepo, wt: &Path) -> String {
     let index = repo.git_in(
         wt,
         &["rev-parse", "--path-format=absolute", "--git-path", "index"],
