@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::KeepArgs;
 use crate::commands::discard::{save, stop_live_run};
+use crate::commit::Committer;
 use crate::error::{Error, Result};
 use crate::git::{Git, tidy};
 use crate::merge::{self, Merge};
@@ -162,19 +163,28 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
         return Err(head_moved());
     }
     let head_tree = repo.resolve_tree(now.head)?;
+    let committer = Committer::new(repo, &target, !args.no_verify)?;
     let (index_new, files_new, new_head) = if committing {
         let final_commit = if args.squash {
             squash_commit(
                 repo,
+                &committer,
                 &session,
                 args.message.as_deref(),
                 base_tree,
                 snap_tree,
-                now.head,
-                head_tree,
+                (now.head, head_tree),
             )?
         } else {
-            replay_commits(repo, &session, base, worked, snap_tree, now.head, head_tree)?
+            replay_commits(
+                repo,
+                &committer,
+                &session,
+                base,
+                worked,
+                snap_tree,
+                (now.head, head_tree),
+            )?
         };
         let final_tree = repo.resolve_tree(final_commit.0)?;
         // Every path the new commit changes is written: read all of them
@@ -275,6 +285,9 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
         };
         crate::fault::point("keep:head-moved");
         notes::add(repo, made, &notes::text(&session, how))?;
+        if !made.is_empty() {
+            committer.post_commit();
+        }
     }
     finish(repo, &mut session, tip, leaving)?;
     // What actually changed in the target, which can be less than the
@@ -491,12 +504,12 @@ fn clean_or(
 /// One commit on the target's HEAD holding the whole change.
 fn squash_commit(
     repo: &Repo,
+    committer: &Committer,
     session: &Session,
     message: Option<&str>,
     base_tree: gix::ObjectId,
     snap_tree: gix::ObjectId,
-    head: gix::ObjectId,
-    head_tree: gix::ObjectId,
+    (head, head_tree): (gix::ObjectId, gix::ObjectId),
 ) -> Result<(gix::ObjectId, Vec<gix::ObjectId>)> {
     let tree = clean(
         session,
@@ -510,7 +523,9 @@ fn squash_commit(
         .map(str::to_owned)
         .or_else(|| session.meta.prompt.clone())
         .unwrap_or_else(|| session.id.to_string());
-    let commit = commit_tree(repo.git(), tree, head, &message)?;
+    committer.pre_commit(tree)?;
+    let message = committer.message(&message)?;
+    let commit = committer.commit(repo.git(), tree, head, &message)?;
     Ok((commit, vec![commit]))
 }
 
@@ -518,12 +533,12 @@ fn squash_commit(
 /// messages kept), plus one commit for what was left uncommitted.
 fn replay_commits(
     repo: &Repo,
+    committer: &Committer,
     session: &Session,
     base: gix::ObjectId,
     tip: Option<gix::ObjectId>,
     snap_tree: gix::ObjectId,
-    head: gix::ObjectId,
-    head_tree: gix::ObjectId,
+    (head, head_tree): (gix::ObjectId, gix::ObjectId),
 ) -> Result<(gix::ObjectId, Vec<gix::ObjectId>)> {
     let git = repo.git();
     let tip = tip.unwrap_or(base);
@@ -587,7 +602,7 @@ fn replay_commits(
             .env("GIT_AUTHOR_NAME", name)
             .env("GIT_AUTHOR_EMAIL", email)
             .env("GIT_AUTHOR_DATE", date);
-        parent = commit_tree(author, tree, parent, message.trim_end())?;
+        parent = committer.commit(author, tree, parent, message.trim_end())?;
         made.push(parent);
     }
     // A tip that does not descend from where the session started (the
@@ -621,7 +636,11 @@ fn replay_commits(
         }
     }
     let leftovers = clean(session, merge::trees(repo, tip_tree, tree, snap_tree)?)?;
-    if snap_tree != tip_tree && leftovers != tree {
+    let leftover = snap_tree != tip_tree && leftovers != tree;
+    if leftover || !made.is_empty() {
+        committer.pre_commit(if leftover { leftovers } else { tree })?;
+    }
+    if leftover {
         tree = leftovers;
         let message = if descends {
             format!("Uncommitted changes of session {}", session.id)
@@ -631,23 +650,11 @@ fn replay_commits(
                 session.id
             )
         };
-        parent = commit_tree(repo.git(), tree, parent, &message)?;
+        let message = committer.message(&message)?;
+        parent = committer.commit(repo.git(), tree, parent, &message)?;
         made.push(parent);
     }
     Ok((parent, made))
-}
-
-fn commit_tree(
-    git: Git,
-    tree: gix::ObjectId,
-    parent: gix::ObjectId,
-    message: &str,
-) -> Result<gix::ObjectId> {
-    let out = git.run_stdin(
-        ["commit-tree", &tree.to_string(), "-p", &parent.to_string()],
-        message.as_bytes(),
-    )?;
-    parse_oid(&out)
 }
 
 /// What was written in the worktree while keep merged (by hand: runs are
