@@ -147,6 +147,37 @@ pub fn with_entries(
     crate::snapshot::parse_oid(&git.run(["write-tree"])?)
 }
 
+/// `full` without the repositories of their own that `index` lacks:
+/// untracked embedded repositories, which `git add -A` records as commits
+/// (gitlinks) although nothing outside them holds those commits. Returns
+/// the tree and the paths left out.
+pub fn without_untracked_repositories(
+    repo: &Repo,
+    index: gix::ObjectId,
+    full: gix::ObjectId,
+) -> Result<(gix::ObjectId, Vec<BString>)> {
+    let repos: Vec<BString> = changes(repo, index, full)?
+        .into_iter()
+        .filter(|c| c.old.is_none() && c.new.is_some_and(|(mode, _)| mode.is_commit()))
+        .map(|c| c.path)
+        .collect();
+    if repos.is_empty() {
+        return Ok((full, repos));
+    }
+    let tmp = tempfile::Builder::new()
+        .prefix("carry-")
+        .tempfile_in(repo.state_dir()?)
+        .map_err(|e| Error::git(format!("cannot create a temporary index: {e}")))?;
+    let git = repo.git().env("GIT_INDEX_FILE", tmp.path());
+    git.run(["read-tree", &full.to_string()])?;
+    let list: Vec<u8> = repos
+        .iter()
+        .flat_map(|p| p.iter().copied().chain([0]))
+        .collect();
+    git.run_stdin_bytes(["update-index", "-z", "--force-remove", "--stdin"], &list)?;
+    Ok((parse_oid(&git.run(["write-tree"])?)?, repos))
+}
+
 /// The paths that differ between two trees, sorted.
 pub fn changed_paths(repo: &Repo, from: gix::ObjectId, to: gix::ObjectId) -> Result<Vec<BString>> {
     Ok(changes(repo, from, to)?

@@ -299,3 +299,40 @@ fn an_untracked_ignored_or_symlinked_path_in_the_way_refuses_keep_d2() {
         );
     }
 }
+
+/// D13: an untracked repository inside the checkout is not carried by
+/// `new --carry` (the session could only have an empty directory there),
+/// so the session shows no phantom deletion and keeps cleanly around it.
+#[test]
+fn an_untracked_nested_repository_is_not_carried_and_keep_leaves_it_alone_d13() {
+    let repo = TestRepo::new();
+    let sub = repo.path("sub");
+    std::fs::create_dir_all(&sub).unwrap();
+    repo.git_in(&sub, &["init", "-q", "-b", "main"]);
+    write(&sub.join("s.txt"), "nested\n");
+    repo.git_in(&sub, &["add", "s.txt"]);
+    repo.git_in(&sub, &["commit", "-qm", "nested"]);
+    repo.write("a.txt", "carried edit\n");
+    let run = repo.agent(&["new", "s", "--carry"]).success();
+    assert!(
+        run.stderr.contains("sub is a repository of its own"),
+        "{}",
+        run.stderr
+    );
+    let wt = repo.root.join(".worktrees/s");
+    assert_eq!(
+        std::fs::read_to_string(wt.join("a.txt")).unwrap(),
+        "carried edit\n"
+    );
+    assert_eq!(repo.agent(&["diff", "s"]).success().stdout, "");
+    write(&wt.join("new.txt"), "agent\n");
+    let sub_head = repo.git_in(&sub, &["rev-parse", "HEAD"]);
+    repo.agent(&["keep", "s"]).success();
+    assert_eq!(repo.git(&["diff", "--cached", "--name-only"]), "new.txt");
+    assert_eq!(repo.git_in(&sub, &["rev-parse", "HEAD"]), sub_head);
+    assert_eq!(
+        std::fs::read_to_string(sub.join("s.txt")).unwrap(),
+        "nested\n"
+    );
+    assert_eq!(repo.read("a.txt"), "carried edit\n");
+}
