@@ -403,6 +403,9 @@ refuses keep with nothing changed (--no-verify skips both); commits are \
 signed when commit.gpgSign is set; post-commit runs after. A file the \
 target does not track (ignored ones too) where the session needs something \
 else, a directory where it has a file, or a symlink where it needs a \
-directory, is a conflict. Afterwards the worktree and \
+directory, is a conflict. A repository of its own inside the session (its \
+own .git, not a submodule) refuses keep, as git would record only its \
+commit: remove its .git there to keep its files, or make it a submodule. \
+Afterwards the worktree and \
 branch are removed (not with --keep-worktree) and the session is kept; its \
 refs stay until gc, so `git agent diff` and `git agent restore` still work.";

@@ -102,6 +102,7 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
             session.id
         )));
     }
+    refuse_embedded_repositories(repo, &session, base_tree, snap_tree)?;
     if snap_tree == base_tree {
         finish(repo, &mut session, tip, leaving)?;
         let left = if args.keep_worktree {
@@ -363,6 +364,64 @@ fn meeting_point(
             .status
             .success();
     Ok(if later { met } else { base })
+}
+
+/// Refuse a session that holds a repository of its own (a directory with
+/// its own `.git`, not a submodule `.gitmodules` declares): `git add -A`
+/// records it as a bare commit id, so keep would bring none of its files,
+/// and its commits would go with the session's worktree. As `git add`
+/// warns for an embedded repository, the person decides: plain files or a
+/// submodule.
+fn refuse_embedded_repositories(
+    repo: &Repo,
+    session: &Session,
+    base_tree: gix::ObjectId,
+    snap_tree: gix::ObjectId,
+) -> Result<()> {
+    let gitlinks: Vec<String> = crate::treediff::between(&repo.shared, base_tree, snap_tree)?
+        .into_iter()
+        .filter(|c| c.new.is_some_and(|(mode, _)| mode.is_commit()))
+        .map(|c| c.path.to_string())
+        .collect();
+    if gitlinks.is_empty() {
+        return Ok(());
+    }
+    // Submodules as the session's own `.gitmodules` declares them.
+    let declared = repo
+        .git()
+        .output([
+            "config",
+            "--blob",
+            &format!("{snap_tree}:.gitmodules"),
+            "-z",
+            "--get-regexp",
+            r"^submodule\..*\.path$",
+        ])
+        .map(|out| String::from_utf8_lossy(&out.stdout).into_owned())
+        .unwrap_or_default();
+    let declared: Vec<&str> = declared
+        .split('\0')
+        .filter_map(|entry| entry.split_once('\n').map(|(_, path)| path))
+        .collect();
+    let embedded: Vec<&String> = gitlinks
+        .iter()
+        .filter(|p| !declared.contains(&p.as_str()))
+        .collect();
+    let Some(first) = embedded.first() else {
+        return Ok(());
+    };
+    let list = embedded
+        .iter()
+        .map(|p| format!("{p}/"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Err(Error::refused(format!(
+        "session '{}' holds a repository of its own at {list}: git records only its commit, so keep would bring none of its files, and its commits would go with the session's worktree; nothing was changed",
+        session.id
+    ))
+    .with_hint(format!(
+        "in the session, remove {first}/.git to keep its files as plain files, or make it a submodule (`git submodule add`), then keep again"
+    )))
 }
 
 /// The checkout to keep into: where keep runs, or the session's origin when

@@ -336,3 +336,45 @@ fn an_untracked_nested_repository_is_not_carried_and_keep_leaves_it_alone_d13() 
     );
     assert_eq!(repo.read("a.txt"), "carried edit\n");
 }
+
+/// K4: a repository of its own inside the session (an agent's `git init`
+/// or `git clone`) would come home as a bare commit id whose commits go
+/// with the worktree: keep refuses with a hint, changing nothing; with its
+/// `.git` removed, its files keep as plain files.
+#[test]
+fn an_embedded_repository_in_the_session_refuses_keep_with_a_hint_k4() {
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["s"]);
+    let web = wt.join("web");
+    std::fs::create_dir_all(&web).unwrap();
+    repo.git_in(&web, &["init", "-q", "-b", "main"]);
+    write(&web.join("index.html"), "<p>hi</p>\n");
+    repo.git_in(&web, &["add", "-A"]);
+    repo.git_in(&web, &["commit", "-qm", "scaffold"]);
+    write(&wt.join("other.txt"), "other\n");
+    let before = (repo.fingerprint(&repo.root), checkout(&repo.root));
+    for args in [
+        &["keep", "s"][..],
+        &["keep", "s", "--squash"],
+        &["keep", "s", "--force"],
+    ] {
+        let err = repo.agent(args).fails(1).stderr;
+        assert!(
+            err.contains("repository of its own at web/") && err.contains("remove web/.git"),
+            "{args:?}: {err}"
+        );
+        assert_eq!((repo.fingerprint(&repo.root), checkout(&repo.root)), before);
+    }
+    assert!(
+        web.join(".git").exists(),
+        "the session's repository is untouched"
+    );
+    std::fs::remove_dir_all(web.join(".git")).unwrap();
+    let want = checkout(&wt);
+    repo.agent(&["keep", "s", "--keep-worktree"]).success();
+    assert_eq!(checkout(&repo.root), want);
+    assert_eq!(
+        repo.git(&["diff", "--cached", "--name-only"]),
+        "other.txt\nweb/index.html"
+    );
+}
