@@ -117,7 +117,8 @@ impl Committer {
     fn hook(&self, git: &Git, name: &str, args: &[&str]) -> Result<()> {
         let mut all = vec!["hook", "run", "--ignore-missing", name, "--"];
         all.extend_from_slice(args);
-        let out = git.output(&all)?;
+        // As `git commit -m` runs them: no editor to open.
+        let out = git.clone().env("GIT_EDITOR", ":").output(&all)?;
         use std::io::Write;
         let mut err = std::io::stderr();
         let _ = err.write_all(&out.stdout);
