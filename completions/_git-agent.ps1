@@ -149,6 +149,8 @@ Register-ArgumentCompleter -Native -CommandName 'git-agent' -ScriptBlock {
             [CompletionResult]::new('--squash', '--squash', [CompletionResultType]::ParameterName, 'Make one commit on the current branch instead of staging the change')
             [CompletionResult]::new('--commit', '--commit', [CompletionResultType]::ParameterName, 'Replay the session''s commits, plus one for uncommitted leftovers')
             [CompletionResult]::new('--keep-worktree', '--keep-worktree', [CompletionResultType]::ParameterName, 'Leave the session''s worktree and branch in place afterwards')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'With --squash/--commit: skip the pre-commit and commit-msg hooks, as `git commit --no-verify`')
+            [CompletionResult]::new('--no-verify', '--no-verify', [CompletionResultType]::ParameterName, 'With --squash/--commit: skip the pre-commit and commit-msg hooks, as `git commit --no-verify`')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Keep even with a live run (stopped first) or out-of-scope changes')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Keep even with a live run (stopped first) or out-of-scope changes')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

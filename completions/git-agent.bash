@@ -31,7 +31,7 @@ __git_agent_options ()
 	logs) __git_agent_words='--follow --color --help --version' ;;
 	wait) __git_agent_words='--timeout --color --help --version' ;;
 	stop) __git_agent_words='--color --help --version' ;;
-	keep) __git_agent_words='--squash --message --commit --keep-worktree --force --color --help --version' ;;
+	keep) __git_agent_words='--squash --message --commit --keep-worktree --no-verify --force --color --help --version' ;;
 	discard) __git_agent_words='--force --color --help --version' ;;
 	restore) __git_agent_words='--color --help --version' ;;
 	overlap) __git_agent_words='--json --color --help --version' ;;

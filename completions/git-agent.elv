@@ -136,6 +136,8 @@ set edit:completion:arg-completer[git-agent] = {|@words|
             cand --squash 'Make one commit on the current branch instead of staging the change'
             cand --commit 'Replay the session''s commits, plus one for uncommitted leftovers'
             cand --keep-worktree 'Leave the session''s worktree and branch in place afterwards'
+            cand -n 'With --squash/--commit: skip the pre-commit and commit-msg hooks, as `git commit --no-verify`'
+            cand --no-verify 'With --squash/--commit: skip the pre-commit and commit-msg hooks, as `git commit --no-verify`'
             cand -f 'Keep even with a live run (stopped first) or out-of-scope changes'
             cand --force 'Keep even with a live run (stopped first) or out-of-scope changes'
             cand -h 'Print help (see more with ''--help'')'

@@ -118,6 +118,7 @@ never\t''"
 complete -c git-agent -n "__fish_git_agent_using_subcommand keep" -l squash -d 'Make one commit on the current branch instead of staging the change'
 complete -c git-agent -n "__fish_git_agent_using_subcommand keep" -l commit -d 'Replay the session\'s commits, plus one for uncommitted leftovers'
 complete -c git-agent -n "__fish_git_agent_using_subcommand keep" -l keep-worktree -d 'Leave the session\'s worktree and branch in place afterwards'
+complete -c git-agent -n "__fish_git_agent_using_subcommand keep" -s n -l no-verify -d 'With --squash/--commit: skip the pre-commit and commit-msg hooks, as `git commit --no-verify`'
 complete -c git-agent -n "__fish_git_agent_using_subcommand keep" -s f -l force -d 'Keep even with a live run (stopped first) or out-of-scope changes'
 complete -c git-agent -n "__fish_git_agent_using_subcommand keep" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agent -n "__fish_git_agent_using_subcommand keep" -s V -l version -d 'Print version'

@@ -258,6 +258,9 @@ pub struct KeepArgs {
     /// Leave the session's worktree and branch in place afterwards.
     #[arg(long)]
     pub keep_worktree: bool,
+    /// With --squash/--commit: skip the pre-commit and commit-msg hooks, as `git commit --no-verify`.
+    #[arg(long, short = 'n')]
+    pub no_verify: bool,
     /// Keep even with a live run (stopped first) or out-of-scope changes.
     #[arg(long, short)]
     pub force: bool,
@@ -404,6 +407,17 @@ run is live (unless --force), into a checkout in the middle of a merge, \
 rebase, cherry-pick or revert, into a branch with no commits yet, and for \
 paths outside the session's scope (unless --force). --squash and --commit also refuse a checkout with staged changes \
 of its own and a detached or unborn HEAD; their commits get a note in \
-refs/notes/agents (git log --notes=agents). Afterwards the worktree and \
+refs/notes/agents (git log --notes=agents). They are made as git commit \
+makes them in that checkout: pre-commit (seeing the commit to be made \
+through its index) and commit-msg (for the messages keep writes; replayed \
+commits keep the agent's, as git rebase does) run first, and a failing one \
+refuses keep with nothing changed (--no-verify skips both); commits are \
+signed when commit.gpgSign is set; post-commit runs after. A file the \
+target does not track (ignored ones too) where the session needs something \
+else, a directory where it has a file, or a symlink where it needs a \
+directory, is a conflict. A repository of its own inside the session (its \
+own .git, not a submodule) refuses keep, as git would record only its \
+commit: remove its .git there to keep its files, or make it a submodule. \
+Afterwards the worktree and \
 branch are removed (not with --keep-worktree) and the session is kept; its \
 refs stay until gc, so `git agent diff` and `git agent restore` still work.";

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod commit;
 pub mod completion;
 pub mod config;
 pub mod copy;

@@ -13,6 +13,7 @@ use crate::git::Git;
 use crate::repo::Repo;
 use crate::snapshot::parse_oid;
 use crate::treediff::Change;
+use gix::bstr::BString;
 
 /// The outcome of a tree merge.
 pub enum Merge {
@@ -53,7 +54,9 @@ pub fn trees(
             let mut paths: Vec<String> = fields
                 .take_while(|f| !f.is_empty())
                 .map(|f| String::from_utf8_lossy(f).into_owned())
+                .map(|p| without_side_suffix(&p, &[ours, theirs]))
                 .collect();
+            paths.sort();
             paths.dedup();
             Ok(Merge::Conflict(paths))
         }
@@ -62,6 +65,16 @@ pub fn trees(
             String::from_utf8_lossy(&out.stderr).trim()
         ))),
     }
+}
+
+/// The path a file/directory conflict is about: `git merge-tree` moves
+/// the file aside as `<path>~<side>`, which names nothing the user has.
+fn without_side_suffix(path: &str, sides: &[gix::ObjectId]) -> String {
+    sides
+        .iter()
+        .find_map(|side| path.strip_suffix(&format!("~{side}")))
+        .unwrap_or(path)
+        .to_owned()
 }
 
 /// How many paths differ between two trees (no rename detection, no
@@ -77,24 +90,14 @@ pub fn untracked_in(
     index: gix::ObjectId,
     full: gix::ObjectId,
     base: gix::ObjectId,
-) -> Result<Vec<String>> {
+) -> Result<Vec<BString>> {
     if index == full {
         return Ok(Vec::new());
     }
-    let out = repo.git().run_bytes([
-        "diff-tree",
-        "-r",
-        "-z",
-        "--no-renames",
-        "--diff-filter=A",
-        "--name-only",
-        &index.to_string(),
-        &full.to_string(),
-    ])?;
-    let mut paths: Vec<String> = out
-        .split(|b| *b == 0)
-        .filter(|p| !p.is_empty())
-        .map(|p| String::from_utf8_lossy(p).into_owned())
+    let mut paths: Vec<BString> = changes(repo, index, full)?
+        .into_iter()
+        .filter(|c| c.old.is_none())
+        .map(|c| c.path)
         .filter(|p| has_path(repo, base, p))
         .collect();
     paths.sort();
@@ -102,12 +105,20 @@ pub fn untracked_in(
 }
 
 /// Whether a tree has an entry at `path`.
-pub fn has_path(repo: &Repo, tree: gix::ObjectId, path: &str) -> bool {
-    repo.shared
+pub fn has_path(repo: &Repo, tree: gix::ObjectId, path: &[u8]) -> bool {
+    entry(repo, tree, path).is_some()
+}
+
+/// The mode and id of the entry at `path` in `tree`, if there is one.
+fn entry(repo: &Repo, tree: gix::ObjectId, path: &[u8]) -> Option<(u32, gix::ObjectId)> {
+    let found = repo
+        .shared
         .find_tree(tree)
+        .ok()?
+        .lookup_entry(path.split(|b| *b == b'/'))
         .ok()
-        .and_then(|t| t.lookup_entry_by_path(path).ok().flatten())
-        .is_some()
+        .flatten()?;
+    Some((found.mode().value().into(), found.object_id()))
 }
 
 /// `tree` with the entries of `from` at `paths` added (through a temporary
@@ -116,37 +127,122 @@ pub fn with_entries(
     repo: &Repo,
     tree: gix::ObjectId,
     from: gix::ObjectId,
-    paths: &[String],
+    paths: &[BString],
 ) -> Result<gix::ObjectId> {
     let tmp = tempfile::Builder::new()
         .prefix("keep-ours-")
         .tempfile_in(repo.state_dir()?)
         .map_err(|e| Error::git(format!("cannot create a temporary index: {e}")))?;
-    let git = repo
-        .git()
-        .env("GIT_INDEX_FILE", tmp.path())
-        .env("GIT_LITERAL_PATHSPECS", "1");
+    let git = repo.git().env("GIT_INDEX_FILE", tmp.path());
     git.run(["read-tree", &tree.to_string()])?;
-    let mut args = vec![
-        "ls-tree".to_owned(),
-        "-z".into(),
-        from.to_string(),
-        "--".into(),
-    ];
-    args.extend(paths.iter().cloned());
-    let entries = git.run_bytes(&args)?;
-    git.run_stdin_bytes(["update-index", "-z", "--index-info"], &entries)?;
+    let mut info = Vec::new();
+    for path in paths {
+        if let Some((mode, id)) = entry(repo, from, path) {
+            info.extend_from_slice(format!("{mode:o} {id}\t").as_bytes());
+            info.extend_from_slice(path);
+            info.push(0);
+        }
+    }
+    git.run_stdin_bytes(["update-index", "-z", "--index-info"], &info)?;
     crate::snapshot::parse_oid(&git.run(["write-tree"])?)
 }
 
-/// The paths that differ between two trees, sorted.
-pub fn changed_paths(repo: &Repo, from: gix::ObjectId, to: gix::ObjectId) -> Result<Vec<String>> {
-    let mut paths: Vec<String> = changes(repo, from, to)?
+/// `full` without the repositories of their own that `index` lacks:
+/// untracked embedded repositories, which `git add -A` records as commits
+/// (gitlinks) although nothing outside them holds those commits. Returns
+/// the tree and the paths left out.
+pub fn without_untracked_repositories(
+    repo: &Repo,
+    index: gix::ObjectId,
+    full: gix::ObjectId,
+) -> Result<(gix::ObjectId, Vec<BString>)> {
+    let repos: Vec<BString> = changes(repo, index, full)?
         .into_iter()
-        .map(|c| String::from_utf8_lossy(&c.path).into_owned())
+        .filter(|c| c.old.is_none() && c.new.is_some_and(|(mode, _)| mode.is_commit()))
+        .map(|c| c.path)
         .collect();
-    paths.sort();
-    Ok(paths)
+    if repos.is_empty() {
+        return Ok((full, repos));
+    }
+    let tmp = tempfile::Builder::new()
+        .prefix("carry-")
+        .tempfile_in(repo.state_dir()?)
+        .map_err(|e| Error::git(format!("cannot create a temporary index: {e}")))?;
+    let git = repo.git().env("GIT_INDEX_FILE", tmp.path());
+    git.run(["read-tree", &full.to_string()])?;
+    let list: Vec<u8> = repos
+        .iter()
+        .flat_map(|p| p.iter().copied().chain([0]))
+        .collect();
+    git.run_stdin_bytes(["update-index", "-z", "--force-remove", "--stdin"], &list)?;
+    Ok((parse_oid(&git.run(["write-tree"])?)?, repos))
+}
+
+/// The paths that differ between two trees, sorted.
+pub fn changed_paths(repo: &Repo, from: gix::ObjectId, to: gix::ObjectId) -> Result<Vec<BString>> {
+    Ok(changes(repo, from, to)?
+        .into_iter()
+        .map(|c| c.path)
+        .collect())
+}
+
+/// What to read from a checkout's disk so that its captured state shows
+/// everything that stands where `paths` (a change's paths) go: each path
+/// itself, but a file or symlink met on the way to it instead (a file where
+/// the change needs a directory — git never reads beyond a symlink), and
+/// every file under a directory standing where the change has a file,
+/// ignored files too (keep replaces nothing the checkout does not track).
+/// A directory holding a repository of its own stands for itself, as
+/// `git add` takes it. Sorted, without duplicates.
+pub fn disk_paths(target: &Path, paths: &[BString]) -> Result<Vec<BString>> {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = Vec::new();
+    'paths: for path in paths {
+        let parts: Vec<&[u8]> = path.split(|b| *b == b'/').collect();
+        for depth in 1..parts.len() {
+            let prefix = parts[..depth].join(&b'/');
+            match std::fs::symlink_metadata(target.join(std::ffi::OsStr::from_bytes(&prefix))) {
+                Ok(meta) if meta.is_dir() => {}
+                Ok(_) => {
+                    out.push(BString::from(prefix));
+                    continue 'paths;
+                }
+                Err(_) => break,
+            }
+        }
+        let full = target.join(std::ffi::OsStr::from_bytes(path));
+        match std::fs::symlink_metadata(&full) {
+            Ok(meta) if meta.is_dir() && !full.join(".git").exists() => {
+                files_under(&full, path, &mut out)?;
+            }
+            _ => out.push(path.clone()),
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Every entry below `dir` (known to git as `rel`) that is not a plain
+/// directory: files, symlinks, nested repositories.
+fn files_under(dir: &Path, rel: &[u8], out: &mut Vec<BString>) -> Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| Error::git(format!("cannot read {}: {e}", dir.display())))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::git(format!("cannot read {}: {e}", dir.display())))?;
+        let mut path = BString::from(rel);
+        path.push(b'/');
+        path.extend_from_slice(entry.file_name().as_bytes());
+        let full = entry.path();
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if is_dir && !full.join(".git").exists() {
+            files_under(&full, &path, out)?;
+        } else if entry.file_name() != ".git" {
+            out.push(path);
+        }
+    }
+    Ok(())
 }
 
 fn changes(repo: &Repo, from: gix::ObjectId, to: gix::ObjectId) -> Result<Vec<Change>> {
@@ -330,17 +426,30 @@ fn write(
         .iter()
         .filter_map(|c| Some((&c.path, c.new?)))
         .collect();
-    let (direct, other): (Vec<&Change>, Vec<&Change>) = file_changes
+    for group in attributes_first(&file_changes) {
+        let (direct, other): (Vec<&Change>, Vec<&Change>) = group
+            .into_iter()
+            .partition(|c| c.new.is_some_and(|new| staged.contains(&(&c.path, new))));
+        if !direct.is_empty() {
+            with_next.run_stdin_bytes(
+                ["checkout-index", "-u", "-f", "-z", "--stdin"],
+                &nul_list(&direct),
+            )?;
+        }
+        checkout_from_tree(repo, git, files_new, &other)?;
+    }
+    Ok(())
+}
+
+/// The files to write, `.gitattributes` files apart and first: a
+/// `checkout-index` reads the attributes once, so every other file must
+/// be written by a later one, after the new attributes are on disk.
+fn attributes_first(list: &[Change]) -> [Vec<&Change>; 2] {
+    let (attributes, rest) = list
         .iter()
         .filter(|c| c.new.is_some())
-        .partition(|c| c.new.is_some_and(|new| staged.contains(&(&c.path, new))));
-    if !direct.is_empty() {
-        with_next.run_stdin_bytes(
-            ["checkout-index", "-u", "-f", "-z", "--stdin"],
-            &nul_list(&direct),
-        )?;
-    }
-    checkout_from_tree(repo, git, files_new, &other)
+        .partition(|c| c.path.rsplit(|b| *b == b'/').next() == Some(b".gitattributes"));
+    [attributes, rest]
 }
 
 /// Make the files of `target` that differ between two trees those of the
@@ -353,15 +462,16 @@ fn write_files(
 ) -> Result<()> {
     let list = changes(repo, from, to)?;
     remove_deleted(target, &list)?;
-    let rest: Vec<&Change> = list.iter().filter(|c| c.new.is_some()).collect();
-    checkout_from_tree(repo, git, to, &rest)
+    for group in attributes_first(&list) {
+        checkout_from_tree(repo, git, to, &group)?;
+    }
+    Ok(())
 }
 
 /// Deletions first: a file may give way to a directory.
 fn remove_deleted(target: &Path, list: &[Change]) -> Result<()> {
     for change in list.iter().filter(|c| c.new.is_none()) {
-        let rel = String::from_utf8_lossy(&change.path).into_owned();
-        remove_file_and_empty_parents(target, &rel)?;
+        remove_file_and_empty_parents(target, &change.path)?;
     }
     Ok(())
 }
@@ -398,8 +508,9 @@ fn nul_list(changes: &[&Change]) -> Vec<u8> {
     list
 }
 
-fn remove_file_and_empty_parents(root: &Path, rel: &str) -> Result<()> {
-    let path = root.join(rel);
+fn remove_file_and_empty_parents(root: &Path, rel: &[u8]) -> Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = root.join(std::ffi::OsStr::from_bytes(rel));
     match std::fs::symlink_metadata(&path) {
         Ok(meta) if meta.is_dir() => return Ok(()),
         Ok(_) => std::fs::remove_file(&path)

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::KeepArgs;
 use crate::commands::discard::{save, stop_live_run};
+use crate::commit::Committer;
 use crate::error::{Error, Result};
 use crate::git::{Git, tidy};
 use crate::merge::{self, Merge};
@@ -105,6 +106,7 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
             session.id
         )));
     }
+    refuse_embedded_repositories(repo, &session, base_tree, snap_tree)?;
     if snap_tree == base_tree {
         finish(repo, &mut session, tip, leaving)?;
         let left = if args.keep_worktree {
@@ -146,15 +148,15 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
     };
     let base = meeting_point(repo, session_base, head, worked)?;
     let base_tree = repo.resolve_tree(base)?;
-    // Only the paths the session changed can meet the target's own work.
-    let mut paths = changed.paths.clone();
+    // Only the paths the session changed can meet the target's own work
+    // (as bytes: a path need not be UTF-8).
+    let mut paths = merge::changed_paths(repo, repo.resolve_tree(session.base)?, snap_tree)?;
     if base != session.base {
-        let since = snapshot::changes(repo, base_tree, snap_tree)?;
-        paths.extend(since.paths);
+        paths.extend(merge::changed_paths(repo, base_tree, snap_tree)?);
     }
     paths.sort();
     paths.dedup();
-    let mut now = snapshot::capture_paths(repo, &target, &paths)?;
+    let mut now = snapshot::capture_paths(repo, &target, &merge::disk_paths(&target, &paths)?)?;
     let head_moved = || {
         Error::refused(format!(
             "HEAD in {} moved while keeping; nothing was changed",
@@ -166,19 +168,28 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
         return Err(head_moved());
     }
     let head_tree = repo.resolve_tree(now.head)?;
+    let committer = Committer::new(repo, &target, !args.no_verify)?;
     let (index_new, files_new, new_head) = if committing {
         let final_commit = if args.squash {
             squash_commit(
                 repo,
+                &committer,
                 &session,
                 args.message.as_deref(),
                 base_tree,
                 snap_tree,
-                now.head,
-                head_tree,
+                (now.head, head_tree),
             )?
         } else {
-            replay_commits(repo, &session, base, worked, snap_tree, now.head, head_tree)?
+            replay_commits(
+                repo,
+                &committer,
+                &session,
+                base,
+                worked,
+                snap_tree,
+                (now.head, head_tree),
+            )?
         };
         let final_tree = repo.resolve_tree(final_commit.0)?;
         // Every path the new commit changes is written: read all of them
@@ -188,7 +199,7 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
             paths.extend(changed_now);
             paths.sort();
             paths.dedup();
-            now = snapshot::capture_paths(repo, &target, &paths)?;
+            now = snapshot::capture_paths(repo, &target, &merge::disk_paths(&target, &paths)?)?;
             if now.head != head {
                 return Err(head_moved());
             }
@@ -223,9 +234,10 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
         )?;
         // keep never removes a file that is untracked here: it exists
         // nowhere else in this checkout's history.
-        let gone: Vec<&String> = untracked
+        let gone: Vec<String> = untracked
             .iter()
             .filter(|p| !merge::has_path(repo, files, p))
+            .map(|p| p.to_string())
             .collect();
         if !gone.is_empty() {
             return Err(Error::refused(format!(
@@ -237,10 +249,7 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
                     "files that are"
                 },
                 target.display(),
-                gone.iter()
-                    .map(|p| p.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                gone.join(", ")
             ))
             .with_hint(
                 "delete them yourself if you agree, or `git add` them first; nothing was changed",
@@ -281,6 +290,9 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
         };
         crate::fault::point("keep:head-moved");
         notes::add(repo, made, &notes::text(&session, how))?;
+        if !made.is_empty() {
+            committer.post_commit();
+        }
     }
     finish(repo, &mut session, tip, leaving)?;
     // What actually changed in the target, which can be less than the
@@ -356,6 +368,64 @@ fn meeting_point(
             .status
             .success();
     Ok(if later { met } else { base })
+}
+
+/// Refuse a session that holds a repository of its own (a directory with
+/// its own `.git`, not a submodule `.gitmodules` declares): `git add -A`
+/// records it as a bare commit id, so keep would bring none of its files,
+/// and its commits would go with the session's worktree. As `git add`
+/// warns for an embedded repository, the person decides: plain files or a
+/// submodule.
+fn refuse_embedded_repositories(
+    repo: &Repo,
+    session: &Session,
+    base_tree: gix::ObjectId,
+    snap_tree: gix::ObjectId,
+) -> Result<()> {
+    let gitlinks: Vec<String> = crate::treediff::between(&repo.shared, base_tree, snap_tree)?
+        .into_iter()
+        .filter(|c| c.new.is_some_and(|(mode, _)| mode.is_commit()))
+        .map(|c| c.path.to_string())
+        .collect();
+    if gitlinks.is_empty() {
+        return Ok(());
+    }
+    // Submodules as the session's own `.gitmodules` declares them.
+    let declared = repo
+        .git()
+        .output([
+            "config",
+            "--blob",
+            &format!("{snap_tree}:.gitmodules"),
+            "-z",
+            "--get-regexp",
+            r"^submodule\..*\.path$",
+        ])
+        .map(|out| String::from_utf8_lossy(&out.stdout).into_owned())
+        .unwrap_or_default();
+    let declared: Vec<&str> = declared
+        .split('\0')
+        .filter_map(|entry| entry.split_once('\n').map(|(_, path)| path))
+        .collect();
+    let embedded: Vec<&String> = gitlinks
+        .iter()
+        .filter(|p| !declared.contains(&p.as_str()))
+        .collect();
+    let Some(first) = embedded.first() else {
+        return Ok(());
+    };
+    let list = embedded
+        .iter()
+        .map(|p| format!("{p}/"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Err(Error::refused(format!(
+        "session '{}' holds a repository of its own at {list}: git records only its commit, so keep would bring none of its files, and its commits would go with the session's worktree; nothing was changed",
+        session.id
+    ))
+    .with_hint(format!(
+        "in the session, remove {first}/.git to keep its files as plain files, or make it a submodule (`git submodule add`), then keep again"
+    )))
 }
 
 /// The checkout to keep into: where keep runs, or the session's origin when
@@ -497,12 +567,12 @@ fn clean_or(
 /// One commit on the target's HEAD holding the whole change.
 fn squash_commit(
     repo: &Repo,
+    committer: &Committer,
     session: &Session,
     message: Option<&str>,
     base_tree: gix::ObjectId,
     snap_tree: gix::ObjectId,
-    head: gix::ObjectId,
-    head_tree: gix::ObjectId,
+    (head, head_tree): (gix::ObjectId, gix::ObjectId),
 ) -> Result<(gix::ObjectId, Vec<gix::ObjectId>)> {
     let tree = clean(
         session,
@@ -516,7 +586,9 @@ fn squash_commit(
         .map(str::to_owned)
         .or_else(|| session.meta.prompt.clone())
         .unwrap_or_else(|| session.id.to_string());
-    let commit = commit_tree(repo.git(), tree, head, &message)?;
+    committer.pre_commit(tree)?;
+    let message = committer.message(&message)?;
+    let commit = committer.commit(repo.git(), tree, head, &message)?;
     Ok((commit, vec![commit]))
 }
 
@@ -524,12 +596,12 @@ fn squash_commit(
 /// messages kept), plus one commit for what was left uncommitted.
 fn replay_commits(
     repo: &Repo,
+    committer: &Committer,
     session: &Session,
     base: gix::ObjectId,
     tip: Option<gix::ObjectId>,
     snap_tree: gix::ObjectId,
-    head: gix::ObjectId,
-    head_tree: gix::ObjectId,
+    (head, head_tree): (gix::ObjectId, gix::ObjectId),
 ) -> Result<(gix::ObjectId, Vec<gix::ObjectId>)> {
     let git = repo.git();
     let tip = tip.unwrap_or(base);
@@ -593,11 +665,31 @@ fn replay_commits(
             .env("GIT_AUTHOR_NAME", name)
             .env("GIT_AUTHOR_EMAIL", email)
             .env("GIT_AUTHOR_DATE", date);
-        parent = commit_tree(author, tree, parent, message.trim_end())?;
+        parent = committer.commit(author, tree, parent, message.trim_end())?;
         made.push(parent);
     }
-    let mut tip_tree = repo.resolve_tree(tip)?;
-    if let Some((onto, carried_tree)) = carried {
+    // A tip that does not descend from where the session started (the
+    // agent reset or switched its branch) holds only part of the change
+    // in commits: what it undid is in no commit. The leftovers are then
+    // measured from the start, so the result is the session's final state
+    // as with `--squash`.
+    let started = carried.map_or(base, |(onto, _)| onto);
+    let descends = repo
+        .git()
+        .output([
+            "merge-base",
+            "--is-ancestor",
+            &started.to_string(),
+            &tip.to_string(),
+        ])?
+        .status
+        .success();
+    let mut tip_tree = if descends {
+        repo.resolve_tree(tip)?
+    } else {
+        repo.resolve_tree(base)?
+    };
+    if let Some((onto, carried_tree)) = carried.filter(|_| descends) {
         // What was left uncommitted is measured from the tip with the
         // carried changes on it: those are not the agent's leftovers.
         if let Merge::Clean(with_carry) =
@@ -607,26 +699,25 @@ fn replay_commits(
         }
     }
     let leftovers = clean(session, merge::trees(repo, tip_tree, tree, snap_tree)?)?;
-    if snap_tree != tip_tree && leftovers != tree {
+    let leftover = snap_tree != tip_tree && leftovers != tree;
+    if leftover || !made.is_empty() {
+        committer.pre_commit(if leftover { leftovers } else { tree })?;
+    }
+    if leftover {
         tree = leftovers;
-        let message = format!("Uncommitted changes of session {}", session.id);
-        parent = commit_tree(repo.git(), tree, parent, &message)?;
+        let message = if descends {
+            format!("Uncommitted changes of session {}", session.id)
+        } else {
+            format!(
+                "Changes of session {} not in its commits\n\nIts branch no longer descends from where the session started (reset or switched), so this commit brings the rest of its final state.",
+                session.id
+            )
+        };
+        let message = committer.message(&message)?;
+        parent = committer.commit(repo.git(), tree, parent, &message)?;
         made.push(parent);
     }
     Ok((parent, made))
-}
-
-fn commit_tree(
-    git: Git,
-    tree: gix::ObjectId,
-    parent: gix::ObjectId,
-    message: &str,
-) -> Result<gix::ObjectId> {
-    let out = git.run_stdin(
-        ["commit-tree", &tree.to_string(), "-p", &parent.to_string()],
-        message.as_bytes(),
-    )?;
-    parse_oid(&out)
 }
 
 /// What was written in the worktree while keep merged (by hand: runs are

@@ -243,7 +243,17 @@ fn has_any_branch(repo: &Repo) -> bool {
 /// The trees to put in the new worktree when carrying the caller's changes:
 /// (working tree, index), moved onto `base` when it differs from HEAD.
 fn carry_trees(repo: &Repo, base: gix::ObjectId) -> Result<(gix::ObjectId, gix::ObjectId)> {
-    let state = snapshot::capture(repo, &repo.current_worktree)?;
+    let mut state = snapshot::capture(repo, &repo.current_worktree)?;
+    // An untracked repository inside the checkout cannot be carried (the
+    // session would get an empty directory and show it deleted): left out.
+    let (full_tree, left_out) =
+        crate::merge::without_untracked_repositories(repo, state.index_tree, state.full_tree)?;
+    state.full_tree = full_tree;
+    for path in left_out {
+        crate::output::warn(&format!(
+            "{path} is a repository of its own, untracked here; it is not carried into the session"
+        ));
+    }
     if state.head == base {
         return Ok((state.full_tree, state.index_tree));
     }

@@ -45,14 +45,18 @@ pub fn capture(repo: &Repo, worktree: &Path) -> Result<WorktreeState> {
 /// Like [`capture`], but the working files are read only at `paths` (the
 /// full tree holds the index elsewhere): enough to merge a change that
 /// touches just those paths, without a stat of every file in a large tree.
-pub fn capture_paths(repo: &Repo, worktree: &Path, paths: &[String]) -> Result<WorktreeState> {
+pub fn capture_paths(
+    repo: &Repo,
+    worktree: &Path,
+    paths: &[gix::bstr::BString],
+) -> Result<WorktreeState> {
     capture_limited(repo, worktree, Some(paths))
 }
 
 fn capture_limited(
     repo: &Repo,
     worktree: &Path,
-    paths: Option<&[String]>,
+    paths: Option<&[gix::bstr::BString]>,
 ) -> Result<WorktreeState> {
     let git = Git::new(worktree);
     let out = git.run_bytes(["rev-parse", "--git-path", "index", "--verify", "HEAD"])?;
@@ -102,8 +106,13 @@ fn capture_limited(
                 .map(drop)?
         }
         Some(paths) => {
-            // Adds what exists, removes what is gone, skips what is neither.
-            let list: Vec<u8> = paths.iter().flat_map(|p| p.bytes().chain([0])).collect();
+            // Adds what exists, removes what is gone, skips what is neither;
+            // a file where the index has a directory (or the reverse)
+            // replaces it (`--replace`).
+            let list: Vec<u8> = paths
+                .iter()
+                .flat_map(|p| p.iter().copied().chain([0]))
+                .collect();
             with_tmp
                 .run_stdin_bytes(
                     // Entries outside the sparse patterns are not missing files.
@@ -111,6 +120,7 @@ fn capture_limited(
                         "update-index",
                         "--add",
                         "--remove",
+                        "--replace",
                         "--ignore-skip-worktree-entries",
                         "-z",
                         "--stdin",

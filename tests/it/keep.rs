@@ -236,6 +236,42 @@ fn commit_replays_the_session_commits_plus_leftovers() {
     assert_eq!(repo.git(&["status", "--porcelain"]), "");
 }
 
+/// D4: an agent that reset its branch below where it started (and
+/// committed again) ends with a state some of which is in no commit;
+/// `--commit` still brings that whole final state home, as staged and
+/// `--squash` do.
+#[test]
+fn commit_brings_home_a_branch_reset_below_its_start() {
+    for more in [false, true] {
+        let repo = TestRepo::new();
+        repo.write("two", "two\n");
+        repo.git(&["add", "two"]);
+        repo.git(&["commit", "-qm", "two"]);
+        let wt = repo.new_session(&["reset"]);
+        repo.git_in(&wt, &["reset", "-q", "--hard", "HEAD~1"]);
+        if more {
+            write(&wt.join("three"), "3\n");
+            repo.git_in(&wt, &["add", "three"]);
+            repo.git_in(&wt, &["commit", "-qm", "three"]);
+            write(&wt.join("a.txt"), "edited\n");
+        }
+        let want = crate::keep_paths::git_add_all_tree(&repo, &wt);
+        let start = repo.git(&["rev-parse", "HEAD"]);
+        let err = repo.agent(&["keep", "reset", "--commit"]).success().stderr;
+        assert!(!err.contains("nothing new"), "{err}");
+        assert_eq!(repo.git(&["rev-parse", "HEAD^{tree}"]), want, "{more}");
+        assert!(!repo.path("two").exists());
+        assert_eq!(repo.git(&["status", "--porcelain"]), "");
+        let log = repo.git(&["log", "--format=%s", &format!("{start}..HEAD")]);
+        let expected = if more {
+            "Changes of session reset not in its commits\nthree"
+        } else {
+            "Changes of session reset not in its commits"
+        };
+        assert_eq!(log, expected);
+    }
+}
+
 #[test]
 fn squash_and_commit_refuse_staged_work_and_detached_heads() {
     let repo = TestRepo::new();

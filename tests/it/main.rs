@@ -13,6 +13,8 @@ mod gc;
 mod generated;
 mod head_moves;
 mod keep;
+mod keep_hooks;
+mod keep_paths;
 mod overlap;
 mod ownership;
 mod pager;
