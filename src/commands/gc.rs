@@ -100,7 +100,7 @@ pub fn run(repo: &Repo, args: &GcArgs) -> Result<i32> {
         ours: BTreeSet::new(),
     };
     let records = worktree::records(repo)?;
-    for mut session in session::list_raw(repo)? {
+    for mut session in session::list(repo)? {
         gc.known.insert(session.id.to_string());
         if !session.foreign {
             gc.ours.insert(session.id.to_string());
@@ -493,7 +493,7 @@ impl Gc<'_> {
         } else {
             Some(repo.lock("worktree")?)
         };
-        let sessions = session::list_raw(repo)?;
+        let sessions = session::list(repo)?;
         let owner = |path: &Path, locked: Option<&str>| -> Option<String> {
             sessions
                 .iter()

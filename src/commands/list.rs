@@ -15,7 +15,7 @@ use crate::statcache::{self, Cache};
 use crate::view::{self, Report};
 
 pub fn run(repo: &Repo, args: &ListArgs) -> Result<i32> {
-    let sessions: Vec<_> = session::list(repo)?
+    let sessions: Vec<_> = session::list_settled(repo)?
         .into_iter()
         .filter(|s| args.all || s.meta.state.is_live())
         .collect();

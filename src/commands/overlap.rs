@@ -37,7 +37,7 @@ struct Pair {
 
 pub fn run(repo: &Repo, args: &OverlapArgs) -> Result<i32> {
     let mut changes = Vec::new();
-    for session in session::list(repo)? {
+    for session in session::list_settled(repo)? {
         let state = session.state(repo);
         if !state.is_live() || state == State::Broken {
             continue;

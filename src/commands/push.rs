@@ -18,7 +18,7 @@ use crate::session::{self, NOTES_REF, Session, State};
 pub fn run(repo: &Repo, args: &PushArgs) -> Result<i32> {
     let remote = args.remote.as_deref().unwrap_or("origin");
     let mut sessions = if args.ids.is_empty() {
-        session::list(repo)?
+        session::list_settled(repo)?
     } else {
         args.ids
             .iter()

@@ -14,7 +14,7 @@ pub fn run(repo: &Repo, args: &WaitArgs) -> Result<i32> {
         None => None,
     };
     let ids: Vec<session::Id> = if args.ids.is_empty() {
-        let sessions = session::list(repo)?;
+        let sessions = session::list_settled(repo)?;
         let running: Vec<session::Id> = sessions
             .iter()
             .filter(|s| s.meta.state == State::Running && !s.foreign)
@@ -63,8 +63,8 @@ pub fn run(repo: &Repo, args: &WaitArgs) -> Result<i32> {
             .collect::<Result<_>>()?
     };
     loop {
-        // `list` reconciles runs whose processes vanished.
-        let sessions = session::list(repo)?;
+        // `list_settled` records runs whose processes vanished as ended.
+        let sessions = session::list_settled(repo)?;
         let watched: Vec<_> = sessions.iter().filter(|s| ids.contains(&s.id)).collect();
         if watched.iter().all(|s| s.meta.state != State::Running) {
             let mut ok = true;

@@ -161,7 +161,7 @@ impl Guard {
     ) -> Result<Vec<String>> {
         let git = Git::new(worktree);
         let now = read_refs(&git)?;
-        let mut owned: BTreeSet<String> = crate::session::list_raw(repo)?
+        let mut owned: BTreeSet<String> = crate::session::list(repo)?
             .into_iter()
             .filter(|s| s.id != *id)
             .map(|s| format!("refs/heads/{}", s.meta.branch))

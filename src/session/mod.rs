@@ -37,8 +37,8 @@ pub use claim::{Claim, claim, interrupted_hint, still_ours, unclaim};
 pub use id::{Id, generate_id};
 pub use resolve::resolve;
 pub use store::{
-    adopt, create, delete, list, list_raw, modify, modify_checked, owns, read_sessions,
-    resolve_exact, update,
+    adopt, create, delete, list, list_settled, modify, modify_checked, owns, read_sessions,
+    resolve_exact, settle, update,
 };
 
 pub const REF_ROOT: &str = "refs/agents/";

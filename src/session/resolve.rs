@@ -4,16 +4,24 @@
 use crate::error::{Error, Result};
 use crate::repo::Repo;
 
-use super::{Id, Session, list};
+use super::{Id, Session, list, settle};
 
 /// Find a session by exact id or unique prefix; `None` means "the session
-/// whose worktree I am in".
+/// whose worktree I am in". The session found is [`settle`]d: a run whose
+/// processes vanished reads as ended.
 pub fn resolve(repo: &Repo, wanted: Option<&str>) -> Result<Session> {
     if let Some(wanted) = wanted.filter(|w| w.is_empty()) {
         // An empty id is a prefix of every id: never a match (an unset
         // variable in `discard "$ID"` must not take a real session).
         Id::parse(wanted)?;
     }
+    let mut found = find(repo, wanted)?;
+    settle(repo, &mut found);
+    Ok(found)
+}
+
+/// The lookup of [`resolve`], changing nothing.
+fn find(repo: &Repo, wanted: Option<&str>) -> Result<Session> {
     let sessions = list(repo)?;
     let Some(wanted) = wanted else {
         return sessions

@@ -11,20 +11,20 @@ use crate::repo::Repo;
 use super::claim::{busy, claimed_by_another};
 use super::{Id, Meta, REF_ROOT, Run, Session, State, now};
 
-/// Read every session, sorted by id, reconciling runs whose processes
-/// vanished (see [`reconcile`]).
-pub fn list(repo: &Repo) -> Result<Vec<Session>> {
-    let mut sessions = list_raw(repo)?;
-    for session in &mut sessions {
-        reconcile(repo, session);
-    }
-    Ok(sessions)
-}
-
 /// Read every session as stored, sorted by id, changing nothing. One pass
 /// over `refs/agents/`.
-pub fn list_raw(repo: &Repo) -> Result<Vec<Session>> {
+pub fn list(repo: &Repo) -> Result<Vec<Session>> {
     read_sessions(repo, REF_ROOT, REF_ROOT)
+}
+
+/// [`list`], then [`settle`] each session: what commands that show or wait
+/// for runs read. This one writes (and may end an overdue agent's group).
+pub fn list_settled(repo: &Repo) -> Result<Vec<Session>> {
+    let mut sessions = list(repo)?;
+    for session in &mut sessions {
+        settle(repo, session);
+    }
+    Ok(sessions)
 }
 
 /// The sessions stored as `<root><id>/{meta,base,snapshot}` with refs
@@ -97,8 +97,10 @@ pub fn read_sessions(repo: &Repo, root: &str, prefix: &str) -> Result<Vec<Sessio
 
 /// A `running` session whose processes are all gone (killed, machine
 /// rebooted) is recorded as `failed` with reason `vanished`, so nothing
-/// stays "running" forever. Losing the race to another writer is fine.
-fn reconcile(repo: &Repo, session: &mut Session) {
+/// stays "running" forever; one past its deadline whose watcher was killed
+/// has its agent's group ended and is recorded `failed`/`timeout`. Losing
+/// the race to another writer is fine. Acts only on this clone's sessions.
+pub fn settle(repo: &Repo, session: &mut Session) {
     if session.foreign || session.meta.state != State::Running {
         return;
     }
