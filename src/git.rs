@@ -7,11 +7,10 @@
 //! parse is never translated.
 
 use std::ffi::{OsStr, OsString};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, GitError, Result};
 
 /// Variables that would make a child git act on another repository.
 pub const SCRUBBED: &[&str] = &[
@@ -55,23 +54,42 @@ impl Git {
         self
     }
 
-    fn command<I, S>(&self, args: I) -> Command
+    /// The full argument list: `-C <dir>`, the `-c` settings, then `args`.
+    fn argv<I, S>(&self, args: I) -> (Vec<OsString>, usize)
     where
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        let mut cmd = Command::new("git");
-        for key in SCRUBBED {
-            cmd.env_remove(key);
-        }
-        cmd.env("LC_ALL", "C");
-        cmd.envs(self.envs.iter().map(|(k, v)| (k, v)));
-        cmd.arg("-C").arg(&self.dir);
+        let mut argv: Vec<OsString> = vec!["-C".into(), self.dir.clone().into()];
         for c in &self.configs {
-            cmd.arg("-c").arg(c);
+            argv.push("-c".into());
+            argv.push(c.into());
         }
-        cmd.args(args);
-        cmd
+        let own = argv.len();
+        argv.extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+        (argv, own)
+    }
+
+    /// The invocation (see the module docs); `parsed`: output git-agent
+    /// reads, so never translated.
+    fn expression(&self, argv: &[OsString], parsed: bool) -> duct::Expression {
+        // duct applies an expression's settings from the outside in, so
+        // the first one set wins: the caller's own variables first (a
+        // `GIT_INDEX_FILE` it sets beats the scrubbing), then the rest.
+        let mut expr = duct::cmd("git", argv);
+        for (key, value) in &self.envs {
+            expr = expr.env(key, value);
+        }
+        expr = if parsed {
+            expr.env("LC_ALL", "C")
+        } else {
+            // Let git translate and page as it would for the user.
+            expr.env_remove("LC_ALL")
+        };
+        for key in SCRUBBED {
+            expr = expr.env_remove(key);
+        }
+        expr.unchecked()
     }
 
     /// Run and return the raw output, whatever the exit status.
@@ -80,11 +98,16 @@ impl Git {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        let mut cmd = self.command(args);
-        cmd.stdin(Stdio::null());
+        let (argv, _) = self.argv(args);
         let start = std::time::Instant::now();
-        let out = cmd.output().map_err(spawn_error);
-        trace(&cmd, start);
+        let out = self
+            .expression(&argv, true)
+            .stdin_null()
+            .stdout_capture()
+            .stderr_capture()
+            .run()
+            .map_err(spawn_error);
+        trace(&argv, start);
         out
     }
 
@@ -96,7 +119,7 @@ impl Git {
     {
         let args: Vec<OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
         let out = self.output(&args)?;
-        check(&args, out)
+        succeeds(&args, out)
     }
 
     /// Like [`Git::run_bytes`], with stdout as text and the trailing newline trimmed.
@@ -129,24 +152,19 @@ impl Git {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        let args: Vec<OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
-        let mut cmd = self.command(&args);
-        cmd.stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        let (argv, own) = self.argv(args);
         let start = std::time::Instant::now();
-        let mut child = cmd.spawn().map_err(spawn_error)?;
-        let writer = child.stdin.take().map(|mut stdin| {
-            let input = input.to_vec();
-            // A separate thread so a large input cannot deadlock on a full stdout pipe.
-            std::thread::spawn(move || stdin.write_all(&input))
-        });
-        let out = child.wait_with_output().map_err(spawn_error)?;
-        if let Some(writer) = writer {
-            let _ = writer.join();
-        }
-        trace(&cmd, start);
-        check(&args, out)
+        // duct writes stdin from a thread of its own, so a large input
+        // cannot deadlock on a full stdout pipe.
+        let out = self
+            .expression(&argv, true)
+            .stdin_bytes(input)
+            .stdout_capture()
+            .stderr_capture()
+            .run()
+            .map_err(spawn_error)?;
+        trace(&argv, start);
+        succeeds(&argv[own..], out)
     }
 
     /// Run with the terminal inherited (pager, colours); return the exit code.
@@ -155,11 +173,9 @@ impl Git {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        let mut cmd = self.command(args);
-        // Let git translate and page as it would for the user.
-        cmd.env_remove("LC_ALL");
-        let status = cmd.status().map_err(spawn_error)?;
-        Ok(status.code().unwrap_or(1))
+        let (argv, _) = self.argv(args);
+        let out = self.expression(&argv, false).run().map_err(spawn_error)?;
+        Ok(out.status.code().unwrap_or(1))
     }
 
     /// Like [`Git::run_inherit`], but git's stderr is kept back and
@@ -169,35 +185,40 @@ impl Git {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        let mut cmd = self.command(args);
-        cmd.env_remove("LC_ALL").stderr(Stdio::piped());
-        let out = cmd
-            .spawn()
-            .and_then(|c| c.wait_with_output())
+        let (argv, _) = self.argv(args);
+        let out = self
+            .expression(&argv, false)
+            .stderr_capture()
+            .run()
             .map_err(spawn_error)?;
         Ok((out.status.code().unwrap_or(1), out.stderr))
     }
 
     /// Run `sh -c <script>` in this directory (for `agent.postCreate`).
     pub fn shell(&self, script: &str) -> Result<()> {
-        let mut cmd = Command::new("sh");
-        for key in SCRUBBED {
-            cmd.env_remove(key);
+        // The caller's variables first: the first setting wins in duct.
+        let mut expr = duct::cmd("sh", ["-c", script]);
+        for (key, value) in &self.envs {
+            expr = expr.env(key, value);
         }
-        cmd.envs(self.envs.iter().map(|(k, v)| (k, v)));
+        for key in SCRUBBED {
+            expr = expr.env_remove(key);
+        }
         // Its output is talk for people: stdout stays for what scripts parse.
-        cmd.arg("-c")
-            .arg(script)
-            .current_dir(&self.dir)
-            .stdin(Stdio::null())
-            .stdout(std::io::stderr());
-        let status = cmd
-            .status()
-            .map_err(|e| Error::git(format!("cannot run `{script}`: {e}")))?;
-        if status.success() {
+        let out = expr
+            .dir(&self.dir)
+            .stdin_null()
+            .stdout_to_stderr()
+            .unchecked()
+            .run()
+            .map_err(|e| Error::io(format!("cannot run `{script}`"), e))?;
+        if out.status.success() {
             Ok(())
         } else {
-            Err(Error::refused(format!("`{script}` failed ({status})")))
+            Err(Error::refused(format!(
+                "`{script}` failed ({})",
+                out.status
+            )))
         }
     }
 }
@@ -225,9 +246,9 @@ pub fn spawn_pager(
 }
 
 /// `GIT_AGENT_TRACE=1`: each git command and how long it took, on stderr.
-fn trace(cmd: &Command, start: std::time::Instant) {
+fn trace(argv: &[OsString], start: std::time::Instant) {
     if std::env::var_os("GIT_AGENT_TRACE").is_some_and(|v| v == "1") {
-        let args: Vec<_> = cmd.get_args().map(|a| a.to_string_lossy()).collect();
+        let args: Vec<_> = argv.iter().map(|a| a.to_string_lossy()).collect();
         eprintln!(
             "trace: {:>6.1} ms  git {}",
             start.elapsed().as_secs_f64() * 1000.0,
@@ -240,24 +261,21 @@ fn spawn_error(e: std::io::Error) -> Error {
     if e.kind() == std::io::ErrorKind::NotFound {
         Error::refused("git is not installed or not on PATH")
     } else {
-        Error::git(format!("cannot run git: {e}"))
+        Error::io("cannot run git", e)
     }
 }
 
-fn check(args: &[OsString], out: Output) -> Result<Vec<u8>> {
+/// stdout of a command that exited 0; else a [`GitError`] holding `args`,
+/// the status and git's stderr.
+fn succeeds(args: &[OsString], out: Output) -> Result<Vec<u8>> {
     if out.status.success() {
         return Ok(out.stdout);
     }
-    let verb = args
-        .iter()
-        .map(|a| a.to_string_lossy())
-        .find(|a| !a.starts_with('-'))
-        .unwrap_or_default()
-        .into_owned();
-    Err(Error::git(format!(
-        "git {verb} failed: {}",
-        one_line(&out.stderr)
-    )))
+    Err(Error::command(GitError {
+        args: args.to_vec(),
+        status: out.status.code(),
+        stderr: out.stderr,
+    }))
 }
 
 /// What git said on stderr as one sentence: its lines joined, blank ones
@@ -297,6 +315,21 @@ pub fn tidy(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::one_line;
+
+    /// A variable the caller sets reaches git even when it is one of the
+    /// scrubbed ones; parsed output is never translated.
+    #[test]
+    fn the_callers_variables_beat_the_scrubbing() {
+        let dir = tempfile::tempdir().unwrap();
+        let probe = |git: super::Git| {
+            git.config("alias.probe=!printf '%s|%s' \"$GIT_INDEX_FILE\" \"$LC_ALL\"")
+                .run(["probe"])
+                .unwrap()
+        };
+        let chosen = super::Git::new(dir.path()).env("GIT_INDEX_FILE", "/chosen/index");
+        assert_eq!(probe(chosen), "/chosen/index|C");
+        assert_eq!(probe(super::Git::new(dir.path())), "|C");
+    }
 
     #[test]
     fn git_s_messages_read_as_one_line() {

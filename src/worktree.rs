@@ -182,11 +182,13 @@ pub fn delete_branch(repo: &Repo, branch: &str, expected: gix::ObjectId) -> Resu
     repo.git()
         .run(["update-ref", "-d", &format!("refs/heads/{branch}"), &expected.to_string()])
         .map(drop)
-        .map_err(|_| {
-            Error::refused(format!(
-                "branch '{branch}' moved while git-agent was saving it; it was left in place so nothing is lost"
-            ))
-            .with_hint("run the command again")
+        .map_err(|e| {
+            e.race_as(|| {
+                Error::refused(format!(
+                    "branch '{branch}' moved while git-agent was saving it; it was left in place so nothing is lost"
+                ))
+                .with_hint("run the command again")
+            })
         })
 }
 
@@ -231,7 +233,11 @@ pub fn records(repo: &Repo) -> Result<Vec<Record>> {
             .git()
             .run_bytes(["worktree", "list", "--porcelain", "-z"])
         {
-            Err(e) if tries < 100 && e.message.contains("failed to read") => {
+            Err(e)
+                if tries < 100
+                    && e.git_failure()
+                        .is_some_and(|f| f.said().contains("failed to read")) =>
+            {
                 tries += 1;
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }

@@ -157,7 +157,10 @@ pub fn modify_checked(
         }
         match update(repo, &mut session, meta, None) {
             Ok(()) => return Ok(session),
-            Err(e) => last = Some(e),
+            // Another writer won: read again and retry. Anything else (a
+            // full disk, say) is what it is.
+            Err(e) if e.is_race() => last = Some(e),
+            Err(e) => return Err(e),
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
@@ -252,9 +255,11 @@ pub fn create(repo: &Repo, id: &Id, meta: &Meta, base: gix::ObjectId) -> Result<
     );
     repo.git()
         .run_stdin(["update-ref", "--stdin"], script.as_bytes())
-        .map_err(|_| {
-            Error::refused(format!("a session named '{id}' already exists"))
-                .with_hint("pick another id, or omit it to get a generated one")
+        .map_err(|e| {
+            e.race_as(|| {
+                Error::refused(format!("a session named '{id}' already exists"))
+                    .with_hint("pick another id, or omit it to get a generated one")
+            })
         })?;
     Ok(Session {
         id: id.clone(),
@@ -333,13 +338,17 @@ pub fn update(
             session.id.snapshot_ref()
         ));
     }
-    repo.git().run_stdin(["update-ref", "--stdin"], script.as_bytes()).map_err(|_| {
-        Error::busy(format!(
-            "session '{}' was changed by another git-agent command at the same time; nothing was changed by this one",
-            session.id
-        ))
-        .with_hint("run the command again")
-    })?;
+    repo.git()
+        .run_stdin(["update-ref", "--stdin"], script.as_bytes())
+        .map_err(|e| {
+            e.race_as(|| {
+                Error::busy(format!(
+                    "session '{}' was changed by another git-agent command at the same time; nothing was changed by this one",
+                    session.id
+                ))
+                .with_hint("run the command again")
+            })
+        })?;
     session.meta = meta;
     session.meta_blob = blob;
     if snapshot.is_some() {
@@ -363,10 +372,12 @@ pub fn delete(repo: &Repo, session: &Session) -> Result<()> {
     repo.git()
         .run_stdin(["update-ref", "--stdin"], script.as_bytes())
         .map(drop)
-        .map_err(|_| {
-            Error::busy(format!(
-                "session '{}' changed while it was being removed",
-                session.id
-            ))
+        .map_err(|e| {
+            e.race_as(|| {
+                Error::busy(format!(
+                    "session '{}' changed while it was being removed",
+                    session.id
+                ))
+            })
         })
 }
