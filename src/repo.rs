@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::git::{Git, tidy};
+use crate::paths::StateDir;
 
 /// The repository as seen from the current directory.
 pub struct Repo {
@@ -78,12 +79,14 @@ impl Repo {
         Git::new(&self.main_worktree)
     }
 
+    /// `<common dir>/agents`: every path in it is named by [`StateDir`].
+    pub fn state(&self) -> StateDir {
+        StateDir::new(&self.common_dir)
+    }
+
     /// `<common dir>/agents`, created on demand: logs, locks, temporary indexes.
     pub fn state_dir(&self) -> Result<PathBuf> {
-        let dir = self.common_dir.join("agents");
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| Error::git(format!("cannot create {}: {e}", dir.display())))?;
-        Ok(dir)
+        self.state().ensure().map(Path::to_path_buf)
     }
 
     /// The directory session worktrees go in (absolute; `agent.worktreeDir`).
@@ -168,7 +171,7 @@ impl Repo {
         if self.clone_id.get().is_none() {
             // Only an id that exists is remembered: one made later by this
             // very process must be seen.
-            let stored = std::fs::read_to_string(self.common_dir.join("agents").join(CLONE_ID))
+            let stored = std::fs::read_to_string(self.state().clone_id())
                 .ok()
                 .map(|s| s.trim().to_owned())
                 .filter(|s| !s.is_empty());
@@ -184,7 +187,7 @@ impl Repo {
         if let Some(id) = self.clone_id() {
             return Ok(id.to_owned());
         }
-        let path = self.state_dir()?.join(CLONE_ID);
+        let path = self.state().clone_id();
         let mut bytes = [0u8; 8];
         getrandom::fill(&mut bytes)
             .map_err(|e| Error::git(format!("cannot read random bytes: {e}")))?;
@@ -202,9 +205,6 @@ impl Repo {
     }
 }
 
-/// Starts with a dot, which no session id (whose log directory sits beside it) can.
-const CLONE_ID: &str = ".clone-id";
-
 /// An exclusive lock on `<common dir>/agents/<name>.lock`, held until dropped.
 pub struct Lock(#[allow(dead_code)] std::fs::File);
 
@@ -219,7 +219,8 @@ impl Repo {
     }
 
     fn lock_file(&self, name: &str) -> Result<(std::fs::File, PathBuf)> {
-        let path = self.state_dir()?.join(format!("{name}.lock"));
+        self.state_dir()?;
+        let path = self.state().lock(name);
         let file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)

@@ -30,7 +30,8 @@ pub fn remove(repo: &Repo, path: &Path) -> Result<()> {
         ));
     }
     if path.symlink_metadata().is_ok() {
-        let trash = repo.state_dir()?.join("trash");
+        repo.state_dir()?;
+        let trash = repo.state().trash();
         std::fs::create_dir_all(&trash)
             .map_err(|e| Error::git(format!("cannot create {}: {e}", trash.display())))?;
         let name = path
