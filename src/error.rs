@@ -83,12 +83,7 @@ impl GitError {
 
 impl fmt::Display for GitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "git {} failed: {}",
-            self.verb(),
-            crate::git::one_line(&self.stderr)
-        )
+        write!(f, "git {} failed: {}", self.verb(), one_line(&self.stderr))
     }
 }
 
@@ -181,6 +176,29 @@ impl std::error::Error for Error {
                 .map(|e| e as &(dyn std::error::Error + 'static)),
         }
     }
+}
+
+/// What git said on stderr as one sentence: its lines joined, blank ones
+/// and `fatal:`/`error:` labels dropped.
+pub fn one_line(stderr: &[u8]) -> String {
+    String::from_utf8_lossy(stderr)
+        .lines()
+        .map(|l| {
+            l.trim_start_matches("fatal: ")
+                .trim_start_matches("error: ")
+                .trim()
+        })
+        .filter(|l| !l.is_empty())
+        .fold(String::new(), |mut text, line| {
+            if !text.is_empty() {
+                // A line that goes on a wrapped sentence, or follows one that
+                // ended, takes a space; a new message takes "; ".
+                let goes_on = line.starts_with(|c: char| c.is_lowercase());
+                let ended = text.ends_with(['.', '!', '?', ':', ';']);
+                text += if goes_on || ended { " " } else { "; " };
+            }
+            text + line
+        })
 }
 
 /// Wrap any library error (gix, toml…) as an unexpected failure, saying

@@ -278,28 +278,7 @@ fn succeeds(args: &[OsString], out: Output) -> Result<Vec<u8>> {
     }))
 }
 
-/// What git said on stderr as one sentence: its lines joined, blank ones
-/// and `fatal:`/`error:` labels dropped.
-pub fn one_line(stderr: &[u8]) -> String {
-    String::from_utf8_lossy(stderr)
-        .lines()
-        .map(|l| {
-            l.trim_start_matches("fatal: ")
-                .trim_start_matches("error: ")
-                .trim()
-        })
-        .filter(|l| !l.is_empty())
-        .fold(String::new(), |mut text, line| {
-            if !text.is_empty() {
-                // A line that goes on a wrapped sentence, or follows one that
-                // ended, takes a space; a new message takes "; ".
-                let goes_on = line.starts_with(|c: char| c.is_lowercase());
-                let ended = text.ends_with(['.', '!', '?', ':', ';']);
-                text += if goes_on || ended { " " } else { "; " };
-            }
-            text + line
-        })
-}
+pub use crate::error::one_line;
 
 /// A path as git printed it, byte for byte.
 pub fn path_from_bytes(bytes: Vec<u8>) -> PathBuf {

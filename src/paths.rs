@@ -21,7 +21,6 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{IoContext, Result};
-use crate::session::Id;
 
 /// `<common dir>/agents/`.
 #[derive(Debug, Clone)]
@@ -49,22 +48,22 @@ impl StateDir {
     }
 
     /// `<id>/`: a session's own files (removed when gc forgets it).
-    pub fn session(&self, id: &Id) -> PathBuf {
-        self.root.join(id.as_str())
+    pub fn session(&self, id: &str) -> PathBuf {
+        self.root.join(id)
     }
 
     /// `<id>/owned`: the ledger of the session's metadata blobs.
-    pub fn ledger(&self, id: &Id) -> PathBuf {
+    pub fn ledger(&self, id: &str) -> PathBuf {
         self.session(id).join("owned")
     }
 
     /// `<id>/run.log`: the output of its detached runs.
-    pub fn run_log(&self, id: &Id) -> PathBuf {
+    pub fn run_log(&self, id: &str) -> PathBuf {
         self.session(id).join("run.log")
     }
 
     /// `<id>/reattach`: gc re-created its branch, HEAD not attached yet.
-    pub fn reattach(&self, id: &Id) -> PathBuf {
+    pub fn reattach(&self, id: &str) -> PathBuf {
         self.session(id).join("reattach")
     }
 

@@ -210,7 +210,7 @@ fn write_meta(repo: &Repo, id: &Id, meta: &Meta) -> Result<gix::ObjectId> {
 /// `<common dir>/agents/<id>/owned`: the metadata blobs this clone wrote
 /// for session `id`, one hex id a line. It never leaves this clone.
 fn ledger(repo: &Repo, id: &Id) -> PathBuf {
-    repo.state().ledger(id)
+    repo.state().ledger(id.as_str())
 }
 
 /// Add `blob` to the session's ledger (an append of one short line, atomic
