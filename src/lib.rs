@@ -16,6 +16,7 @@ pub mod merge;
 pub mod notes;
 pub mod output;
 pub mod pager;
+pub mod process;
 pub mod repo;
 pub mod runs;
 pub mod session;

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::repo::Repo;
 use crate::session::{self, Session, State};
 use crate::snapshot::{self, WorktreeState};
-use crate::{runs, worktree};
+use crate::worktree;
 
 pub fn run(repo: &Repo, args: &DiscardArgs) -> Result<i32> {
     let mut session = session::resolve(repo, args.id.as_deref())?;
@@ -122,12 +122,12 @@ pub fn stop_live_run(repo: &Repo, session: &mut Session, force: bool) -> Result<
         .filter(|r| r.started == started)
         .and_then(|r| r.pid);
     if let Some(pid) = pid {
-        runs::stop_group(pid);
+        crate::process::stop_group(pid);
     }
     // Let the watcher finish its bookkeeping (snapshot, final state).
     if let Some(sup) = run.supervisor.filter(|s| *s != std::process::id()) {
         for _ in 0..200 {
-            if !runs::is_alive_for(sup, &started) {
+            if !crate::process::is_alive_for(sup, &started) {
                 break;
             }
             std::thread::sleep(std::time::Duration::from_millis(25));

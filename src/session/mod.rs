@@ -120,9 +120,9 @@ impl Run {
     }
 
     /// Whether `pid` is alive and can be this run's process (see
-    /// [`crate::runs::is_alive_for`]: a reused pid is not).
+    /// [`crate::process::is_alive_for`]: a reused pid is not).
     fn alive(&self, pid: u32) -> bool {
-        crate::runs::is_alive_for(pid, &self.started)
+        crate::process::is_alive_for(pid, &self.started)
     }
 
     /// Past its timeout with its agent still there but nobody watching it
@@ -253,7 +253,7 @@ impl Session {
         }
         match &self.meta.pending {
             // Its process died half-way.
-            Some(p) if !crate::runs::is_alive(p.pid) => return State::Broken,
+            Some(p) if !crate::process::is_alive(p.pid) => return State::Broken,
             // A `new`, `keep` or `discard` is under way: the worktree may be
             // half-made or half-gone for a moment.
             Some(_) => return stored,

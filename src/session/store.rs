@@ -108,7 +108,7 @@ pub fn settle(repo: &Repo, session: &mut Session) {
     // reads the session does.
     let overdue = session.meta.run.as_ref().and_then(Run::overdue_orphan);
     if let Some(pid) = overdue {
-        crate::runs::stop_group(pid);
+        crate::process::stop_group(pid);
     } else if !session.meta.run.as_ref().is_some_and(Run::vanished) {
         return;
     }
