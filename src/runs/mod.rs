@@ -20,14 +20,16 @@ mod checkout;
 mod end;
 mod plan;
 mod read_only;
+mod stop;
 mod supervise;
 mod terminal;
 
 pub use plan::{MAX_DURATION, PRESETS, Plan, Request, parse_duration, plan};
-pub use supervise::{Ready, detach, execute};
+pub use stop::stop_live;
+pub use supervise::{Ready, execute};
 
 /// Where a session's run output goes.
-pub fn log_path(repo: &Repo, id: &Id) -> Result<PathBuf> {
+fn log_path(repo: &Repo, id: &Id) -> Result<PathBuf> {
     let dir = repo.state_dir()?.join(id.as_str());
     std::fs::create_dir_all(&dir)
         .map_err(|e| Error::git(format!("cannot create {}: {e}", dir.display())))?;
@@ -36,7 +38,7 @@ pub fn log_path(repo: &Repo, id: &Id) -> Result<PathBuf> {
 
 /// Record the run as started (state `running`) before any process exists, so
 /// that two runs in one session cannot both start.
-pub fn begin(repo: &Repo, session: &mut Session, plan: &Plan, log: Option<PathBuf>) -> Result<()> {
+fn begin(repo: &Repo, session: &mut Session, plan: &Plan, log: Option<PathBuf>) -> Result<()> {
     if let Some(run) = session.meta.run.as_ref().filter(|r| r.is_live()) {
         return Err(Error::refused(format!(
             "session '{}' already has a live run (pid {})",
@@ -86,4 +88,28 @@ pub fn begin(repo: &Repo, session: &mut Session, plan: &Plan, log: Option<PathBu
         ..Run::default()
     });
     session::update(repo, session, meta, None)
+}
+
+/// Record the run and start it, detached or in the foreground.
+pub fn start(repo: &Repo, session: &mut Session, plan: &Plan, detach: bool) -> Result<i32> {
+    let log = if detach {
+        Some(log_path(repo, &session.id)?)
+    } else {
+        None
+    };
+    begin(repo, session, plan, log.clone())?;
+    if detach {
+        supervise::detach(repo, session, plan)?;
+        if let Some(log) = log {
+            anstream::eprintln!(
+                "Started {} in session {} (detached); output: {} — `git agent wait {}` to wait for it.",
+                plan.command[0],
+                session.id,
+                log.display(),
+                session.id
+            );
+        }
+        return Ok(0);
+    }
+    execute(repo, &session.id, plan, true, None)
 }

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::cli::RunOptions;
 use crate::error::{Error, Result};
 use crate::repo::Repo;
 
@@ -53,7 +54,24 @@ pub struct Request<'a> {
     pub read_only: bool,
 }
 
-impl Request<'_> {
+impl<'a> Request<'a> {
+    /// The run options of `new` and `run` as a request; `read_only` is
+    /// `run --read-only` (`new` has no such flag).
+    pub fn from_options(
+        options: &'a RunOptions,
+        command: &'a [String],
+        read_only: bool,
+    ) -> Request<'a> {
+        Request {
+            agent: options.agent.as_deref(),
+            prompt: options.prompt.as_deref(),
+            prompt_file: options.prompt_file.as_deref(),
+            command,
+            timeout: options.timeout.as_deref(),
+            read_only,
+        }
+    }
+
     /// Does this ask for a run at all?
     pub fn wants_run(&self) -> bool {
         self.agent.is_some()
