@@ -84,7 +84,40 @@ impl<'a> Request<'a> {
 /// Turn a request into a plan: pick the agent, read the prompt, check the
 /// program exists.
 pub fn plan(repo: &Repo, req: &Request) -> Result<Plan> {
-    let prompt = match (req.prompt, req.prompt_file) {
+    let prompt = prompt(req)?;
+    let timeout = timeout(repo, req)?;
+    let (command, agent) = if !req.command.is_empty() {
+        if req.agent.is_some() {
+            return Err(Error::usage(
+                "give either -a <agent> or a command after --, not both",
+            ));
+        }
+        let mut command = req.command.to_vec();
+        if let Some(p) = &prompt {
+            command.push(p.clone());
+        }
+        (command, None)
+    } else {
+        let (mut command, name) = agent_command(repo, req)?;
+        if let Some(p) = &prompt {
+            command.push(p.clone());
+        }
+        (command, Some(name))
+    };
+    check_program(&command[0], agent.as_deref())?;
+    Ok(Plan {
+        command,
+        agent,
+        prompt,
+        timeout,
+        read_only: req.read_only,
+    })
+}
+
+/// The prompt: `-m`, else the file `--prompt-file` names (its trailing
+/// whitespace trimmed).
+fn prompt(req: &Request) -> Result<Option<String>> {
+    Ok(match (req.prompt, req.prompt_file) {
         (Some(p), _) => Some(p.to_owned()),
         (None, Some(file)) => Some(
             std::fs::read_to_string(file)
@@ -98,70 +131,64 @@ pub fn plan(repo: &Repo, req: &Request) -> Result<Plan> {
                 .to_owned(),
         ),
         (None, None) => None,
+    })
+}
+
+/// The timeout: `--timeout` (a usage error when malformed), else
+/// `agent.timeout` (refused when malformed: the config is wrong, not the
+/// command line).
+fn timeout(repo: &Repo, req: &Request) -> Result<Option<Duration>> {
+    Ok(
+        match (req.timeout, repo.config.string(crate::config::TIMEOUT.name)) {
+            (Some(flag), _) => Some(parse_duration(flag)?),
+            (None, Some(config)) => Some(read_duration(&config).map_err(|why| {
+                Error::refused(format!(
+                    "invalid {} '{config}'{why}",
+                    crate::config::TIMEOUT.name
+                ))
+                .with_hint(format!(
+                    "{DURATION_FORMS}: git config {} 10m",
+                    crate::config::TIMEOUT.name
+                ))
+            })?),
+            (None, None) => None,
+        },
+    )
+}
+
+/// The named agent (else `agent.default`) and its command line, split into
+/// words, without the prompt.
+fn agent_command(repo: &Repo, req: &Request) -> Result<(Vec<String>, String)> {
+    let name = match req.agent {
+        Some(name) if !name.is_empty() => name.to_owned(),
+        _ => repo.config.string(crate::config::DEFAULT_AGENT.name).filter(|s| !s.is_empty()).ok_or_else(|| {
+            Error::usage("no agent named and no agent.default configured")
+                .with_hint("pass -a <agent> (codex, claude, opencode, aider, gemini) or `git config agent.default codex`")
+        })?,
     };
-    let timeout = match (req.timeout, repo.config.string(crate::config::TIMEOUT.name)) {
-        (Some(flag), _) => Some(parse_duration(flag)?),
-        (None, Some(config)) => Some(read_duration(&config).map_err(|why| {
-            Error::refused(format!(
-                "invalid {} '{config}'{why}",
-                crate::config::TIMEOUT.name
-            ))
-            .with_hint(format!(
-                "{DURATION_FORMS}: git config {} 10m",
-                crate::config::TIMEOUT.name
-            ))
-        })?),
-        (None, None) => None,
-    };
-    let (command, agent) = if !req.command.is_empty() {
-        if req.agent.is_some() {
-            return Err(Error::usage(
-                "give either -a <agent> or a command after --, not both",
-            ));
-        }
-        let mut command = req.command.to_vec();
-        if let Some(p) = &prompt {
-            command.push(p.clone());
-        }
-        (command, None)
-    } else {
-        let name = match req.agent {
-            Some(name) if !name.is_empty() => name.to_owned(),
-            _ => repo.config.string(crate::config::DEFAULT_AGENT.name).filter(|s| !s.is_empty()).ok_or_else(|| {
-                Error::usage("no agent named and no agent.default configured")
-                    .with_hint("pass -a <agent> (codex, claude, opencode, aider, gemini) or `git config agent.default codex`")
-            })?,
-        };
-        let line = agent_command_line(repo, &name)?;
-        let mut command = shell_words::split(&line).map_err(|e| {
-            Error::refused(format!(
-                "agent.{name}.command is not a valid command line: {e}"
-            ))
-        })?;
-        if command.is_empty() {
-            return Err(Error::refused(format!("agent.{name}.command is empty")));
-        }
-        if let Some(p) = &prompt {
-            command.push(p.clone());
-        }
-        (command, Some(name))
-    };
-    let program = &command[0];
-    // `./tool.sh` runs in the session worktree: `begin` checks it there.
+    let line = agent_command_line(repo, &name)?;
+    let command = shell_words::split(&line).map_err(|e| {
+        Error::refused(format!(
+            "agent.{name}.command is not a valid command line: {e}"
+        ))
+    })?;
+    if command.is_empty() {
+        return Err(Error::refused(format!("agent.{name}.command is empty")));
+    }
+    Ok((command, name))
+}
+
+/// Refuse a program that is not on `PATH` (or not there as an absolute
+/// path); `./tool.sh` runs in the session worktree, where `begin` checks it.
+fn check_program(program: &str, agent: Option<&str>) -> Result<()> {
     if !is_relative_path(program) && which::which(program).is_err() {
         let mut err = Error::refused(format!("cannot find the program '{program}'"));
-        if let Some(name) = &agent {
+        if let Some(name) = agent {
             err = err.with_hint(format!("install it, or point agent.{name}.command at it: git config agent.{name}.command '<command line>'"));
         }
         return Err(err);
     }
-    Ok(Plan {
-        command,
-        agent,
-        prompt,
-        timeout,
-        read_only: req.read_only,
-    })
+    Ok(())
 }
 
 /// A program named by a relative path (`./tool.sh`, `bin/run`) is the one

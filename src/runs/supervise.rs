@@ -4,14 +4,14 @@
 
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 
-use super::checkout::{Checkout, undo_read_only};
+use super::checkout::{Checkout, Violation, undo_read_only};
 use super::end::{finish, record_end};
 use super::plan::{Plan, in_worktree};
 use super::read_only;
@@ -21,7 +21,8 @@ use crate::process::stop_group;
 use crate::repo::Repo;
 use crate::session::{self, Id, Session};
 
-/// Start a detached supervisor for the run recorded by [`begin`]; returns at once.
+/// Start a detached supervisor for the run recorded by [`super::begin`];
+/// returns at once.
 pub fn detach(repo: &Repo, session: &Session, plan: &Plan) -> Result<()> {
     let run = session
         .meta
@@ -118,6 +119,13 @@ impl Ready {
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
+/// How the child ended: the exit code to record and report, and why it was
+/// ended when something other than itself ended it.
+struct Ending {
+    code: i32,
+    reason: Option<&'static str>,
+}
+
 /// Run the recorded command to its end, in the foreground (`attached`: the
 /// terminal is handed to it) or inside a supervisor. Returns the exit code
 /// to report.
@@ -146,26 +154,7 @@ pub fn execute(
     } else {
         None
     };
-
-    let program =
-        in_worktree(&worktree, &plan.command[0]).unwrap_or_else(|| PathBuf::from(&plan.command[0]));
-    let mut cmd = Command::new(program);
-    cmd.args(&plan.command[1..])
-        .current_dir(&worktree)
-        .process_group(0);
-    for key in crate::git::SCRUBBED {
-        cmd.env_remove(key);
-    }
-    cmd.env("GIT_AGENT_ID", id.as_str())
-        .env("GIT_AGENT_BASE", session.base.to_string())
-        .env("GIT_AGENT_WORKTREE", &worktree);
-    match &plan.prompt {
-        Some(p) => cmd.env("GIT_AGENT_PROMPT", p),
-        None => cmd.env_remove("GIT_AGENT_PROMPT"),
-    };
-    if !attached {
-        cmd.stdin(Stdio::null());
-    }
+    let mut cmd = command(plan, id, &session, attached);
     let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
     // `stop` (or `discard --force`) may have ended the run before it began.
     if !still_wanted(repo, id, &started)? {
@@ -173,12 +162,70 @@ pub fn execute(
         anstream::eprintln!("The run in session {id} was stopped before it started.");
         return Ok(1);
     }
+    let (child, stopped) = spawn(repo, id, &started, plan, &mut cmd)?;
+    if let Some(ready) = ready {
+        ready.signal();
+    }
+    let mut ending = watch(child, stopped, plan.timeout, attached)?;
+    let undone = match &before {
+        Some((checkout, guard)) => undo_read_only(repo, id, &worktree, checkout, guard).transpose(),
+        None => None,
+    };
+    if undone.is_some() {
+        // A read-only violation is no `reason`: the process ended by itself;
+        // the exit code 1 and the error [`report`] returns say what happened.
+        // A failed undo too: the run is over all the same, its end recorded first.
+        ending.code = 1;
+    }
+    finish(repo, id, &started, &worktree, ending.code, ending.reason)?;
+    report(id, plan, &ending, undone)
+}
+
+/// The child's command: the plan's program (a relative path names a file in
+/// the worktree) started in the worktree, in a process group of its own, with
+/// git's repository variables scrubbed and the session's `GIT_AGENT_*` set.
+/// Only a foreground run keeps stdin.
+fn command(plan: &Plan, id: &Id, session: &Session, attached: bool) -> Command {
+    let worktree = &session.meta.worktree;
+    let program =
+        in_worktree(worktree, &plan.command[0]).unwrap_or_else(|| PathBuf::from(&plan.command[0]));
+    let mut cmd = Command::new(program);
+    cmd.args(&plan.command[1..])
+        .current_dir(worktree)
+        .process_group(0);
+    for key in crate::git::SCRUBBED {
+        cmd.env_remove(key);
+    }
+    cmd.env("GIT_AGENT_ID", id.as_str())
+        .env("GIT_AGENT_BASE", session.base.to_string())
+        .env("GIT_AGENT_WORKTREE", worktree);
+    match &plan.prompt {
+        Some(p) => cmd.env("GIT_AGENT_PROMPT", p),
+        None => cmd.env_remove("GIT_AGENT_PROMPT"),
+    };
+    if !attached {
+        cmd.stdin(Stdio::null());
+    }
+    cmd
+}
+
+/// Start the child and record its pid, and this process as its watcher.
+/// Returns the child and, when a `stop` recorded the run's end before the
+/// pid was there, the reason `stopped`: ending the group is then ours to do.
+/// (A `stop` that came after sees the pid and kills the group itself.)
+fn spawn(
+    repo: &Repo,
+    id: &Id,
+    started: &str,
+    plan: &Plan,
+    cmd: &mut Command,
+) -> Result<(Child, Option<&'static str>)> {
     let mut child = match cmd.spawn() {
         Ok(child) => child,
         Err(e) => {
             // Exit 127, as a shell reports a command it cannot run; the
             // process never ran, so there is no reason beyond its exit.
-            record_end(repo, id, &started, Some(127), None)?;
+            record_end(repo, id, started, Some(127), None)?;
             return Err(Error::refused(format!(
                 "cannot start '{}': {e}",
                 plan.command[0]
@@ -193,11 +240,7 @@ pub fn execute(
             run.supervisor = Some(me);
         }
     });
-    let mut reason: Option<&str> = None;
     match recorded {
-        // A `stop` that recorded its end before the pid was there could not
-        // kill anything: that is ours to do. (One that came after sees the
-        // pid and kills the group itself.)
         Ok(s)
             if !s
                 .meta
@@ -205,26 +248,35 @@ pub fn execute(
                 .as_ref()
                 .is_some_and(|r| r.started == started && r.ended.is_none()) =>
         {
-            reason = Some("stopped");
             std::thread::spawn(move || stop_group(pid));
+            Ok((child, Some("stopped")))
         }
-        Ok(_) => {}
+        Ok(_) => Ok((child, None)),
         Err(e) => {
             stop_group(pid);
             let _ = child.wait();
-            return Err(e);
+            Err(e)
         }
     }
-    if let Some(ready) = ready {
-        ready.signal();
-    }
+}
+
+/// Wait for the child to end, the terminal handed to its group when
+/// `attached`; end the group at the deadline or on Ctrl-C. `reason` says why
+/// the group is already being ended, if it is. Whatever the child left in its
+/// group goes with it.
+fn watch(
+    mut child: Child,
+    mut reason: Option<&'static str>,
+    timeout: Option<Duration>,
+    attached: bool,
+) -> Result<Ending> {
+    let pid = child.id();
     let terminal = if attached {
         Terminal::give_to(pid)
     } else {
         None
     };
-
-    let deadline = plan.timeout.and_then(|t| Instant::now().checked_add(t));
+    let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
@@ -242,9 +294,14 @@ pub fn execute(
         std::thread::sleep(Duration::from_millis(25));
     };
     drop(terminal);
-    // Whatever the child left in its group goes with it.
     let _ = killpg(Pid::from_raw(pid as i32), Signal::SIGKILL);
+    Ok(ending(status, reason))
+}
 
+/// The exit code to record for `status`: a signal as a shell reports it
+/// (128 + its number), and never 0 for a run something else ended. A child
+/// that died of SIGINT was interrupted.
+fn ending(status: ExitStatus, mut reason: Option<&'static str>) -> Ending {
     let mut code = match (status.code(), status.signal()) {
         (Some(code), _) => code,
         (None, Some(sig)) => 128 + sig,
@@ -256,35 +313,28 @@ pub fn execute(
     if reason.is_some() && code == 0 {
         code = 1;
     }
-    let mut violation = None;
-    let mut undo_failed = None;
-    if let Some((before, guard)) = &before {
-        match undo_read_only(repo, id, &worktree, before, guard) {
-            Ok(None) => {}
-            Ok(Some(v)) => {
-                violation = Some(v);
-                code = 1;
-            }
-            // The run is over all the same: record its end first.
-            Err(e) => {
-                undo_failed = Some(e);
-                code = 1;
-            }
+    Ending { code, reason }
+}
+
+/// What the caller is told once the run's end is recorded: a failed undo or
+/// a read-only violation as the error, a timeout as an error message beside
+/// the exit code; otherwise just the exit code.
+fn report(id: &Id, plan: &Plan, ending: &Ending, undone: Option<Result<Violation>>) -> Result<i32> {
+    let code = ending.code;
+    let violation = match undone {
+        Some(Err(e)) => {
+            return Err(Error::refused(format!(
+                "the read-only run may have changed the repository, and putting it back failed: {}",
+                e.message
+            ))
+            .with_hint(format!(
+                "see what the session holds now with `git agent diff {id}`"
+            )));
         }
-    }
-    // A read-only violation is no `reason`: the process ended by itself;
-    // the exit code 1 and the error below say what happened.
-    finish(repo, id, &started, &worktree, code, reason)?;
-    if let Some(e) = undo_failed {
-        return Err(Error::refused(format!(
-            "the read-only run may have changed the repository, and putting it back failed: {}",
-            e.message
-        ))
-        .with_hint(format!(
-            "see what the session holds now with `git agent diff {id}`"
-        )));
-    }
-    if reason == Some("timeout")
+        Some(Ok(violation)) => Some(violation),
+        None => None,
+    };
+    if ending.reason == Some("timeout")
         && let Some(t) = plan.timeout
     {
         crate::output::report(&Error::refused(format!(
