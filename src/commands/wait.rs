@@ -31,8 +31,8 @@ pub fn run(repo: &Repo, args: &WaitArgs) -> Result<i32> {
                     .map(|c| format!(", exit {c}"))
                     .unwrap_or_default();
                 let reason = run
-                    .and_then(|r| r.reason.clone())
-                    .map(|r| format!(", {}", crate::output::quoted(&r)))
+                    .and_then(|r| r.reason)
+                    .map(|r| format!(", {r}"))
                     .unwrap_or_default();
                 anstream::eprintln!("{}: {}{code}{reason}", s.id, s.meta.state);
                 ok &= s.meta.state == State::Done;

@@ -8,7 +8,7 @@ use crate::commands::discard::save;
 use crate::error::Result;
 use crate::git::Git;
 use crate::repo::Repo;
-use crate::session::{self, Id, State};
+use crate::session::{self, Id, Reason, State};
 use crate::snapshot;
 
 /// After the child ended: leftovers commit, notes, snapshot, final state.
@@ -22,7 +22,7 @@ pub(super) fn finish(
     started: &str,
     worktree: &Path,
     code: i32,
-    reason: Option<&str>,
+    reason: Option<Reason>,
 ) -> Result<()> {
     let failures = save_result(repo, id, worktree);
     record_end(repo, id, started, Some(code), reason)?;
@@ -87,7 +87,7 @@ pub(super) fn record_end(
     id: &Id,
     started: &str,
     code: Option<i32>,
-    reason: Option<&str>,
+    reason: Option<Reason>,
 ) -> Result<()> {
     session::modify(repo, id, |meta| {
         let Some(run) = meta.run.as_mut().filter(|r| r.started == started) else {
@@ -96,7 +96,7 @@ pub(super) fn record_end(
         // `stop` may have recorded the end (and its reason) already.
         run.ended.get_or_insert_with(session::now);
         if run.reason.is_none() {
-            run.reason = reason.map(str::to_owned);
+            run.reason = reason;
         }
         run.exit_code = run.exit_code.or(code);
         let ok = run.exit_code == Some(0) && run.reason.is_none();

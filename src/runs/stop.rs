@@ -4,7 +4,7 @@
 use crate::error::{Error, Result};
 use crate::process::{is_alive_for, stop_group};
 use crate::repo::Repo;
-use crate::session::{self, Session, State};
+use crate::session::{self, Reason, Session, State};
 
 /// Refuse while a run is live, or with `force` end it: record `stopped`
 /// first (the run's watcher keeps that reason), then kill its process group.
@@ -32,7 +32,7 @@ pub fn stop_live(repo: &Repo, session: &mut Session, force: bool) -> Result<()> 
             .filter(|r| r.started == started && r.ended.is_none())
         {
             run.ended = Some(session::now());
-            run.reason = Some("stopped".into());
+            run.reason = Some(Reason::Stopped);
             meta.state = State::Failed;
         }
     })?;

@@ -19,7 +19,7 @@ use super::terminal::Terminal;
 use crate::error::{Error, Result};
 use crate::process::stop_group;
 use crate::repo::Repo;
-use crate::session::{self, Id, Session};
+use crate::session::{self, Id, Reason, Session};
 
 /// Start a detached supervisor for the run recorded by [`super::begin`];
 /// returns at once.
@@ -123,7 +123,7 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 /// ended when something other than itself ended it.
 struct Ending {
     code: i32,
-    reason: Option<&'static str>,
+    reason: Option<Reason>,
 }
 
 /// Run the recorded command to its end, in the foreground (`attached`: the
@@ -158,7 +158,7 @@ pub fn execute(
     let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
     // `stop` (or `discard --force`) may have ended the run before it began.
     if !still_wanted(repo, id, &started)? {
-        record_end(repo, id, &started, None, Some("stopped"))?;
+        record_end(repo, id, &started, None, Some(Reason::Stopped))?;
         anstream::eprintln!("The run in session {id} was stopped before it started.");
         return Ok(1);
     }
@@ -219,7 +219,7 @@ fn spawn(
     started: &str,
     plan: &Plan,
     cmd: &mut Command,
-) -> Result<(Child, Option<&'static str>)> {
+) -> Result<(Child, Option<Reason>)> {
     let mut child = match cmd.spawn() {
         Ok(child) => child,
         Err(e) => {
@@ -249,7 +249,7 @@ fn spawn(
                 .is_some_and(|r| r.started == started && r.ended.is_none()) =>
         {
             std::thread::spawn(move || stop_group(pid));
-            Ok((child, Some("stopped")))
+            Ok((child, Some(Reason::Stopped)))
         }
         Ok(_) => Ok((child, None)),
         Err(e) => {
@@ -266,7 +266,7 @@ fn spawn(
 /// group goes with it.
 fn watch(
     mut child: Child,
-    mut reason: Option<&'static str>,
+    mut reason: Option<Reason>,
     timeout: Option<Duration>,
     attached: bool,
 ) -> Result<Ending> {
@@ -284,11 +284,11 @@ fn watch(
             Err(e) => return Err(Error::git(format!("lost track of the run: {e}"))),
         }
         if reason.is_none() && deadline.is_some_and(|d| Instant::now() >= d) {
-            reason = Some("timeout");
+            reason = Some(Reason::Timeout);
             std::thread::spawn(move || stop_group(pid));
         }
         if reason.is_none() && INTERRUPTED.load(Ordering::SeqCst) {
-            reason = Some("interrupted");
+            reason = Some(Reason::Interrupted);
             std::thread::spawn(move || stop_group(pid));
         }
         std::thread::sleep(Duration::from_millis(25));
@@ -301,14 +301,14 @@ fn watch(
 /// The exit code to record for `status`: a signal as a shell reports it
 /// (128 + its number), and never 0 for a run something else ended. A child
 /// that died of SIGINT was interrupted.
-fn ending(status: ExitStatus, mut reason: Option<&'static str>) -> Ending {
+fn ending(status: ExitStatus, mut reason: Option<Reason>) -> Ending {
     let mut code = match (status.code(), status.signal()) {
         (Some(code), _) => code,
         (None, Some(sig)) => 128 + sig,
         (None, None) => 1,
     };
     if reason.is_none() && status.signal() == Some(Signal::SIGINT as i32) {
-        reason = Some("interrupted");
+        reason = Some(Reason::Interrupted);
     }
     if reason.is_some() && code == 0 {
         code = 1;
@@ -334,7 +334,7 @@ fn report(id: &Id, plan: &Plan, ending: &Ending, undone: Option<Result<Violation
         Some(Ok(violation)) => Some(violation),
         None => None,
     };
-    if ending.reason == Some("timeout")
+    if ending.reason == Some(Reason::Timeout)
         && let Some(t) = plan.timeout
     {
         crate::output::report(&Error::refused(format!(
