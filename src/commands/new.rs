@@ -163,10 +163,7 @@ pub fn run(repo: &Repo, args: &NewArgs) -> Result<i32> {
     // leaves it `active`, as a failing `agent.postCreate` does.
     crate::fault::point("new:recorded");
     if let Some(script) = repo.config.post_create() {
-        Git::new(&path)
-            .env("GIT_AGENT_ID", id.as_str())
-            .env("GIT_AGENT_BASE", start.to_string())
-            .env("GIT_AGENT_WORKTREE", &path)
+        crate::runs::env::git(&id, start, &path)
             .shell(&script)
             .map_err(|e| {
                 Error::refused(format!(

@@ -119,11 +119,7 @@ fn auto_commit(worktree: &Path, id: &Id) -> Result<()> {
     git.run(["add", "-A", "--sparse"])?;
     let mut commit = git.clone();
     if git.output(["var", "GIT_COMMITTER_IDENT"])?.status.code() != Some(0) {
-        commit = commit
-            .env("GIT_AUTHOR_NAME", "git-agent")
-            .env("GIT_AUTHOR_EMAIL", "git-agent@localhost")
-            .env("GIT_COMMITTER_NAME", "git-agent")
-            .env("GIT_COMMITTER_EMAIL", "git-agent@localhost");
+        commit = commit.as_git_agent();
     }
     commit.run([
         "commit",

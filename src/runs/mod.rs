@@ -18,6 +18,7 @@ use plan::{in_worktree, is_executable};
 
 mod checkout;
 mod end;
+pub mod env;
 mod plan;
 mod read_only;
 mod stop;

@@ -196,9 +196,7 @@ fn command(plan: &Plan, id: &Id, session: &Session, attached: bool) -> Command {
     for key in crate::git::SCRUBBED {
         cmd.env_remove(key);
     }
-    cmd.env("GIT_AGENT_ID", id.as_str())
-        .env("GIT_AGENT_BASE", session.base.to_string())
-        .env("GIT_AGENT_WORKTREE", worktree);
+    cmd.envs(super::env::vars(id, session.base, worktree));
     match &plan.prompt {
         Some(p) => cmd.env("GIT_AGENT_PROMPT", p),
         None => cmd.env_remove("GIT_AGENT_PROMPT"),
