@@ -359,3 +359,26 @@ fn still_wanted(repo: &Repo, id: &Id, started: &str) -> Result<bool> {
         .and_then(|s| s.meta.run)
         .is_some_and(|r| r.started == started && r.ended.is_none()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_recorded_exit_code_follows_how_the_child_ended() {
+        // Raw wait statuses: exit code in the high byte, a signal in the low.
+        let exited = |code: i32| ExitStatus::from_raw(code << 8);
+        let killed = |signal: Signal| ExitStatus::from_raw(signal as i32);
+        let e = ending(exited(0), None);
+        assert_eq!((e.code, e.reason), (0, None));
+        let e = ending(exited(3), None);
+        assert_eq!((e.code, e.reason), (3, None));
+        let e = ending(killed(Signal::SIGTERM), Some(Reason::Timeout));
+        assert_eq!((e.code, e.reason), (143, Some(Reason::Timeout)));
+        let e = ending(killed(Signal::SIGINT), None);
+        assert_eq!((e.code, e.reason), (130, Some(Reason::Interrupted)));
+        // Ended from outside, yet exited 0 (it caught the signal): a failure.
+        let e = ending(exited(0), Some(Reason::Stopped));
+        assert_eq!((e.code, e.reason), (1, Some(Reason::Stopped)));
+    }
+}
