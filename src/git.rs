@@ -48,6 +48,15 @@ impl Git {
         self
     }
 
+    /// Commit as `git-agent <git-agent@localhost>`: the identity of the
+    /// commits and notes git-agent makes for itself.
+    pub fn as_git_agent(self) -> Self {
+        self.env("GIT_AUTHOR_NAME", "git-agent")
+            .env("GIT_AUTHOR_EMAIL", "git-agent@localhost")
+            .env("GIT_COMMITTER_NAME", "git-agent")
+            .env("GIT_COMMITTER_EMAIL", "git-agent@localhost")
+    }
+
     /// Pass `-c key=value` to the child.
     pub fn config(mut self, key_value: impl Into<String>) -> Self {
         self.configs.push(key_value.into());

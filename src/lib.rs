@@ -17,6 +17,7 @@ pub mod notes;
 pub mod output;
 pub mod pager;
 pub mod paths;
+pub mod process;
 pub mod repo;
 pub mod runs;
 pub mod session;

@@ -37,12 +37,7 @@ pub fn add(repo: &Repo, commits: &[gix::ObjectId], note: &str) -> Result<()> {
     }
     ensure_rewrite_ref(repo)?;
     let _lock = repo.lock("notes")?;
-    let git = repo
-        .git()
-        .env("GIT_AUTHOR_NAME", "git-agent")
-        .env("GIT_AUTHOR_EMAIL", "git-agent@localhost")
-        .env("GIT_COMMITTER_NAME", "git-agent")
-        .env("GIT_COMMITTER_EMAIL", "git-agent@localhost");
+    let git = repo.git().as_git_agent();
     for commit in commits {
         git.run_stdin(
             [

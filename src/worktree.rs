@@ -53,7 +53,9 @@ pub fn remove(repo: &Repo, path: &Path) -> Result<()> {
             ])?;
             return Ok(());
         }
-        crate::runs::purge_in_background(&trash);
+        if !crate::process::purge_in_background(&trash) {
+            purge(&trash);
+        }
     }
     if let Some(record) = record {
         std::fs::remove_dir_all(&record)

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::repo::Repo;
 use crate::session::{self, Session, State};
 use crate::snapshot::{self, WorktreeState};
-use crate::{runs, worktree};
+use crate::worktree;
 
 pub fn run(repo: &Repo, args: &DiscardArgs) -> Result<i32> {
     let mut session = session::resolve(repo, args.id.as_deref())?;
@@ -35,7 +35,7 @@ pub fn run(repo: &Repo, args: &DiscardArgs) -> Result<i32> {
     // A worktree whose `.git` an agent deleted is still its work: relinked
     // (or refused) before anything is saved or removed.
     worktree::relink(repo, &session.meta.worktree)?;
-    stop_live_run(repo, &mut session, args.force)?;
+    crate::runs::stop_live(repo, &mut session, args.force)?;
     if let Some(path) = session.path() {
         crate::submodule::preserve(&session.id, path)?;
     }
@@ -83,58 +83,6 @@ fn remove(repo: &Repo, session: &mut Session, tip: Option<gix::ObjectId>) -> Res
     meta.state = State::Discarded;
     meta.pending = None;
     session::update(repo, session, meta, None)
-}
-
-/// Refuse while a run is live, or with `force` end it: record `stopped`
-/// first (the run's watcher keeps that reason), then kill its process group.
-///
-/// The watcher records the child's pid by compare-and-swap, as this records
-/// the end, so one of the two sees the other: if the pid is there, this
-/// kills the group; if not, the watcher sees the run ended and kills (or
-/// never starts) the child itself.
-pub fn stop_live_run(repo: &Repo, session: &mut Session, force: bool) -> Result<()> {
-    let Some(run) = session.meta.run.clone().filter(|r| r.is_live()) else {
-        return Ok(());
-    };
-    if !force {
-        return Err(
-            Error::refused(format!("session '{}' has a live run", session.id)).with_hint(
-                "wait for it (`git agent wait`), stop it (`git agent stop`), or pass --force",
-            ),
-        );
-    }
-    let started = run.started.clone();
-    *session = session::modify(repo, &session.id, |meta| {
-        if let Some(run) = meta
-            .run
-            .as_mut()
-            .filter(|r| r.started == started && r.ended.is_none())
-        {
-            run.ended = Some(session::now());
-            run.reason = Some("stopped".into());
-            meta.state = State::Failed;
-        }
-    })?;
-    let pid = session
-        .meta
-        .run
-        .as_ref()
-        .filter(|r| r.started == started)
-        .and_then(|r| r.pid);
-    if let Some(pid) = pid {
-        runs::stop_group(pid);
-    }
-    // Let the watcher finish its bookkeeping (snapshot, final state).
-    if let Some(sup) = run.supervisor.filter(|s| *s != std::process::id()) {
-        for _ in 0..200 {
-            if !runs::is_alive_for(sup, &started) {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(25));
-        }
-    }
-    *session = session::resolve(repo, Some(session.id.as_str()))?;
-    Ok(())
 }
 
 /// Snapshot the session's worktree (or, when that is gone, its branch tip)

@@ -126,10 +126,7 @@ fn merge_notes(repo: &Repo) -> Result<()> {
             .map(drop),
         Some(_) => repo
             .git()
-            .env("GIT_AUTHOR_NAME", "git-agent")
-            .env("GIT_AUTHOR_EMAIL", "git-agent@localhost")
-            .env("GIT_COMMITTER_NAME", "git-agent")
-            .env("GIT_COMMITTER_EMAIL", "git-agent@localhost")
+            .as_git_agent()
             .run([
                 "notes",
                 &format!("--ref={NOTES_REF}"),

@@ -328,7 +328,7 @@ impl Gc<'_> {
             meta.state = State::Failed;
             if let Some(run) = meta.run.as_mut() {
                 run.ended.get_or_insert_with(session::now);
-                run.reason = Some("vanished".into());
+                run.reason = Some(session::Reason::Vanished);
             }
             session::update(repo, session, meta, None)
         })

@@ -11,12 +11,13 @@
 use std::path::{Path, PathBuf};
 
 use crate::cli::KeepArgs;
-use crate::commands::discard::{save, stop_live_run};
+use crate::commands::discard::save;
 use crate::commit::Committer;
 use crate::error::{Error, Result};
 use crate::git::{Git, tidy};
 use crate::merge::{self, Merge};
 use crate::repo::Repo;
+use crate::runs::stop_live;
 use crate::session::{self, Session, State};
 use crate::snapshot::{self, parse_oid};
 use crate::{notes, view, worktree};
@@ -59,7 +60,7 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
     if committing {
         check_can_commit(&target)?;
     }
-    stop_live_run(repo, &mut session, args.force)?;
+    stop_live(repo, &mut session, args.force)?;
     if let Some(path) = session.path().filter(|_| !args.keep_worktree) {
         crate::submodule::preserve(&session.id, path)?;
     }

@@ -18,7 +18,7 @@ use crate::snapshot;
 use crate::view::Report;
 
 pub fn run(repo: &Repo, args: &NewArgs) -> Result<i32> {
-    let req = crate::commands::run::request(&args.run, &args.command, false);
+    let req = crate::runs::Request::from_options(&args.run, &args.command, false);
     // Check the run can start before creating anything.
     let plan = if req.wants_run() {
         Some(crate::runs::plan(repo, &req)?)
@@ -163,10 +163,7 @@ pub fn run(repo: &Repo, args: &NewArgs) -> Result<i32> {
     // leaves it `active`, as a failing `agent.postCreate` does.
     crate::fault::point("new:recorded");
     if let Some(script) = repo.config.post_create() {
-        Git::new(&path)
-            .env("GIT_AGENT_ID", id.as_str())
-            .env("GIT_AGENT_BASE", start.to_string())
-            .env("GIT_AGENT_WORKTREE", &path)
+        crate::runs::env::git(&id, start, &path)
             .shell(&script)
             .map_err(|e| {
                 Error::refused(format!(
@@ -187,7 +184,7 @@ pub fn run(repo: &Repo, args: &NewArgs) -> Result<i32> {
         if !(args.json && detach) {
             print_session(repo, &session, args.json)?;
         }
-        let code = crate::commands::run::start(repo, &mut session, plan, detach)?;
+        let code = crate::runs::start(repo, &mut session, plan, detach)?;
         if args.json && detach {
             // Now running, with its pid and log.
             let session = session::resolve(repo, Some(id.as_str()))?;

@@ -87,11 +87,7 @@ fn set_up_like_new(repo: &Repo, session: &Session) {
         output::warn(&format!("agent.copy: {}", e.message));
     }
     if let Some(script) = repo.config.post_create() {
-        let ran = Git::new(path)
-            .env("GIT_AGENT_ID", session.id.as_str())
-            .env("GIT_AGENT_BASE", session.base.to_string())
-            .env("GIT_AGENT_WORKTREE", path)
-            .shell(&script);
+        let ran = crate::runs::env::git(&session.id, session.base, path).shell(&script);
         if let Err(e) = ran {
             output::warn(&format!("agent.postCreate failed: {}", e.message));
         }

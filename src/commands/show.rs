@@ -84,7 +84,7 @@ pub fn run(repo: &Repo, args: &ShowArgs) -> Result<i32> {
         };
         let reason = run
             .reason
-            .as_deref()
+            .as_ref()
             .map(|r| format!(" ({r})"))
             .unwrap_or_default();
         field("run", &format!("started {}{end}{reason}", run.started));

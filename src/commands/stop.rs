@@ -15,7 +15,7 @@ pub fn run(repo: &Repo, args: &StopArgs) -> Result<i32> {
             session.id
         )));
     }
-    crate::commands::discard::stop_live_run(repo, &mut session, true)?;
+    crate::runs::stop_live(repo, &mut session, true)?;
     anstream::eprintln!("Stopped the run in session {}.", session.id);
     Ok(0)
 }

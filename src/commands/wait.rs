@@ -13,54 +13,10 @@ pub fn run(repo: &Repo, args: &WaitArgs) -> Result<i32> {
         Some(t) => Instant::now().checked_add(crate::runs::parse_duration(t)?),
         None => None,
     };
-    let ids: Vec<session::Id> = if args.ids.is_empty() {
-        let sessions = session::list_settled(repo)?;
-        let running: Vec<session::Id> = sessions
-            .iter()
-            .filter(|s| s.meta.state == State::Running && !s.foreign)
-            .map(|s| s.id.clone())
-            .collect();
-        // A run that failed before `wait` started is not waited for; say so,
-        // so nobody takes the exit code for "every agent did well".
-        let failed: Vec<&str> = sessions
-            .iter()
-            .filter(|s| s.meta.state == State::Failed && !s.foreign)
-            .map(|s| s.id.as_str())
-            .collect();
-        if !failed.is_empty() {
-            crate::output::warn(&format!(
-                "not waiting for {} whose last run already failed: {} (name ids to include them: `git agent wait <id>…`)",
-                if failed.len() == 1 {
-                    "a session"
-                } else {
-                    "sessions"
-                },
-                failed.join(", ")
-            ));
-        }
-        if running.is_empty() {
-            anstream::eprintln!("Nothing is running.");
-        }
-        running
+    let ids = if args.ids.is_empty() {
+        running(repo)?
     } else {
-        args.ids
-            .iter()
-            .map(|id| {
-                let session = session::resolve(repo, Some(id))?;
-                session.ensure_local()?;
-                if session.meta.run.is_none() {
-                    return Err(Error::refused(format!(
-                        "session '{}' has had no run to wait for",
-                        session.id
-                    ))
-                    .with_hint(format!(
-                        "start one with `git agent run {} -- <command>`",
-                        session.id
-                    )));
-                }
-                Ok(session.id)
-            })
-            .collect::<Result<_>>()?
+        named(repo, &args.ids)?
     };
     loop {
         // `list_settled` records runs whose processes vanished as ended.
@@ -75,8 +31,8 @@ pub fn run(repo: &Repo, args: &WaitArgs) -> Result<i32> {
                     .map(|c| format!(", exit {c}"))
                     .unwrap_or_default();
                 let reason = run
-                    .and_then(|r| r.reason.clone())
-                    .map(|r| format!(", {}", crate::output::quoted(&r)))
+                    .and_then(|r| r.reason)
+                    .map(|r| format!(", {r}"))
                     .unwrap_or_default();
                 anstream::eprintln!("{}: {}{code}{reason}", s.id, s.meta.state);
                 ok &= s.meta.state == State::Done;
@@ -96,4 +52,58 @@ pub fn run(repo: &Repo, args: &WaitArgs) -> Result<i32> {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// `wait` without ids: the runs going on now, this clone's; a failed run is
+/// named (it is not waited for), and so is having nothing to wait for.
+fn running(repo: &Repo) -> Result<Vec<session::Id>> {
+    let sessions = session::list_settled(repo)?;
+    let running: Vec<session::Id> = sessions
+        .iter()
+        .filter(|s| s.meta.state == State::Running && !s.foreign)
+        .map(|s| s.id.clone())
+        .collect();
+    // A run that failed before `wait` started is not waited for; say so,
+    // so nobody takes the exit code for "every agent did well".
+    let failed: Vec<&str> = sessions
+        .iter()
+        .filter(|s| s.meta.state == State::Failed && !s.foreign)
+        .map(|s| s.id.as_str())
+        .collect();
+    if !failed.is_empty() {
+        crate::output::warn(&format!(
+            "not waiting for {} whose last run already failed: {} (name ids to include them: `git agent wait <id>…`)",
+            if failed.len() == 1 {
+                "a session"
+            } else {
+                "sessions"
+            },
+            failed.join(", ")
+        ));
+    }
+    if running.is_empty() {
+        anstream::eprintln!("Nothing is running.");
+    }
+    Ok(running)
+}
+
+/// `wait <id>…`: the sessions named, each of this clone and with a run.
+fn named(repo: &Repo, ids: &[String]) -> Result<Vec<session::Id>> {
+    ids.iter()
+        .map(|id| {
+            let session = session::resolve(repo, Some(id))?;
+            session.ensure_local()?;
+            if session.meta.run.is_none() {
+                return Err(Error::refused(format!(
+                    "session '{}' has had no run to wait for",
+                    session.id
+                ))
+                .with_hint(format!(
+                    "start one with `git agent run {} -- <command>`",
+                    session.id
+                )));
+            }
+            Ok(session.id)
+        })
+        .collect::<Result<_>>()
 }

@@ -111,7 +111,7 @@ pub fn interrupted_hint(session: &Session) -> Option<String> {
         .meta
         .pending
         .as_ref()
-        .filter(|p| !session.foreign && !crate::runs::is_alive(p.pid))?;
+        .filter(|p| !session.foreign && !crate::process::is_alive(p.pid))?;
     let id = &session.id;
     let what = match p.op.as_str() {
         "keep" => format!(
@@ -128,11 +128,9 @@ pub fn interrupted_hint(session: &Session) -> Option<String> {
 
 /// The live claim of another process on a session of this clone, if any.
 pub(super) fn claimed_by_another(session: &Session) -> Option<&Pending> {
-    session
-        .meta
-        .pending
-        .as_ref()
-        .filter(|p| !session.foreign && p.pid != std::process::id() && crate::runs::is_alive(p.pid))
+    session.meta.pending.as_ref().filter(|p| {
+        !session.foreign && p.pid != std::process::id() && crate::process::is_alive(p.pid)
+    })
 }
 
 /// The error for a session another live process has claimed.

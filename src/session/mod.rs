@@ -85,6 +85,40 @@ impl std::fmt::Display for State {
     }
 }
 
+/// Why a run ended when something other than the run itself ended it;
+/// stored as its lowercase name (`reason = "timeout"`), as `show --json`
+/// prints it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Reason {
+    /// Its timeout expired and its process group was killed.
+    Timeout,
+    /// `stop` (or `keep`/`discard --force`) ended it.
+    Stopped,
+    /// Ctrl-C, or a SIGINT to the agent, ended it.
+    Interrupted,
+    /// Every process that could end it is gone (killed, machine rebooted,
+    /// or it ran in another clone).
+    Vanished,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Timeout => "timeout",
+            Reason::Stopped => "stopped",
+            Reason::Interrupted => "interrupted",
+            Reason::Vanished => "vanished",
+        }
+    }
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The last run of an agent or command in the session.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Run {
@@ -96,7 +130,7 @@ pub struct Run {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<Reason>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log: Option<PathBuf>,
     /// The git-agent process watching the run (foreground: the caller;
@@ -120,9 +154,9 @@ impl Run {
     }
 
     /// Whether `pid` is alive and can be this run's process (see
-    /// [`crate::runs::is_alive_for`]: a reused pid is not).
+    /// [`crate::process::is_alive_for`]: a reused pid is not).
     fn alive(&self, pid: u32) -> bool {
-        crate::runs::is_alive_for(pid, &self.started)
+        crate::process::is_alive_for(pid, &self.started)
     }
 
     /// Past its timeout with its agent still there but nobody watching it
@@ -253,7 +287,7 @@ impl Session {
         }
         match &self.meta.pending {
             // Its process died half-way.
-            Some(p) if !crate::runs::is_alive(p.pid) => return State::Broken,
+            Some(p) if !crate::process::is_alive(p.pid) => return State::Broken,
             // A `new`, `keep` or `discard` is under way: the worktree may be
             // half-made or half-gone for a moment.
             Some(_) => return stored,
@@ -283,4 +317,32 @@ impl Session {
 /// Now, as RFC 3339 UTC to the second.
 pub fn now() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The reasons are stored and printed as the lowercase words they were
+    /// as strings, so metadata and `show --json` are unchanged.
+    #[test]
+    fn a_run_end_reason_is_its_lowercase_name_in_toml_and_json() {
+        let text = "started = \"2026-01-01T00:00:00Z\"\nreason = \"timeout\"\n";
+        let run: Run = toml::from_str(text).unwrap();
+        assert_eq!(run.reason, Some(Reason::Timeout));
+        assert_eq!(toml::to_string(&run).unwrap(), text);
+        for reason in [
+            Reason::Timeout,
+            Reason::Stopped,
+            Reason::Interrupted,
+            Reason::Vanished,
+        ] {
+            let json = serde_json::to_value(reason).unwrap();
+            assert_eq!(json, serde_json::Value::from(reason.as_str()));
+            assert_eq!(reason.to_string(), reason.as_str());
+            let back: Reason = serde_json::from_value(json).unwrap();
+            assert_eq!(back, reason);
+        }
+        assert!(toml::from_str::<Run>("started = \"\"\nreason = \"killed\"\n").is_err());
+    }
 }

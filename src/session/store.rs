@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::repo::Repo;
 
 use super::claim::{busy, claimed_by_another};
-use super::{Id, Meta, REF_ROOT, Run, Session, State, now};
+use super::{Id, Meta, REF_ROOT, Reason, Run, Session, State, now};
 
 /// Read every session as stored, sorted by id, changing nothing. One pass
 /// over `refs/agents/`.
@@ -108,7 +108,7 @@ pub fn settle(repo: &Repo, session: &mut Session) {
     // reads the session does.
     let overdue = session.meta.run.as_ref().and_then(Run::overdue_orphan);
     if let Some(pid) = overdue {
-        crate::runs::stop_group(pid);
+        crate::process::stop_group(pid);
     } else if !session.meta.run.as_ref().is_some_and(Run::vanished) {
         return;
     }
@@ -117,11 +117,11 @@ pub fn settle(repo: &Repo, session: &mut Session) {
     if let Some(run) = meta.run.as_mut() {
         run.ended.get_or_insert_with(now);
         let reason = if overdue.is_some() {
-            "timeout"
+            Reason::Timeout
         } else {
-            "vanished"
+            Reason::Vanished
         };
-        run.reason.get_or_insert_with(|| reason.into());
+        run.reason.get_or_insert(reason);
     }
     let _ = update(repo, session, meta, None);
 }
@@ -301,7 +301,7 @@ pub fn adopt(repo: &Repo, session: &mut Session) -> Result<()> {
     if let Some(run) = meta.run.as_mut().filter(|r| r.ended.is_none()) {
         // Its process was on another machine: this clone will never see it end.
         run.ended = Some(now());
-        run.reason = Some("vanished".into());
+        run.reason = Some(Reason::Vanished);
     }
     update(repo, session, meta, None)?;
     session.foreign = false;

@@ -29,14 +29,6 @@ pub struct WorktreeState {
     pub full_tree: gix::ObjectId,
 }
 
-/// Identity for the commits git-agent makes for itself.
-fn internal(git: Git) -> Git {
-    git.env("GIT_AUTHOR_NAME", "git-agent")
-        .env("GIT_AUTHOR_EMAIL", "git-agent@localhost")
-        .env("GIT_COMMITTER_NAME", "git-agent")
-        .env("GIT_COMMITTER_EMAIL", "git-agent@localhost")
-}
-
 /// Read a worktree's full state into trees, through a temporary index.
 pub fn capture(repo: &Repo, worktree: &Path) -> Result<WorktreeState> {
     capture_limited(repo, worktree, None)
@@ -153,7 +145,7 @@ pub fn commit_keeping(
     keep: &[gix::ObjectId],
     message: &str,
 ) -> Result<gix::ObjectId> {
-    let git = internal(repo.git());
+    let git = repo.git().as_git_agent();
     let head = state.head.to_string();
     let index_commit = git.run([
         "commit-tree",
