@@ -253,8 +253,8 @@ fn read_duration(text: &str) -> std::result::Result<Duration, String> {
         None => Err(String::new()),
         Some(d) if d.is_zero() => Err(": it must be longer than zero".to_owned()),
         Some(d) if d > MAX_DURATION => Err(format!(
-            ": it must be at most {}",
-            humantime::format_duration(MAX_DURATION)
+            ": it must be at most a year ({}h)",
+            MAX_DURATION.as_secs() / 3600
         )),
         Some(d) => Ok(d),
     }

@@ -1037,6 +1037,9 @@ fn an_enormous_timeout_is_refused_not_a_panic() {
             };
             let run = repo.agent(&args).fails(2);
             assert!(run.stderr.contains("invalid duration"), "{}", run.stderr);
+            if dur == "100000000h" {
+                assert!(run.stderr.contains("at most a year (8760h)"), "{}", run.stderr);
+            }
         }
     }
     repo.git(&["config", "agent.timeout", "100000000h"]);
