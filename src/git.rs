@@ -289,6 +289,25 @@ fn succeeds(args: &[OsString], out: Output) -> Result<Vec<u8>> {
 
 pub use crate::error::one_line;
 
+/// The record under `<common dir>/worktrees/` that the linked worktree at
+/// `path` names, when the two name each other as git makes them: `path` is
+/// a directory (not a link) whose `.git` is a file `gitdir: <record>`, and
+/// `<record>/gitdir` names that `.git` file back. A `.git` an agent
+/// deleted, or replaced with a repository of its own, names none.
+pub fn linked_record(path: &Path) -> Option<PathBuf> {
+    if !path.symlink_metadata().is_ok_and(|m| m.is_dir()) {
+        return None;
+    }
+    let link = path.join(".git");
+    if !link.symlink_metadata().is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    let text = std::fs::read_to_string(&link).ok()?;
+    let record = PathBuf::from(text.strip_prefix("gitdir:")?.trim());
+    let back = std::fs::read_to_string(record.join("gitdir")).ok()?;
+    (tidy(Path::new(back.trim())) == tidy(&link)).then_some(record)
+}
+
 /// A path as git printed it, byte for byte.
 pub fn path_from_bytes(bytes: Vec<u8>) -> PathBuf {
     use std::os::unix::ffi::OsStringExt;

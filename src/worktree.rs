@@ -68,19 +68,9 @@ pub fn remove(repo: &Repo, path: &Path) -> Result<()> {
 /// directory (not a symbolic link) whose `.git` file names a record under
 /// `<common dir>/worktrees/` whose `gitdir` names that `.git` file back?
 pub fn is_linked(repo: &Repo, path: &Path) -> bool {
-    let records = repo.common_dir.join("worktrees");
-    let is_dir = path.symlink_metadata().is_ok_and(|m| m.is_dir());
-    let link = path.join(".git");
-    let Ok(text) = std::fs::read_to_string(&link) else {
-        return false;
-    };
-    let Some(record) = text.strip_prefix("gitdir:").map(|d| Path::new(d.trim())) else {
-        return false;
-    };
-    let back = std::fs::read_to_string(record.join("gitdir"));
-    is_dir
-        && crate::git::tidy(record).parent() == Some(crate::git::tidy(&records).as_path())
-        && back.is_ok_and(|b| crate::git::tidy(Path::new(b.trim())) == crate::git::tidy(&link))
+    let records = crate::git::tidy(&repo.common_dir.join("worktrees"));
+    crate::git::linked_record(path)
+        .is_some_and(|record| crate::git::tidy(&record).parent() == Some(records.as_path()))
 }
 
 /// Put back the `.git` link of a session worktree whose directory is

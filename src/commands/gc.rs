@@ -214,11 +214,22 @@ impl Gc<'_> {
             session.meta.state,
             ago(self.now.saturating_sub(updated))
         );
-        let logs = repo.common_dir.join("agents").join(session.id.as_str());
+        let logs = repo.state().session(session.id.as_str());
+        if session.foreign && logs.exists() {
+            // Fetched over a session of this clone's (a forced plain fetch):
+            // that session's ledger, logs and worktree are still here, and
+            // forgetting the refs would orphan them for good.
+            output::warn(&format!(
+                "session '{}' was replaced by a fetched one of the same name; gc leaves it for you to sort out (`git agent show {0}`; this clone's worktree for it, if any, is untouched)",
+                session.id
+            ));
+            return Ok(());
+        }
         self.act(Some(&session.id), "forget", reason, || {
             // Its run logs and pid files (nothing else lives there) go first:
-            // a kill in between leaves refs that the next gc forgets.
-            if logs.is_dir() {
+            // a kill in between leaves refs that the next gc forgets. A
+            // fetched session has none here.
+            if !session.foreign && logs.is_dir() {
                 std::fs::remove_dir_all(&logs)
                     .map_err(|e| Error::git(format!("cannot remove {}: {e}", logs.display())))?;
             }
@@ -511,7 +522,10 @@ impl Gc<'_> {
         // may be on a disk that is not mounted just now.
         let mut gone = Vec::new();
         for record in worktree::records(repo)?.into_iter().skip(1) {
-            if self.handled.contains(&tidy(&record.path)) || record.path.join(".git").exists() {
+            // A directory that is there is never pruned, with or without
+            // its `.git` (the session pass relinks a session's).
+            if self.handled.contains(&tidy(&record.path)) || record.path.symlink_metadata().is_ok()
+            {
                 continue;
             }
             let locked_by_us = record

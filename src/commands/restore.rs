@@ -107,7 +107,9 @@ pub fn lock_reason(id: &Id) -> String {
 /// Was a restore of this session interrupted: is it still kept or discarded
 /// while git has a worktree at its path locked by git-agent for it?
 pub fn interrupted(session: &Session, records: &[Record]) -> bool {
-    !session.meta.state.is_live() && own_record(session, records).is_some()
+    // A fetched session names paths of another clone's (or, crafted, of
+    // this one's): whatever record is there is not its restore.
+    !session.foreign && !session.meta.state.is_live() && own_record(session, records).is_some()
 }
 
 fn own_record<'a>(session: &Session, records: &'a [Record]) -> Option<&'a Record> {
@@ -120,6 +122,12 @@ fn own_record<'a>(session: &Session, records: &'a [Record]) -> Option<&'a Record
 /// Restore `session`, or finish an interrupted restore of it. The caller
 /// holds [`lock`]. On success the session is `active`.
 pub fn restore(repo: &Repo, session: &mut Session) -> Result<()> {
+    if session.foreign {
+        return Err(Error::internal(format!(
+            "session '{}' is not this clone's: it must be adopted before it is restored",
+            session.id
+        )));
+    }
     let plan = check(repo, session)?;
     let mut made = Made::default();
     if let Err(e) = steps(repo, session, &plan, &mut made) {

@@ -6,7 +6,9 @@
 //!
 //! Other sessions run in parallel and change refs of their own (everything
 //! under `refs/agents/`, `refs/notes/agents`, their branches), so those are
-//! not compared. The user's global git config is outside the repository:
+//! not compared — but a session's refs deleted as no git-agent command
+//! deletes them are (see [`Guard::session_ref_taken`]). The user's global
+//! git config is outside the repository:
 //! a change to it is named, never undone.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -170,10 +172,24 @@ impl Guard {
         let names: BTreeSet<&String> = self.refs.keys().chain(now.keys()).collect();
         let mut changed = Vec::new();
         for name in names {
+            let (was, is) = (self.refs.get(name), now.get(name));
+            if let (Some(w), None) = (was, is)
+                && self.session_ref_taken(&git, name, &now)
+            {
+                // A session's refs deleted as no git-agent command would.
+                changed.push(match restore_ref(&git, name, w, None) {
+                    Ok(()) => format!("{name} (deleted at {}; put back)", describe(w)),
+                    Err(e) => format!(
+                        "{name} (deleted at {}; could not be undone: {})",
+                        describe(w),
+                        e.message
+                    ),
+                });
+                continue;
+            }
             if owned.contains(name) || SHARED_REFS.iter().any(|p| name.starts_with(p)) {
                 continue;
             }
-            let (was, is) = (self.refs.get(name), now.get(name));
             if was == is
                 || was
                     .zip(is)
@@ -203,6 +219,35 @@ impl Guard {
             });
         }
         Ok(changed)
+    }
+
+    /// Was `name`, a ref of a session under `refs/agents/` that the run
+    /// found, deleted as no git-agent command deletes one? Other sessions
+    /// change their refs in parallel, but only `gc` deletes them, all of a
+    /// session's at once and only once it is kept or discarded: a ref gone
+    /// while its session's `meta` is still there, or a live session's
+    /// `meta` gone, is the run's doing.
+    fn session_ref_taken(&self, git: &Git, name: &str, now: &BTreeMap<String, RefValue>) -> bool {
+        let Some(rest) = name.strip_prefix(crate::session::REF_ROOT) else {
+            return false;
+        };
+        let Some((id, _)) = rest.rsplit_once('/') else {
+            return false;
+        };
+        let meta = format!("{}{id}/meta", crate::session::REF_ROOT);
+        if now.contains_key(&meta) {
+            return true;
+        }
+        let Some(was) = self.refs.get(&meta) else {
+            return false;
+        };
+        let settled = git
+            .run(["cat-file", "blob", &was.oid])
+            .ok()
+            .and_then(|text| toml::from_str::<toml::Table>(&text).ok())
+            .and_then(|t| t.get("state").and_then(|s| s.as_str()).map(str::to_owned))
+            .is_some_and(|state| state == "kept" || state == "discarded");
+        !settled
     }
 
     /// A watched path as messages name it: relative to the main worktree

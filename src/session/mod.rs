@@ -302,9 +302,10 @@ impl Session {
         stored
     }
 
-    /// Is the session's worktree directory there, as a git worktree?
+    /// Is the session's worktree there, as the linked worktree git made
+    /// (its `.git` and git's record naming each other)?
     pub fn worktree_present(&self) -> bool {
-        self.meta.worktree.join(".git").exists()
+        crate::git::linked_record(&self.meta.worktree).is_some()
     }
 
     /// The worktree path when the session has one locally.

@@ -42,6 +42,8 @@ fn gc_relinks_a_worktree_whose_git_link_was_deleted() {
     let wt = unlinked(&repo, "s");
     let dry = repo.agent(&["gc", "--dry-run"]).success().stdout;
     assert!(dry.contains("repair s: its worktree"), "{dry}");
+    // Its directory is there: no record of it is to be pruned.
+    assert!(!dry.contains("prune"), "{dry}");
     assert!(!wt.join(".git").exists());
     let out = repo.agent(&["gc"]).success().stdout;
     assert!(out.contains("lost its .git link; linked again"), "{out}");
@@ -60,6 +62,9 @@ fn a_worktree_whose_git_link_was_replaced_is_refused_and_left_whole() {
     let wt = unlinked(&repo, "s");
     // The agent made a repository of its own there.
     repo.git_in(&wt, &["init", "-q"]);
+    assert_eq!(repo.json(&["show", "s", "--json"])["state"], "broken");
+    let diff = repo.agent(&["diff", "s"]);
+    assert!(!diff.stderr.contains("fatal:"), "{}", diff.stderr);
     for verb in ["keep", "discard"] {
         let run = repo.agent(&[verb, "s"]).fails(1);
         assert!(

@@ -46,10 +46,16 @@ fn craft(
 ) {
     let base = repo.git_in(dir, &["rev-parse", "HEAD"]);
     let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
+    // `fields` may name its own update time.
+    let updated = if fields.contains("updated = ") {
+        String::new()
+    } else {
+        format!("updated = \"{now}\"\n")
+    };
     let meta = format!(
         "version = 1\nid = \"{id}\"\nstate = \"{state}\"\nbranch = \"{branch}\"\n\
          worktree = \"{}\"\nbase = \"{base}\"\norigin = \"/x\"\ncreated = \"{now}\"\n\
-         updated = \"{now}\"\nscope = []\n{fields}",
+         {updated}scope = []\n{fields}",
         worktree.display()
     );
     let file = repo.base().join(format!("meta-{id}"));
@@ -379,4 +385,118 @@ fn an_empty_id_names_no_session() {
     }
     assert!(wt.is_dir());
     assert_eq!(repo.json(&["show", "real", "--json"])["state"], "active");
+}
+
+#[test]
+fn gc_neither_restores_into_nor_forgets_a_session_a_forced_fetch_replaced() {
+    let victim = TestRepo::new();
+    let att = attacker(&victim);
+    let wt1 = victim.new_session(&["vs1"]);
+    write(&wt1.join("vw.txt"), "victim work\n");
+    victim.new_session(&["vs2"]);
+    victim.git(&["branch", "feature"]);
+    victim.git(&["push", "-q", "origin", "feature"]);
+    victim.agent(&["push"]).success();
+    victim.git_in(&att, &["fetch", "-q", "origin", "feature:feature"]);
+
+    // vs1: "discarded", on the victim's branch, at the victim's worktree,
+    // with a stash-shaped snapshot (what an interrupted restore finishes).
+    let feature = victim.git_in(&att, &["rev-parse", "feature"]);
+    let tree = victim.git_in(&att, &["rev-parse", "feature^{tree}"]);
+    let index = victim.git_in(&att, &["commit-tree", "-p", &feature, "-m", "i", &tree]);
+    let snap = victim.git_in(
+        &att,
+        &[
+            "commit-tree",
+            "-p",
+            &feature,
+            "-p",
+            &index,
+            "-m",
+            "s",
+            &tree,
+        ],
+    );
+    craft(&victim, &att, "vs1", &wt1, "discarded", "feature", "");
+    victim.git_in(&att, &["update-ref", "refs/agents/vs1/snapshot", &snap]);
+    victim.git_in(
+        &att,
+        &["push", "-q", "-f", "origin", "refs/agents/vs1/snapshot"],
+    );
+    // vs2: "discarded" long ago, so gc would forget it.
+    let old = "updated = \"2020-01-01T00:00:00Z\"\n";
+    craft(
+        &victim,
+        &att,
+        "vs2",
+        Path::new("/nonexistent"),
+        "discarded",
+        "agent/vs2",
+        old,
+    );
+
+    victim.git(&["fetch", "-q", "origin", "+refs/agents/*:refs/agents/*"]);
+    let dry = victim.agent(&["gc", "--dry-run"]).success();
+    assert!(!dry.stdout.contains("vs1"), "{}", dry.stdout);
+    let gc = victim.agent(&["gc"]).success();
+    assert!(!gc.stdout.contains("vs1"), "{}", gc.stdout);
+    assert!(!gc.stdout.contains("forget vs2"), "{}", gc.stdout);
+    assert!(
+        gc.stderr.contains("replaced by a fetched one"),
+        "{}",
+        gc.stderr
+    );
+
+    // The victim's worktree is where it was, on its own branch, work and all.
+    assert_eq!(
+        victim.git_in(&wt1, &["symbolic-ref", "HEAD"]),
+        "refs/heads/agent/vs1"
+    );
+    assert_eq!(victim.git_in(&wt1, &["status", "--porcelain"]), "?? vw.txt");
+    assert!(victim.root.join(".git/agents/vs2/owned").exists());
+    assert_eq!(victim.json(&["show", "vs1", "--json"])["fetched"], true);
+    assert_eq!(victim.git(&["rev-parse", "feature"]), feature);
+    // A refused stop signals nothing; a discard adopts nothing over the
+    // worktree that is there.
+    victim.agent(&["stop", "vs1"]).fails(1);
+    victim.agent(&["discard", "vs1"]).fails(1);
+    assert_eq!(victim.git(&["rev-parse", "feature"]), feature);
+}
+
+#[test]
+fn a_read_only_run_that_deletes_another_session_s_refs_fails_and_they_are_put_back() {
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["k9"]);
+    write(&wt.join("k.txt"), "k\n");
+    let kept = repo.new_session(&["old"]);
+    write(&kept.join("o.txt"), "o\n");
+    repo.agent(&["discard", "old"]).success();
+    repo.new_session(&["ro"]);
+    let before = repo.git(&["for-each-ref", "refs/agents/k9/"]);
+    let run = repo.agent(&[
+        "run",
+        "ro",
+        "--read-only",
+        "--",
+        "sh",
+        "-c",
+        "git update-ref -d refs/agents/k9/meta && git update-ref -d refs/agents/k9/base",
+    ]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("refs/agents/k9/meta"), "{}", run.stderr);
+    assert_eq!(repo.git(&["for-each-ref", "refs/agents/k9/"]), before);
+    assert_eq!(repo.json(&["show", "k9", "--json"])["state"], "active");
+    // gc forgetting a discarded session while a read-only run goes on is
+    // no violation: its refs go, as gc says.
+    repo.agent(&[
+        "run",
+        "ro",
+        "--read-only",
+        "--",
+        "sh",
+        "-c",
+        "git agent gc --expire now >/dev/null",
+    ])
+    .success();
+    assert_eq!(repo.git(&["for-each-ref", "refs/agents/old/"]), "");
 }
