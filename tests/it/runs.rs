@@ -1038,7 +1038,11 @@ fn an_enormous_timeout_is_refused_not_a_panic() {
             let run = repo.agent(&args).fails(2);
             assert!(run.stderr.contains("invalid duration"), "{}", run.stderr);
             if dur == "100000000h" {
-                assert!(run.stderr.contains("at most a year (8760h)"), "{}", run.stderr);
+                assert!(
+                    run.stderr.contains("at most a year (8760h)"),
+                    "{}",
+                    run.stderr
+                );
             }
         }
     }
