@@ -49,7 +49,7 @@ complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "completions" -d
 complete -c git-agent -n "__fish_git_agent_using_subcommand new" -l base -d 'Start from this commit instead of HEAD' -r
 complete -c git-agent -n "__fish_git_agent_using_subcommand new" -l scope -d 'Paths the session may change (git glob pathspec, repeatable)' -r
 complete -c git-agent -n "__fish_git_agent_using_subcommand new" -s a -l agent -d 'Run the configured agent (agent.<name>.command, or a built-in: codex, claude, opencode, aider, gemini); without a name, agent.default' -r
-complete -c git-agent -n "__fish_git_agent_using_subcommand new" -s m -l prompt -d 'The prompt, appended as the agent\'s last argument' -r
+complete -c git-agent -n "__fish_git_agent_using_subcommand new" -s m -l prompt -d 'The prompt: appended as the last argument of an agent (-a), and in GIT_AGENT_PROMPT for agents and commands alike' -r
 complete -c git-agent -n "__fish_git_agent_using_subcommand new" -l prompt-file -d 'Read the prompt from a file' -r -F
 complete -c git-agent -n "__fish_git_agent_using_subcommand new" -l timeout -d 'Kill the run after this long (30s, 10m, 2h); default agent.timeout' -r
 complete -c git-agent -n "__fish_git_agent_using_subcommand new" -l color -d 'When to colour output: auto, always or never' -r -f -a "auto\t''
@@ -84,7 +84,7 @@ never\t''"
 complete -c git-agent -n "__fish_git_agent_using_subcommand diff" -s h -l help -d 'Print help'
 complete -c git-agent -n "__fish_git_agent_using_subcommand diff" -s V -l version -d 'Print version'
 complete -c git-agent -n "__fish_git_agent_using_subcommand run" -s a -l agent -d 'Run the configured agent (agent.<name>.command, or a built-in: codex, claude, opencode, aider, gemini); without a name, agent.default' -r
-complete -c git-agent -n "__fish_git_agent_using_subcommand run" -s m -l prompt -d 'The prompt, appended as the agent\'s last argument' -r
+complete -c git-agent -n "__fish_git_agent_using_subcommand run" -s m -l prompt -d 'The prompt: appended as the last argument of an agent (-a), and in GIT_AGENT_PROMPT for agents and commands alike' -r
 complete -c git-agent -n "__fish_git_agent_using_subcommand run" -l prompt-file -d 'Read the prompt from a file' -r -F
 complete -c git-agent -n "__fish_git_agent_using_subcommand run" -l timeout -d 'Kill the run after this long (30s, 10m, 2h); default agent.timeout' -r
 complete -c git-agent -n "__fish_git_agent_using_subcommand run" -l color -d 'When to colour output: auto, always or never' -r -f -a "auto\t''

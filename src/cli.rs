@@ -105,7 +105,8 @@ pub struct RunOptions {
     /// codex, claude, opencode, aider, gemini); without a name, agent.default.
     #[arg(short = 'a', long = "agent", value_name = "AGENT", num_args = 0..=1, default_missing_value = "")]
     pub agent: Option<String>,
-    /// The prompt, appended as the agent's last argument.
+    /// The prompt: appended as the last argument of an agent (-a), and in
+    /// GIT_AGENT_PROMPT for agents and commands alike.
     #[arg(
         short = 'm',
         long = "prompt",

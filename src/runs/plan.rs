@@ -92,11 +92,9 @@ pub fn plan(repo: &Repo, req: &Request) -> Result<Plan> {
                 "give either -a <agent> or a command after --, not both",
             ));
         }
-        let mut command = req.command.to_vec();
-        if let Some(p) = &prompt {
-            command.push(p.clone());
-        }
-        (command, None)
+        // A command runs as given: its prompt is in `GIT_AGENT_PROMPT`
+        // (an argument added to `sh -c '…'` would become its `$0`).
+        (req.command.to_vec(), None)
     } else {
         let (mut command, name) = agent_command(repo, req)?;
         if let Some(p) = &prompt {

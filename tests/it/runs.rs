@@ -96,8 +96,8 @@ fn the_run_sees_its_environment_and_not_the_callers_git_dir() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("prompt: do things"),
-        "the prompt is the last argument: {stdout}"
+        !stdout.contains("prompt: do things"),
+        "a command gets the prompt in its environment, not as an argument: {stdout}"
     );
 }
 
