@@ -169,6 +169,12 @@ pub fn modify_checked(
 
 fn read_meta(repo: &Repo, id: &Id, blob: gix::ObjectId, root: &str) -> Result<Meta> {
     let corrupt = |why: String| {
+        if root != REF_ROOT {
+            // Fetched aside: it is not imported, and nothing is left to remove.
+            return Error::refused(format!(
+                "the fetched metadata of session '{id}' is unreadable; it was not imported: {why}"
+            ));
+        }
         Error::refused(format!(
             "the metadata of session '{id}' ({root}{id}/meta) is unreadable and was skipped: {why}"
         ))
