@@ -150,6 +150,9 @@ fn add_all(worktree: &Path, with_tmp: &Git) -> Result<Vec<Vec<u8>>> {
     let listed = with_tmp.run_bytes(["ls-files", "-z", "-o", "-m", "--exclude-standard"])?;
     let mut refused: Vec<Vec<u8>> = Vec::new();
     for path in listed.split(|b| *b == 0).filter(|p| !p.is_empty()) {
+        // An embedded repository is listed as `dir/`: git stages it (or
+        // refuses it for reasons of its own), the slash is no path's.
+        let path = path.strip_suffix(b"/").unwrap_or(path);
         use std::os::unix::ffi::OsStrExt;
         let on_disk = worktree.join(std::ffi::OsStr::from_bytes(path));
         let symlink = std::fs::symlink_metadata(&on_disk).is_ok_and(|m| m.is_symlink());
