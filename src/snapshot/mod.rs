@@ -138,6 +138,8 @@ fn capture_limited(
 /// paths git refuses are left out, and returned (as the prefix up to the
 /// component git refuses).
 fn add_all(worktree: &Path, with_tmp: &Git) -> Result<Vec<Vec<u8>>> {
+    use std::ffi::{OsStr, OsString};
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
     // `--sparse`: files outside the sparse-checkout patterns count too.
     let add = ["add", "-A", "--sparse", "--", ":/"];
     let first = with_tmp.run_bytes(add);
@@ -153,8 +155,7 @@ fn add_all(worktree: &Path, with_tmp: &Git) -> Result<Vec<Vec<u8>>> {
         // An embedded repository is listed as `dir/`: git stages it (or
         // refuses it for reasons of its own), the slash is no path's.
         let path = path.strip_suffix(b"/").unwrap_or(path);
-        use std::os::unix::ffi::OsStrExt;
-        let on_disk = worktree.join(std::ffi::OsStr::from_bytes(path));
+        let on_disk = worktree.join(OsStr::from_bytes(path));
         let symlink = std::fs::symlink_metadata(&on_disk).is_ok_and(|m| m.is_symlink());
         if let Some(end) = verify::refused_prefix(path, symlink) {
             let prefix = &path[..end];
@@ -166,12 +167,11 @@ fn add_all(worktree: &Path, with_tmp: &Git) -> Result<Vec<Vec<u8>>> {
     if refused.is_empty() {
         return Err(error);
     }
-    let mut args: Vec<std::ffi::OsString> = add.iter().map(Into::into).collect();
+    let mut args: Vec<OsString> = add.iter().map(Into::into).collect();
     for prefix in &refused {
         let mut spec = b":(top,literal,exclude)".to_vec();
         spec.extend_from_slice(prefix);
-        use std::os::unix::ffi::OsStringExt;
-        args.push(std::ffi::OsString::from_vec(spec));
+        args.push(OsString::from_vec(spec));
     }
     with_tmp.run_bytes(args)?;
     Ok(refused)
