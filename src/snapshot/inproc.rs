@@ -5,16 +5,25 @@
 //! of them, as `git fetch` keeps a pack of 100 objects or more — instead of
 //! a loose file, a link and an unlink per blob.
 //!
-//! Whatever this does not do exactly as git does is left to git: a worktree
-//! with submodules or an embedded repository, a sparse checkout or
-//! skip-worktree entries, conflicts, intent-to-add or assume-unchanged
-//! entries, filter drivers, `core.symlinks` or `core.ignoreCase` set,
-//! configuration given on git's command line, files that are neither
-//! regular nor symlinks, very large changes, and any error. Then
-//! [`full_tree`] returns `None` and the caller takes the git route, which
-//! also reports the error if there is one. `GIT_AGENT_SNAPSHOT=git` forces
-//! that route and `GIT_AGENT_SNAPSHOT=gix` makes leaving it to git an error:
-//! the tests compare both routes.
+//! Whatever this does not do exactly as git does is left to git, decided
+//! from the configuration, the index and the attribute files before the
+//! walk: a worktree with submodules or an embedded repository, a sparse
+//! checkout or skip-worktree entries, conflicts, intent-to-add or
+//! assume-unchanged entries, a split index, any `filter.*` setting,
+//! `core.symlinks` or `core.ignoreCase` set, `core.precomposeUnicode`
+//! (which git ignores on Linux, gix does not), `core.checkStat`,
+//! `core.protectNTFS`/`core.protectHFS`, a `working-tree-encoding`
+//! attribute anywhere, `info/attributes` rules (which gix ranks below
+//! `.gitattributes` files), a tracked `.gitattributes` not on disk as a
+//! file (gix reads the index's copy), an ignore rule for every directory
+//! outside `.gitignore` files (gix takes it to ignore the worktree's top
+//! too), `core.excludesFile` not a file, configuration given on git's
+//! command line, files that are neither regular nor symlinks, very large
+//! changes, and any error. Then [`full_tree`] returns `None` and the
+//! caller takes the git route, which also reports the error if there is
+//! one. `GIT_AGENT_SNAPSHOT=git` forces that route and
+//! `GIT_AGENT_SNAPSHOT=gix` makes leaving it to git an error: the tests
+//! compare both routes.
 
 use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
@@ -23,6 +32,8 @@ use std::path::Path;
 use gix::ObjectId;
 use gix::bstr::{BString, ByteSlice};
 use gix::objs::tree::EntryKind;
+
+use super::scan::Scan;
 
 /// New blobs at least this many go into one pack, fewer are written loose.
 const PACK_AT: usize = 100;
@@ -35,8 +46,13 @@ enum Edit {
 }
 
 /// The full tree of `worktree`: `index_tree` (its index as a tree) with the
-/// working files' changes and the untracked, not ignored files on top.
-pub fn full_tree(worktree: &Path, index_tree: ObjectId) -> Option<ObjectId> {
+/// working files' changes and the untracked, not ignored files on top, and
+/// the paths left out because git refuses them (see [`super::verify`]).
+pub fn full_tree(
+    worktree: &Path,
+    index_tree: ObjectId,
+    scan: &Scan,
+) -> Option<(ObjectId, Vec<Vec<u8>>)> {
     if std::env::var_os("GIT_AGENT_SNAPSHOT").is_some_and(|v| v == "git")
         || std::env::var_os("GIT_CONFIG_PARAMETERS").is_some()
         || std::env::var_os("GIT_CONFIG_COUNT").is_some()
@@ -44,11 +60,12 @@ pub fn full_tree(worktree: &Path, index_tree: ObjectId) -> Option<ObjectId> {
         return None;
     }
     let repo = gix::open(worktree).ok()?;
-    if !same_dir(repo.workdir()?, worktree) || !plain_config(&repo) {
+    if !same_dir(repo.workdir()?, worktree) || !plain_config(&repo) || !plain_rules(&repo, scan) {
         return None;
     }
     let (mut pipeline, index) = repo.filter_pipeline(None).ok()?;
-    if !repo.index_path().exists() || !plain_index(&index) {
+    if !repo.index_path().exists() || !plain_index(&index) || !attributes_on_disk(worktree, &index)
+    {
         return None;
     }
     let edits = changes(&repo, index.clone())?;
@@ -62,6 +79,7 @@ pub fn full_tree(worktree: &Path, index_tree: ObjectId) -> Option<ObjectId> {
     let mut new_blobs: Vec<(ObjectId, Vec<u8>)> = Vec::new();
     let mut new_ids = std::collections::HashSet::new();
     let mut new_bytes = 0usize;
+    let mut refused: Vec<Vec<u8>> = Vec::new();
     for edit in edits {
         let path = match edit {
             Edit::Remove(path) => {
@@ -74,6 +92,14 @@ pub fn full_tree(worktree: &Path, index_tree: ObjectId) -> Option<ObjectId> {
             removes.push(path);
             continue;
         };
+        if let Some(end) = super::verify::refused_prefix(&path, kind == EntryKind::Link) {
+            // Only an untracked path can be one git refuses; it stays out.
+            let prefix = &path[..end];
+            if !refused.iter().any(|r| r == prefix) {
+                refused.push(prefix.to_vec());
+            }
+            continue;
+        }
         let id = gix::objs::compute_hash(repo.object_hash(), gix::objs::Kind::Blob, &data).ok()?;
         if !repo.objects.exists_without_refresh(&id) && new_ids.insert(id) {
             new_bytes += data.len();
@@ -93,7 +119,7 @@ pub fn full_tree(worktree: &Path, index_tree: ObjectId) -> Option<ObjectId> {
     for (path, kind, id) in &upserts {
         editor.upsert(path.as_bstr(), *kind, *id).ok()?;
     }
-    Some(editor.write().ok()?.detach())
+    Some((editor.write().ok()?.detach(), refused))
 }
 
 /// The entry `git add` would make of the file at `path`: its kind and its
@@ -163,11 +189,17 @@ fn changes(
 ) -> Option<Vec<Edit>> {
     use gix::status::index_worktree::Item;
     use gix::status::plumbing::index_as_worktree::{Change, EntryStatus};
+    // Every untracked file, whatever status.showUntrackedFiles says (which
+    // gix follows by leaving the walk out altogether for `no`).
+    let walk = repo
+        .dirwalk_options()
+        .ok()?
+        .emit_untracked(gix::dir::walk::EmissionMode::Matching);
     let iter = repo
         .status(gix::progress::Discard)
         .ok()?
         .index(index)
-        .untracked_files(gix::status::UntrackedFiles::Files)
+        .index_worktree_options_mut(|options| options.dirwalk_options = Some(walk))
         .index_worktree_rewrites(None)
         .index_worktree_submodules(gix::status::Submodule::Given {
             ignore: gix::submodule::config::Ignore::All,
@@ -293,23 +325,100 @@ fn plain_config(repo: &gix::Repository) -> bool {
         || config.boolean("core.symlinks") == Some(false)
         || config.boolean("core.ignoreCase") == Some(true)
         || config.boolean("core.sparseCheckout") == Some(true)
+        || config.boolean("core.precomposeUnicode") == Some(true)
+        || config.boolean("core.protectNTFS") == Some(false)
+        || config.boolean("core.protectHFS") == Some(true)
+        || config.string("core.checkStat").is_some()
     {
         return false;
     }
-    let drivers = config
+    // Any filter setting: a driver, or `required` without one (git refuses).
+    config
         .plumbing()
         .sections_by_name("filter")
-        .into_iter()
-        .flatten()
-        .any(|section| section.value("clean").is_some() || section.value("process").is_some());
-    !drivers
+        .is_none_or(|mut sections| sections.next().is_none())
+}
+
+/// Ignore and attribute rules read as git reads them: none that gix ranks
+/// or matches otherwise (see the module's header), no
+/// `working-tree-encoding`, no `core.excludesFile` git would refuse.
+fn plain_rules(repo: &gix::Repository, scan: &Scan) -> bool {
+    let config = repo.config_snapshot();
+    let info = repo.common_dir().join("info");
+    let xdg = |name: &str| {
+        std::env::var_os("XDG_CONFIG_HOME")
+            .filter(|d| !d.is_empty())
+            .map(|d| Path::new(&d).join("git").join(name))
+            .or_else(|| std::env::home_dir().map(|h| h.join(".config/git").join(name)))
+    };
+    // A setting's file, or git's default for it; `Err` when unreadable.
+    let file = |key: &str, default: &str| match config.trusted_path(key) {
+        Ok(Some(path)) => Ok(Some(path)),
+        Ok(None) => Ok(xdg(default)),
+        Err(_) => Err(()),
+    };
+    let (Ok(excludes), Ok(attributes)) = (
+        file("core.excludesFile", "ignore"),
+        file("core.attributesFile", "attributes"),
+    ) else {
+        return false;
+    };
+    if let Some(path) = &excludes
+        && path.exists()
+        && !path.is_file()
+    {
+        return false;
+    }
+    let text = |path: &Path| std::fs::read(path).unwrap_or_default();
+    if rules(&text(&info.join("attributes"))).next().is_some() {
+        return false;
+    }
+    for path in [Some(info.join("exclude")), excludes].into_iter().flatten() {
+        if rules(&text(&path)).any(matches_every_directory) {
+            return false;
+        }
+    }
+    let encoding = |path: &Path| text(path).find(b"working-tree-encoding").is_some();
+    !attributes.as_deref().is_some_and(encoding)
+        && !scan.attribute_files.iter().any(|p| encoding(p))
+}
+
+/// The lines of an ignore or attributes file that hold a rule.
+fn rules(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+    text.lines()
+        .map(|line| line.trim_end())
+        .filter(|line| !line.is_empty() && !line.starts_with(b"#"))
+}
+
+/// Whether an ignore rule matches any directory by name alone (`*/`,
+/// `**/`, `/*/`): gix applies such a rule from outside `.gitignore` files
+/// to the worktree's top directory as well, and then loses its files.
+fn matches_every_directory(rule: &[u8]) -> bool {
+    let rule = rule.strip_prefix(b"!").unwrap_or(rule);
+    rule.ends_with(b"/") && rule.contains(&b'*') && rule.iter().all(|b| matches!(b, b'*' | b'/'))
+}
+
+/// Whether every `.gitattributes` the index tracks is a regular file on
+/// disk: git reads only the worktree's, gix falls back to the index's copy
+/// of a deleted one.
+fn attributes_on_disk(worktree: &Path, index: &gix::index::State) -> bool {
+    index.entries().iter().all(|entry| {
+        let path = entry.path(index);
+        if path != ".gitattributes" && !path.ends_with(b"/.gitattributes") {
+            return true;
+        }
+        gix::path::from_bstr(path).is_ok_and(|rela| {
+            std::fs::symlink_metadata(worktree.join(rela)).is_ok_and(|m| m.is_file())
+        })
+    })
 }
 
 /// An index with only plain entries: no conflicts, submodules, sparse or
-/// skip-worktree, intent-to-add or assume-unchanged entries.
+/// skip-worktree, intent-to-add or assume-unchanged entries; not split.
 fn plain_index(index: &gix::index::File) -> bool {
     use gix::index::entry::{Flags, Mode, Stage};
     !index.is_sparse()
+        && index.link().is_none()
         && index.entries().iter().all(|e| {
             e.stage() == Stage::Unconflicted
                 && e.mode != Mode::COMMIT

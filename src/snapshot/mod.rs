@@ -8,6 +8,8 @@
 //! the staged/unstaged split as well as the files.
 
 mod inproc;
+mod scan;
+mod verify;
 mod watch;
 
 pub use watch::Watch;
@@ -50,6 +52,7 @@ fn capture_limited(
     worktree: &Path,
     paths: Option<&[gix::bstr::BString]>,
 ) -> Result<WorktreeState> {
+    let scan = scan::scan(worktree)?;
     let git = Git::new(worktree);
     let out = git.run_bytes(["rev-parse", "--git-path", "index", "--verify", "HEAD"])?;
     // `<index path>\n<oid>\n`: the path may hold newlines, the oid never.
@@ -72,14 +75,20 @@ fn capture_limited(
         // No index yet (for example a fresh `--no-checkout` worktree): start empty.
         std::fs::remove_file(tmp.path()).ok();
     }
-    let with_tmp = git.clone().env("GIT_INDEX_FILE", tmp.path());
+    // A split index in the copy: with `feature.manyFiles` (which sets
+    // `index.skipHash`) git 2.47 writes one it then reads as empty.
+    let with_tmp = git
+        .clone()
+        .env("GIT_INDEX_FILE", tmp.path())
+        .config("core.splitIndex=false");
     let index_tree = match with_tmp.run(["write-tree"]) {
         Ok(tree) => parse_oid(&tree)?,
         Err(_) => parse_oid(&git.run(["rev-parse", "HEAD^{tree}"])?)?,
     };
     match paths {
         None => {
-            if let Some(full_tree) = inproc::full_tree(worktree, index_tree) {
+            if let Some((full_tree, refused)) = inproc::full_tree(worktree, index_tree, &scan) {
+                warn_refused(&refused);
                 return Ok(WorktreeState {
                     head,
                     index_tree,
@@ -92,10 +101,7 @@ fn capture_limited(
                     worktree.display()
                 )));
             }
-            // `--sparse`: files outside the sparse-checkout patterns count too.
-            with_tmp
-                .run(["add", "-A", "--sparse", "--", ":/"])
-                .map(drop)?
+            warn_refused(&add_all(worktree, &with_tmp)?);
         }
         Some(paths) => {
             // Adds what exists, removes what is gone, skips what is neither;
@@ -128,6 +134,61 @@ fn capture_limited(
         index_tree,
         full_tree,
     })
+}
+
+/// `git add -A` of the whole `worktree` into the index `with_tmp` uses. A
+/// path git refuses (see [`verify`]) fails the whole `add`; then the
+/// paths git refuses are left out, and returned (as the prefix up to the
+/// component git refuses).
+fn add_all(worktree: &Path, with_tmp: &Git) -> Result<Vec<Vec<u8>>> {
+    use std::ffi::{OsStr, OsString};
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    // `--sparse`: files outside the sparse-checkout patterns count too.
+    let add = ["add", "-A", "--sparse", "--", ":/"];
+    let first = with_tmp.run_bytes(add);
+    let Err(error) = first else {
+        return Ok(Vec::new());
+    };
+    if !error.to_string().contains("invalid path") {
+        return Err(error);
+    }
+    let listed = with_tmp.run_bytes(["ls-files", "-z", "-o", "-m", "--exclude-standard"])?;
+    let mut refused: Vec<Vec<u8>> = Vec::new();
+    for path in listed.split(|b| *b == 0).filter(|p| !p.is_empty()) {
+        // An embedded repository is listed as `dir/`: git stages it (or
+        // refuses it for reasons of its own), the slash is no path's.
+        let path = path.strip_suffix(b"/").unwrap_or(path);
+        let on_disk = worktree.join(OsStr::from_bytes(path));
+        let symlink = std::fs::symlink_metadata(&on_disk).is_ok_and(|m| m.is_symlink());
+        if let Some(end) = verify::refused_prefix(path, symlink) {
+            let prefix = &path[..end];
+            if !refused.iter().any(|r| r == prefix) {
+                refused.push(prefix.to_vec());
+            }
+        }
+    }
+    if refused.is_empty() {
+        return Err(error);
+    }
+    let mut args: Vec<OsString> = add.iter().map(Into::into).collect();
+    for prefix in &refused {
+        let mut spec = b":(top,literal,exclude)".to_vec();
+        spec.extend_from_slice(prefix);
+        args.push(OsString::from_vec(spec));
+    }
+    with_tmp.run_bytes(args)?;
+    Ok(refused)
+}
+
+/// Say which paths a snapshot left out because git refuses them.
+fn warn_refused(refused: &[Vec<u8>]) {
+    for path in refused {
+        crate::output::warn(&format!(
+            "not snapshottable: git refuses this path: {} (it stays in the worktree, \
+             but is not part of the session's change: diff, keep and restore leave it out)",
+            gix::bstr::BStr::new(path)
+        ));
+    }
 }
 
 /// Record a worktree state as a snapshot commit (not on any branch).

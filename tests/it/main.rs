@@ -8,6 +8,7 @@ mod common;
 mod completion;
 mod concurrency;
 mod core;
+mod differential;
 mod faults;
 mod gc;
 mod generated;

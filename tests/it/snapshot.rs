@@ -35,6 +35,11 @@ fn snapshot_with(
 
 /// What git itself stages with `add -A` into a copy of the index.
 fn by_git(repo: &TestRepo, dir: &Path) -> String {
+    by_git_without(repo, dir, &[])
+}
+
+/// [`by_git`] with more pathspecs after `:/` (exclusions).
+fn by_git_without(repo: &TestRepo, dir: &Path, excluded: &[&str]) -> String {
     let index = repo.git_in(
         dir,
         &["rev-parse", "--path-format=absolute", "--git-path", "index"],
@@ -50,9 +55,12 @@ fn by_git(repo: &TestRepo, dir: &Path) -> String {
         .and_then(|f| f.set_modified(modified))
         .expect("keep the index's time");
     let run = |args: &[&str]| {
+        // A split index in the copy reads back empty in git 2.47 under
+        // feature.manyFiles (its index.skipHash): git's bug, not the oracle.
         let out = hermetic("git", &repo.home)
             .current_dir(dir)
             .env("GIT_INDEX_FILE", &copy)
+            .args(["-c", "core.splitIndex=false"])
             .args(args)
             .output()
             .expect("spawn git");
@@ -63,7 +71,9 @@ fn by_git(repo: &TestRepo, dir: &Path) -> String {
         );
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     };
-    run(&["add", "-A", "--", ":/"]);
+    let mut add = vec!["add", "-A", "--", ":/"];
+    add.extend_from_slice(excluded);
+    run(&add);
     let tree = run(&["write-tree"]);
     std::fs::remove_file(&copy).ok();
     tree
@@ -425,4 +435,253 @@ fn settings_given_on_gits_command_line_are_followed() {
         repo.git(&["ls-tree", "-r", "--name-only", &full])
             .contains("scratch.tmp")
     );
+}
+
+/// `git agent __snapshot` on the route given, failing the test instead of
+/// hanging if it does not finish within a minute.
+fn snapshot_or_hang(repo: &TestRepo, dir: &Path, route: &str) -> crate::common::Run {
+    let mut child = hermetic(BIN, &repo.home)
+        .current_dir(&repo.root)
+        .env("GIT_AGENT_SNAPSHOT", route)
+        .arg("__snapshot")
+        .arg(dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn git-agent");
+    let start = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().ok();
+            child.wait().ok();
+            panic!("the snapshot ({route:?} route) hangs");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    crate::common::Run::from(child.wait_with_output().expect("output"))
+}
+
+/// The full tree (third field) `__snapshot` printed.
+fn full_tree_of(run: &crate::common::Run) -> String {
+    run.stdout
+        .split_whitespace()
+        .nth(2)
+        .expect("three trees")
+        .to_owned()
+}
+
+#[test]
+fn untracked_files_count_whatever_status_show_untracked_files_says() {
+    // S1: gix left its walk out for `no`, and the snapshot lost new files.
+    let repo = TestRepo::new();
+    repo.git(&["config", "status.showUntrackedFiles", "no"]);
+    repo.write("new.txt", "new\n");
+    repo.write("new-dir/deep.txt", "deep\n");
+    same_as_git(&repo, &repo.root);
+    let full = full_tree_of(&snapshot(&repo, &repo.root, "gix").success());
+    assert!(
+        repo.git(&["ls-tree", "-r", "--name-only", &full])
+            .contains("new-dir/deep.txt")
+    );
+}
+
+#[test]
+fn a_rule_for_every_directory_outside_gitignore_is_left_to_git() {
+    // S2: gix applied `*/` from info/exclude or excludesFile to the top
+    // directory and lost the untracked files there.
+    for rule in ["*/", "**/", "/*/"] {
+        let repo = TestRepo::new();
+        std::fs::write(repo.root.join(".git/info/exclude"), format!("{rule}\n")).unwrap();
+        repo.write("new.txt", "new\n");
+        repo.write("newdir/x.txt", "ignored by the rule\n");
+        left_to_git(&repo, &repo.root);
+    }
+    let repo = TestRepo::new();
+    crate::common::write(&repo.home.join(".config/git/ignore"), "*/\n");
+    repo.write("new.txt", "new\n");
+    left_to_git(&repo, &repo.root);
+    // In a .gitignore gix reads it as git does.
+    let repo = TestRepo::new();
+    repo.write(".gitignore", "*/\n");
+    repo.write("new.txt", "new\n");
+    repo.write("newdir/x.txt", "ignored\n");
+    same_as_git(&repo, &repo.root);
+}
+
+#[test]
+fn precompose_unicode_is_left_to_git() {
+    // S3: git ignores core.precomposeUnicode on Linux; gix lost files with
+    // decomposed names.
+    let repo = TestRepo::new();
+    repo.git(&["config", "core.precomposeUnicode", "true"]);
+    repo.write("cafe\u{301}.txt", "nfd\n");
+    repo.write("src/cafe\u{301}.rs", "nfd\n");
+    left_to_git(&repo, &repo.root);
+}
+
+#[test]
+fn attributes_git_reads_otherwise_are_left_to_git() {
+    // S4: a tracked .gitattributes deleted on disk (gix read the index's).
+    let repo = TestRepo::new();
+    repo.write(".gitattributes", "*.txt text\n");
+    repo.git(&["add", ".gitattributes"]);
+    repo.git(&["commit", "-q", "-m", "attributes"]);
+    std::fs::remove_file(repo.path(".gitattributes")).unwrap();
+    repo.write("a.txt", "x\r\n");
+    left_to_git(&repo, &repo.root);
+    // Edited on disk instead, both read the worktree's.
+    repo.write(".gitattributes", "*.txt -text\n");
+    same_as_git(&repo, &repo.root);
+
+    // S5: info/attributes outranks every .gitattributes in git.
+    let repo = TestRepo::new();
+    std::fs::write(repo.root.join(".git/info/attributes"), "*.txt -text\n").unwrap();
+    repo.write("d/.gitattributes", "*.txt text\n");
+    repo.write("d/c.txt", "x\r\n");
+    left_to_git(&repo, &repo.root);
+
+    // S6: working-tree-encoding, in a nested file or the global one.
+    let repo = TestRepo::new();
+    repo.write("d/.gitattributes", "*.txt working-tree-encoding=UTF-16\n");
+    std::fs::write(repo.path("d/be.txt"), b"\xfe\xff\x00x\x00\n").unwrap();
+    left_to_git(&repo, &repo.root);
+    let repo = TestRepo::new();
+    crate::common::write(
+        &repo.home.join(".config/git/attributes"),
+        "*.lat working-tree-encoding=ISO-8859-1\n",
+    );
+    std::fs::write(repo.path("c.lat"), b"\x93quoted\x94\n").unwrap();
+    left_to_git(&repo, &repo.root);
+
+    // core.checkStat is not followed in process.
+    let repo = TestRepo::new();
+    repo.git(&["config", "core.checkStat", "minimal"]);
+    repo.write("a.txt", "edited\n");
+    left_to_git(&repo, &repo.root);
+}
+
+#[test]
+fn what_git_refuses_to_stage_fails_the_snapshot_as_in_git() {
+    // The in-process route stored trees where `git add -A` refuses: now
+    // git's refusal is what the user gets, on every route.
+    let refuses = |repo: &TestRepo, what: &str| {
+        repo.git_out(&repo.root, &["add", "-A", "--dry-run"]);
+        snapshot(repo, &repo.root, "gix").fails(1);
+        let run = snapshot(repo, &repo.root, "").fails(1);
+        assert!(run.stderr.contains(what), "{}", run.stderr);
+    };
+    // UTF-16 without a byte order mark.
+    let repo = TestRepo::new();
+    repo.write(".gitattributes", "*.u16 working-tree-encoding=UTF-16\n");
+    std::fs::write(repo.path("no-bom.u16"), b"x\x00").unwrap();
+    refuses(&repo, "BOM");
+    // A required filter without a clean command.
+    let repo = TestRepo::new();
+    repo.git(&["config", "filter.x.required", "true"]);
+    repo.write(".gitattributes", "*.txt filter=x\n");
+    repo.write("a.txt", "edited\n");
+    refuses(&repo, "filter");
+    // core.excludesFile naming a directory.
+    let repo = TestRepo::new();
+    std::fs::create_dir_all(repo.home.join("ignores")).unwrap();
+    repo.git(&[
+        "config",
+        "core.excludesFile",
+        &repo.home.join("ignores").display().to_string(),
+    ]);
+    repo.write("a.txt", "edited\n");
+    refuses(&repo, "exclude file");
+}
+
+#[test]
+fn a_fifo_where_git_reads_rules_is_refused_not_waited_on() {
+    for place in [
+        ".gitattributes",
+        ".gitignore",
+        "src/.gitattributes",
+        "new/.gitignore",
+    ] {
+        let repo = TestRepo::new();
+        std::fs::create_dir_all(repo.path(place).parent().unwrap()).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(repo.path(place))
+            .status()
+            .unwrap();
+        assert!(made.success());
+        repo.write("a.txt", "edited\n");
+        for route in ["gix", "git", ""] {
+            let run = snapshot_or_hang(&repo, &repo.root, route).fails(1);
+            assert!(run.stderr.contains(place), "{route}: {}", run.stderr);
+        }
+    }
+}
+
+#[test]
+fn a_split_index_under_many_files_gives_the_full_tree() {
+    // git 2.47 writes a split index it reads back as empty when
+    // feature.manyFiles sets index.skipHash: the snapshot was an empty tree.
+    let repo = TestRepo::new();
+    repo.git(&["config", "feature.manyFiles", "true"]);
+    repo.git(&["config", "core.splitIndex", "true"]);
+    repo.write("a.txt", "edited\n");
+    repo.write("new.txt", "new\n");
+    // Not same_as_git: its `git status` would write such an index itself.
+    let expected = by_git(&repo, &repo.root);
+    for route in ["gix", "git"] {
+        let full = full_tree_of(&snapshot(&repo, &repo.root, route).success());
+        assert_eq!(full, expected, "{route}");
+    }
+    let full = expected;
+    let listed = repo.git(&["ls-tree", "-r", "--name-only", &full]);
+    assert!(
+        listed.contains("src/lib.rs") && listed.contains("new.txt"),
+        "{listed}"
+    );
+}
+
+#[test]
+fn paths_git_refuses_are_left_out_with_a_warning() {
+    // D12: `.GIT/config` made by an agent failed every snapshot (`git add
+    // failed: invalid path`), so diff, keep and discard all failed.
+    let repo = TestRepo::new();
+    let wt = repo.new_session(&["s"]);
+    crate::common::write(&wt.join(".GIT/config"), "[core]\n");
+    crate::common::write(&wt.join(".Git/hooks/x"), "#!/bin/sh\n");
+    crate::common::write(&wt.join("src/git~1/y"), "y\n");
+    crate::common::write(&wt.join("kept.txt"), "kept\n");
+    let expected = by_git_without(
+        &repo,
+        &wt,
+        &[":(exclude).GIT", ":(exclude).Git", ":(exclude)src/git~1"],
+    );
+    for route in ["gix", "git"] {
+        let run = snapshot(&repo, &wt, route).success();
+        assert_eq!(full_tree_of(&run), expected, "{route}");
+        for path in [".GIT", ".Git", "src/git~1"] {
+            assert!(
+                run.stderr.contains(&format!(
+                    "not snapshottable: git refuses this path: {path} "
+                )),
+                "{route}: {}",
+                run.stderr
+            );
+        }
+    }
+    let diff = repo.agent(&["diff", "s"]).success();
+    assert!(diff.stdout.contains("kept.txt"), "{}", diff.stdout);
+    assert!(!diff.stdout.contains(".GIT"), "{}", diff.stdout);
+    assert!(
+        diff.stderr.contains("not part of the session's change"),
+        "{}",
+        diff.stderr
+    );
+    let keep = repo.agent(&["keep", "s"]).success();
+    assert!(keep.stderr.contains("not snapshottable"), "{}", keep.stderr);
+    assert_eq!(repo.read("kept.txt"), "kept\n");
+    assert!(!repo.path(".GIT").exists());
+
+    let wt = repo.new_session(&["d"]);
+    crate::common::write(&wt.join(".GIT/config"), "[core]\n");
+    repo.agent(&["discard", "d"]).success();
+    assert!(!wt.exists());
 }
