@@ -17,10 +17,10 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{SigSet, SigmaskHow, Signal, kill, killpg, sigprocmask};
 use nix::unistd::Pid;
 
-use crate::commands::discard::save;
 use crate::error::{Error, Result};
 use crate::git::Git;
 use crate::repo::Repo;
+use crate::session::save;
 use crate::session::{self, Id, Run, Session, State};
 use crate::snapshot;
 

@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::cli::KeepArgs;
-use crate::commands::discard::{save, stop_live_run};
+use crate::commands::discard::stop_live_run;
 use crate::commit::Committer;
 use crate::error::{Error, Result};
 use crate::git::{Git, tidy};
@@ -73,7 +73,7 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
         .map(|thread| thread.join())
         .transpose()
         .map_err(|_| Error::git("the watch on the session's worktree could not be set up"))?;
-    let tip = save(repo, &mut session, "keep")?;
+    let tip = session::save(repo, &mut session, "keep")?;
     crate::fault::point("keep:snapshotted");
     let leaving = Leaving {
         keep_worktree: args.keep_worktree,
@@ -739,7 +739,7 @@ fn snapshot_late_changes(
     if (now.head, now.index_tree, now.full_tree) == (then.head, then.index_tree, then.full_tree) {
         return Ok(());
     }
-    save(repo, session, "keep: changed while keeping")?;
+    session::save(repo, session, "keep: changed while keeping")?;
     crate::output::warn(&format!(
         "session '{0}' changed while it was being kept; those late changes are not in your checkout, but `git agent restore {0}` brings them back",
         session.id

@@ -10,7 +10,6 @@
 use std::collections::HashMap;
 
 use crate::cli::PushArgs;
-use crate::commands::discard::save;
 use crate::error::{Error, Result};
 use crate::repo::Repo;
 use crate::session::{self, NOTES_REF, Session, State};
@@ -47,7 +46,7 @@ pub fn run(repo: &Repo, args: &PushArgs) -> Result<i32> {
     for session in &mut sessions {
         let state = session.state(repo);
         if session.path().is_some() && state.is_live() && state != State::Broken {
-            save(repo, session, "push")?;
+            session::save(repo, session, "push")?;
         }
         let mut names = vec![session.id.meta_ref(), session.id.base_ref()];
         if session.snapshot.is_some() {
