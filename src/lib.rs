@@ -17,6 +17,7 @@ pub mod notes;
 pub mod output;
 pub mod pager;
 pub mod repo;
+pub mod restore;
 pub mod runs;
 pub mod session;
 pub mod snapshot;

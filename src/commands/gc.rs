@@ -40,12 +40,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 
 use crate::cli::GcArgs;
-use crate::commands::restore;
 use crate::config;
 use crate::error::{Error, Result};
 use crate::git::{Git, tidy};
 use crate::output;
 use crate::repo::Repo;
+use crate::restore;
 use crate::session::{self, Id, Session, State};
 use crate::snapshot::{self, WorktreeState};
 use crate::worktree::{self, Record};
