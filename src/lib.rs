@@ -23,6 +23,7 @@ pub mod session;
 pub mod snapshot;
 pub mod statcache;
 pub mod submodule;
+pub mod time;
 pub mod treediff;
 pub mod view;
 pub mod worktree;

@@ -149,23 +149,6 @@ pub fn state_style(state: State) -> Style {
     Style::new().fg_color(Some(color.into()))
 }
 
-/// "5s", "12m", "3h", "4d" since an RFC 3339 time.
-pub fn age(since: &str) -> String {
-    let Ok(then) = humantime::parse_rfc3339(since) else {
-        return "?".into();
-    };
-    let secs = std::time::SystemTime::now()
-        .duration_since(then)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    match secs {
-        0..60 => format!("{secs}s"),
-        60..3600 => format!("{}m", secs / 60),
-        3600..86400 => format!("{}h", secs / 3600),
-        _ => format!("{}d", secs / 86400),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,7 +35,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
@@ -48,6 +48,7 @@ use crate::repo::Repo;
 use crate::restore;
 use crate::session::{self, Id, Session, State};
 use crate::snapshot::{self, WorktreeState};
+use crate::time;
 use crate::worktree::{self, Record};
 
 /// A session with neither worktree nor branch is left alone this long: a
@@ -92,7 +93,7 @@ pub fn run(repo: &Repo, args: &GcArgs) -> Result<i32> {
     let mut gc = Gc {
         repo,
         dry_run: args.dry_run,
-        now: unix(SystemTime::now()),
+        now: time::unix(SystemTime::now()),
         actions: Vec::new(),
         failed: 0,
         handled: BTreeSet::new(),
@@ -200,8 +201,8 @@ impl Gc<'_> {
         // A hand-made or damaged `updated` falls back to when the session
         // was made, then to its latest snapshot; only with none of them
         // is it never expired.
-        let Some(updated) = rfc3339(&session.meta.updated)
-            .or_else(|| rfc3339(&session.meta.created))
+        let Some(updated) = stored_unix(&session.meta.updated)
+            .or_else(|| stored_unix(&session.meta.created))
             .or_else(|| snapshot_time(repo, session))
         else {
             return Ok(());
@@ -212,7 +213,7 @@ impl Gc<'_> {
         let reason = format!(
             "{} {}",
             session.meta.state,
-            ago(self.now.saturating_sub(updated))
+            time::ago(self.now.saturating_sub(updated))
         );
         let logs = repo.common_dir.join("agents").join(session.id.as_str());
         self.act(Some(&session.id), "forget", reason, || {
@@ -280,7 +281,7 @@ impl Gc<'_> {
             (false, true) => self.mark_broken(session),
             (true, false) => self.repair_branch(session),
             (false, false) => {
-                let recent = rfc3339(&session.meta.updated)
+                let recent = stored_unix(&session.meta.updated)
                     .is_none_or(|t| self.now.saturating_sub(t) < GRACE.as_secs());
                 if recent {
                     return Ok(());
@@ -754,7 +755,7 @@ fn stale_temporaries(state: &Path, now: u64) -> Vec<(PathBuf, bool)> {
             let ours = (kind.is_file() && name.starts_with("index-"))
                 || (kind.is_dir() && name.starts_with(".restore-"));
             let modified = e.metadata().ok()?.modified().ok()?;
-            let old = now.saturating_sub(unix(modified)) > STALE.as_secs();
+            let old = now.saturating_sub(time::unix(modified)) > STALE.as_secs();
             (ours && old).then(|| (e.path(), kind.is_dir()))
         })
         .collect();
@@ -762,54 +763,14 @@ fn stale_temporaries(state: &Path, now: u64) -> Vec<(PathBuf, bool)> {
     found
 }
 
-fn unix(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
-
 /// When the session's latest snapshot was made (its committer time).
 fn snapshot_time(repo: &Repo, session: &Session) -> Option<u64> {
     let commit = repo.shared.find_commit(session.snapshot?).ok()?;
-    let time = commit.time().ok()?;
-    u64::try_from(time.seconds).ok()
+    let made = commit.time().ok()?;
+    u64::try_from(made.seconds).ok()
 }
 
-fn rfc3339(text: &str) -> Option<u64> {
-    humantime::parse_rfc3339(text).ok().map(unix)
-}
-
-/// "3 weeks ago", "1 day ago", "less than a minute ago".
-fn ago(secs: u64) -> String {
-    const UNITS: &[(u64, &str)] = &[
-        (365 * 24 * 3600, "year"),
-        (30 * 24 * 3600, "month"),
-        (7 * 24 * 3600, "week"),
-        (24 * 3600, "day"),
-        (3600, "hour"),
-        (60, "minute"),
-    ];
-    for &(size, name) in UNITS {
-        let n = secs / size;
-        // Two of a unit before using it ("10 days", not "1 week").
-        if n >= 2 || (n == 1 && size <= 24 * 3600) {
-            return format!("{n} {name}{} ago", if n == 1 { "" } else { "s" });
-        }
-    }
-    "less than a minute ago".into()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::ago;
-
-    #[test]
-    fn ages_read_like_git() {
-        assert_eq!(ago(5), "less than a minute ago");
-        assert_eq!(ago(60), "1 minute ago");
-        assert_eq!(ago(3 * 3600 + 5), "3 hours ago");
-        assert_eq!(ago(24 * 3600), "1 day ago");
-        assert_eq!(ago(10 * 24 * 3600), "10 days ago");
-        assert_eq!(ago(21 * 24 * 3600), "3 weeks ago");
-        assert_eq!(ago(400 * 24 * 3600), "13 months ago");
-        assert_eq!(ago(800 * 24 * 3600), "2 years ago");
-    }
+/// A stored RFC 3339 time as a unix time.
+fn stored_unix(text: &str) -> Option<u64> {
+    time::parse(text).map(time::unix)
 }

@@ -19,7 +19,7 @@ pub fn run(repo: &Repo, args: &RestoreArgs) -> Result<i32> {
         format!(
             "{} {} ago",
             session.meta.state,
-            output::age(&session.meta.updated)
+            crate::time::age(&session.meta.updated)
         )
     };
     // A fetched session becomes this clone's (discarded, with its worktree

@@ -60,7 +60,7 @@ pub fn run(repo: &Repo, args: &ShowArgs) -> Result<i32> {
     path_field("origin", &meta.origin);
     field(
         "created",
-        &format!("{} ({} ago)", meta.created, output::age(&meta.created)),
+        &format!("{} ({} ago)", meta.created, crate::time::age(&meta.created)),
     );
     field("updated", &meta.updated);
     if !meta.scope.is_empty() {

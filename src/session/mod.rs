@@ -27,7 +27,6 @@ mod save;
 mod store;
 
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
@@ -282,7 +281,5 @@ impl Session {
     }
 }
 
-/// Now, as RFC 3339 UTC to the second.
-pub fn now() -> String {
-    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
-}
+/// Now, as RFC 3339 UTC to the second (see [`crate::time`]).
+pub use crate::time::now;
