@@ -7,8 +7,15 @@
 //! changed paths written ([`crate::merge::apply`]) and, for `--squash` /
 //! `--commit`, the branch moved with a compare-and-swap. On any conflict
 //! nothing in the target changes.
+//!
+//! [`run`] reads as those steps: [`save`] the session, [`decide`] a
+//! [`Plan`], [`apply`] it, [`finish`] with the session, [`report`].
 
 use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use gix::bstr::BString;
 
 use crate::cli::KeepArgs;
 use crate::commands::discard::stop_live_run;
@@ -18,7 +25,7 @@ use crate::git::{Git, tidy};
 use crate::merge::{self, Merge};
 use crate::repo::Repo;
 use crate::session::{self, Session, State};
-use crate::snapshot::{self, parse_oid};
+use crate::snapshot::{self, WorktreeState, parse_oid};
 use crate::{notes, view, worktree};
 
 pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
@@ -35,24 +42,7 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
         let path = path.to_path_buf();
         std::thread::spawn(move || snapshot::Watch::start(&path))
     });
-    let state = session.state(repo);
-    if !state.is_live() {
-        let hint = if session.worktree_present() {
-            format!(
-                "its worktree {} was left in place (--keep-worktree); a session is kept once: for more work there, `git agent new --base {}` starts a new session from its branch",
-                session.meta.worktree.display(),
-                session.meta.branch
-            )
-        } else {
-            format!(
-                "`git agent restore {}` brings it back to work on",
-                session.id
-            )
-        };
-        return Err(
-            Error::refused(format!("session '{}' is already {state}", session.id)).with_hint(hint),
-        );
-    }
+    refuse_settled(repo, &session)?;
     let target = target(repo, &session)?;
     check_target(&target)?;
     let committing = args.squash || args.commit;
@@ -63,17 +53,93 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
     if let Some(path) = session.path().filter(|_| !args.keep_worktree) {
         crate::submodule::preserve(&session.id, path)?;
     }
-    let _lock = repo.lock_wait("keep", std::time::Duration::from_secs(120))?;
+    let _lock = repo.lock_wait("keep", Duration::from_secs(120))?;
     // Read it again under the lock: a discard (which takes this lock too)
     // or another keep may have finished with it while this one waited.
     session = session::still_ours(repo, &session.id)?;
 
-    // 1. Make the session's whole state reachable from its refs.
+    let saved = save(repo, &mut session, args, watching)?;
+    if saved.snap_tree == saved.base_tree {
+        finish(repo, &mut session, saved.tip, saved.leaving)?;
+        let left = if args.keep_worktree {
+            "were left in place"
+        } else {
+            "were removed"
+        };
+        anstream::eprintln!(
+            "Session {}: nothing to keep; its worktree and branch {left}.",
+            session.id
+        );
+        return Ok(0);
+    }
+
+    // The target's index is locked before it is read, so no git command
+    // changes it between this read and its replacement.
+    let index_lock = merge::IndexLock::take(&target)?;
+    // Ctrl-C or a kill from here on must not leave the checkout half-written
+    // with git's index lock behind: the git children it reaches fail, the
+    // failed write is undone and the lock released; a signal that comes
+    // between steps lets keep finish (it is all-or-nothing either way).
+    let _ = ctrlc::set_handler(|| {});
+    // What was checked before waiting for the locks, again under them: a
+    // merge begun meanwhile, work staged meanwhile.
+    check_target(&target)?;
+    if committing {
+        check_can_commit(&target)?;
+    }
+    let plan = decide(repo, &session, &target, args, &saved)?;
+    apply(repo, &mut session, &target, args, index_lock, &plan)?;
+    finish(repo, &mut session, saved.tip, saved.leaving)?;
+    report(repo, &session, &target, args, &plan)
+}
+
+/// A kept or discarded session is kept once.
+fn refuse_settled(repo: &Repo, session: &Session) -> Result<()> {
+    let state = session.state(repo);
+    if state.is_live() {
+        return Ok(());
+    }
+    let hint = if session.worktree_present() {
+        format!(
+            "its worktree {} was left in place (--keep-worktree); a session is kept once: for more work there, `git agent new --base {}` starts a new session from its branch",
+            session.meta.worktree.display(),
+            session.meta.branch
+        )
+    } else {
+        format!(
+            "`git agent restore {}` brings it back to work on",
+            session.id
+        )
+    };
+    Err(Error::refused(format!("session '{}' is already {state}", session.id)).with_hint(hint))
+}
+
+/// The session as [`save`] left it in its refs, and how its worktree goes.
+struct Saved {
+    /// The session branch's tip, the expected value when it is deleted.
+    tip: Option<gix::ObjectId>,
+    /// The snapshot commit and its tree: the whole change to keep.
+    snap: gix::ObjectId,
+    snap_tree: gix::ObjectId,
+    /// The tree of the session's base: the snapshot's tree when nothing changed.
+    base_tree: gix::ObjectId,
+    leaving: Leaving,
+}
+
+/// Make the session's whole state reachable from its refs, and refuse what
+/// the snapshot shows keep must not bring: paths outside its scope (unless
+/// `--force`), repositories of its own.
+fn save(
+    repo: &Repo,
+    session: &mut Session,
+    args: &KeepArgs,
+    watching: Option<JoinHandle<snapshot::Watch>>,
+) -> Result<Saved> {
     let watch = watching
         .map(|thread| thread.join())
         .transpose()
         .map_err(|_| Error::git("the watch on the session's worktree could not be set up"))?;
-    let tip = session::save(repo, &mut session, "keep")?;
+    let tip = session::save(repo, session, "keep")?;
     crate::fault::point("keep:snapshotted");
     let leaving = Leaving {
         keep_worktree: args.keep_worktree,
@@ -92,53 +158,108 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
     })?;
     let snap_tree = repo.resolve_tree(snap)?;
     let base_tree = repo.resolve_tree(session.base)?;
+    refuse_out_of_scope(session, args.force)?;
+    refuse_embedded_repositories(repo, session, base_tree, snap_tree)?;
+    Ok(Saved {
+        tip,
+        snap,
+        snap_tree,
+        base_tree,
+        leaving,
+    })
+}
+
+/// Paths the session changed outside its `--scope` refuse the keep unless
+/// `--force`.
+fn refuse_out_of_scope(session: &Session, force: bool) -> Result<()> {
     let changed = session.meta.changes.clone().unwrap_or_default();
     let outside = view::out_of_scope(&session.meta.scope, &changed.paths);
-    if !outside.is_empty() && !args.force {
-        return Err(Error::refused(format!(
-            "session '{}' changed paths outside its scope ({}): {}",
-            session.id,
-            session.meta.scope.join(", "),
-            outside.join(", ")
-        ))
-        .with_hint(format!(
-            "review them with `git agent diff {}`, or keep anyway with --force",
-            session.id
-        )));
+    if outside.is_empty() || force {
+        return Ok(());
     }
-    refuse_embedded_repositories(repo, &session, base_tree, snap_tree)?;
-    if snap_tree == base_tree {
-        finish(repo, &mut session, tip, leaving)?;
-        let left = if args.keep_worktree {
-            "were left in place"
-        } else {
-            "were removed"
-        };
-        anstream::eprintln!(
-            "Session {}: nothing to keep; its worktree and branch {left}.",
-            session.id
-        );
-        return Ok(0);
-    }
+    Err(Error::refused(format!(
+        "session '{}' changed paths outside its scope ({}): {}",
+        session.id,
+        session.meta.scope.join(", "),
+        outside.join(", ")
+    ))
+    .with_hint(format!(
+        "review them with `git agent diff {}`, or keep anyway with --force",
+        session.id
+    )))
+}
 
-    // 2. Decide the full result. The target's index is locked first, so
-    // no git command changes it between this read and its replacement.
-    let index_lock = merge::IndexLock::take(&target)?;
-    // Ctrl-C or a kill from here on must not leave the checkout half-written
-    // with git's index lock behind: the git children it reaches fail, the
-    // failed write is undone and the lock released; a signal that comes
-    // between steps lets keep finish (it is all-or-nothing either way).
-    let _ = ctrlc::set_handler(|| {});
-    // What was checked before waiting for the locks, again under them: a
-    // merge begun meanwhile, work staged meanwhile.
-    check_target(&target)?;
-    if committing {
-        check_can_commit(&target)?;
-    }
-    // The worktree's HEAD as snapshotted: the agent's commits even when it
-    // left the session branch.
-    let worked = repo.first_parent(snap)?;
-    let head = parse_oid(&Git::new(&target).run(["rev-parse", "--verify", "HEAD"])?)?;
+/// What keep will do to the target, decided before anything there is
+/// written; [`apply`] carries it out.
+struct Plan {
+    /// The target as read under its index lock: HEAD, the index, and the
+    /// files at the paths the keep concerns.
+    now: WorktreeState,
+    /// The tree of the target's HEAD.
+    head_tree: gix::ObjectId,
+    /// The target's index after the keep.
+    index: gix::ObjectId,
+    /// The target's files after the keep.
+    files: gix::ObjectId,
+    /// `--squash`/`--commit`: where HEAD moves and the commits made for it
+    /// (objects only, none when the change is there already).
+    commits: Option<(gix::ObjectId, Vec<gix::ObjectId>)>,
+    /// How the commits were made; `post-commit` runs once HEAD moved.
+    committer: Committer,
+}
+
+/// Where keep's merges start, read from the target under its locks.
+struct Ground {
+    /// The merge base ([`meeting_point`]) and its tree.
+    base: gix::ObjectId,
+    base_tree: gix::ObjectId,
+    /// The worktree's HEAD as snapshotted: the agent's commits even when it
+    /// left the session branch.
+    worked: Option<gix::ObjectId>,
+    /// The target's HEAD and its tree.
+    head: gix::ObjectId,
+    head_tree: gix::ObjectId,
+    /// The paths the keep may write, sorted (as bytes: a path need not be UTF-8).
+    paths: Vec<BString>,
+    /// The target's HEAD, index and files at `paths`.
+    now: WorktreeState,
+}
+
+/// Decide the full result: every merge, and for `--squash`/`--commit` the
+/// commits (hooks included), with nothing in the target written yet.
+fn decide(
+    repo: &Repo,
+    session: &Session,
+    target: &Path,
+    args: &KeepArgs,
+    saved: &Saved,
+) -> Result<Plan> {
+    let mut ground = measure(repo, session, target, saved)?;
+    let committer = Committer::new(repo, target, !args.no_verify)?;
+    let (index, files, commits) = if args.squash || args.commit {
+        let (tree, files, commits) =
+            plan_commits(repo, session, target, args, &committer, saved, &mut ground)?;
+        (tree, files, Some(commits))
+    } else {
+        let (index, files) = plan_staged(repo, session, target, saved, &ground)?;
+        (index, files, None)
+    };
+    Ok(Plan {
+        now: ground.now,
+        head_tree: ground.head_tree,
+        index,
+        files,
+        commits,
+        committer,
+    })
+}
+
+/// Read what keep's merges need from the target: its HEAD, the merge base,
+/// and its index and files at the paths the session changed (only those
+/// can meet the target's own work).
+fn measure(repo: &Repo, session: &Session, target: &Path, saved: &Saved) -> Result<Ground> {
+    let worked = repo.first_parent(saved.snap)?;
+    let head = parse_oid(&Git::new(target).run(["rev-parse", "--verify", "HEAD"])?)?;
     // A carried session kept from a snapshot of its branch alone (its
     // worktree went by hand) has lost the carried changes with the
     // worktree: measuring from them would undo the caller's own copy.
@@ -148,140 +269,197 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
     };
     let base = meeting_point(repo, session_base, head, worked)?;
     let base_tree = repo.resolve_tree(base)?;
-    // Only the paths the session changed can meet the target's own work
-    // (as bytes: a path need not be UTF-8).
-    let mut paths = merge::changed_paths(repo, repo.resolve_tree(session.base)?, snap_tree)?;
+    let mut paths = merge::changed_paths(repo, repo.resolve_tree(session.base)?, saved.snap_tree)?;
     if base != session.base {
-        paths.extend(merge::changed_paths(repo, base_tree, snap_tree)?);
+        paths.extend(merge::changed_paths(repo, base_tree, saved.snap_tree)?);
     }
     paths.sort();
     paths.dedup();
-    let mut now = snapshot::capture_paths(repo, &target, &merge::disk_paths(&target, &paths)?)?;
-    let head_moved = || {
-        Error::refused(format!(
+    let now = read_target(repo, target, &paths, head)?;
+    let head_tree = repo.resolve_tree(now.head)?;
+    Ok(Ground {
+        base,
+        base_tree,
+        worked,
+        head,
+        head_tree,
+        paths,
+        now,
+    })
+}
+
+/// The target's HEAD, index and files at `paths`; refused when HEAD is no
+/// longer `head`.
+fn read_target(
+    repo: &Repo,
+    target: &Path,
+    paths: &[BString],
+    head: gix::ObjectId,
+) -> Result<WorktreeState> {
+    let now = snapshot::capture_paths(repo, target, &merge::disk_paths(target, paths)?)?;
+    if now.head != head {
+        return Err(Error::refused(format!(
             "HEAD in {} moved while keeping; nothing was changed",
             target.display()
         ))
-        .with_hint("keep again")
-    };
-    if now.head != head {
-        return Err(head_moved());
+        .with_hint("keep again"));
     }
-    let head_tree = repo.resolve_tree(now.head)?;
-    let committer = Committer::new(repo, &target, !args.no_verify)?;
-    let (index_new, files_new, new_head) = if committing {
-        let final_commit = if args.squash {
-            squash_commit(
-                repo,
-                &committer,
-                &session,
-                args.message.as_deref(),
-                base_tree,
-                snap_tree,
-                (now.head, head_tree),
-            )?
-        } else {
-            replay_commits(
-                repo,
-                &committer,
-                &session,
-                base,
-                worked,
-                snap_tree,
-                (now.head, head_tree),
-            )?
-        };
-        let final_tree = repo.resolve_tree(final_commit.0)?;
-        // Every path the new commit changes is written: read all of them
-        // from disk first, so no file is written over unseen.
-        let changed_now = merge::changed_paths(repo, head_tree, final_tree)?;
-        if changed_now.iter().any(|p| paths.binary_search(p).is_err()) {
-            paths.extend(changed_now);
-            paths.sort();
-            paths.dedup();
-            now = snapshot::capture_paths(repo, &target, &merge::disk_paths(&target, &paths)?)?;
-            if now.head != head {
-                return Err(head_moved());
-            }
-        }
-        let files = clean_or(
-            &session,
-            merge::trees(repo, head_tree, now.full_tree, final_tree)?,
-            yours_in_the_way(&session.id),
-        )?;
-        (final_tree, files, Some(final_commit))
-    } else {
-        // Files of the session's base that are untracked here (carried with
-        // `new --carry`, say): the index side starts from the files as they
-        // are, so an edit to one is staged rather than taken for a conflict
-        // with its absence from the index.
-        let untracked = merge::untracked_in(repo, now.index_tree, now.full_tree, base_tree)?;
-        let index_ours = if untracked.is_empty() {
-            now.index_tree
-        } else {
-            merge::with_entries(repo, now.index_tree, now.full_tree, &untracked)?
-        };
-        let index = clean(
-            &session,
-            merge::trees(repo, base_tree, index_ours, snap_tree)?,
-        )?;
-        // The index merged cleanly: a conflict here is with the target's
-        // own uncommitted work.
-        let files = clean_or(
-            &session,
-            merge::trees(repo, base_tree, now.full_tree, snap_tree)?,
-            yours_in_the_way(&session.id),
-        )?;
-        // keep never removes a file that is untracked here: it exists
-        // nowhere else in this checkout's history.
-        let gone: Vec<String> = untracked
-            .iter()
-            .filter(|p| !merge::has_path(repo, files, p))
-            .map(|p| p.to_string())
-            .collect();
-        if !gone.is_empty() {
-            return Err(Error::refused(format!(
-                "session '{}' deletes {} untracked in {}: {}; keep does not remove untracked files",
-                session.id,
-                if gone.len() == 1 {
-                    "a file that is"
-                } else {
-                    "files that are"
-                },
-                target.display(),
-                gone.join(", ")
-            ))
-            .with_hint(
-                "delete them yourself if you agree, or `git add` them first; nothing was changed",
-            ));
-        }
-        (index, files, None)
-    };
+    Ok(now)
+}
 
-    // 3. Apply it. The session is claimed first, so no run starts in it and
-    // no other command takes it between here and the removal.
+/// `--squash`/`--commit`: the commits on the target's HEAD, and the files
+/// after them. Returns the new index (the final commit's tree), the new
+/// files, and the new HEAD with the commits made.
+fn plan_commits(
+    repo: &Repo,
+    session: &Session,
+    target: &Path,
+    args: &KeepArgs,
+    committer: &Committer,
+    saved: &Saved,
+    ground: &mut Ground,
+) -> Result<(
+    gix::ObjectId,
+    gix::ObjectId,
+    (gix::ObjectId, Vec<gix::ObjectId>),
+)> {
+    let head = (ground.now.head, ground.head_tree);
+    let final_commit = if args.squash {
+        squash_commit(
+            repo,
+            committer,
+            session,
+            args.message.as_deref(),
+            ground.base_tree,
+            saved.snap_tree,
+            head,
+        )?
+    } else {
+        replay_commits(
+            repo,
+            committer,
+            session,
+            ground.base,
+            ground.worked,
+            saved.snap_tree,
+            head,
+        )?
+    };
+    let final_tree = repo.resolve_tree(final_commit.0)?;
+    // Every path the new commit changes is written: read all of them
+    // from disk first, so no file is written over unseen.
+    let changed_now = merge::changed_paths(repo, ground.head_tree, final_tree)?;
+    if changed_now
+        .iter()
+        .any(|p| ground.paths.binary_search(p).is_err())
+    {
+        ground.paths.extend(changed_now);
+        ground.paths.sort();
+        ground.paths.dedup();
+        ground.now = read_target(repo, target, &ground.paths, ground.head)?;
+    }
+    let files = clean_or(
+        session,
+        merge::trees(repo, ground.head_tree, ground.now.full_tree, final_tree)?,
+        yours_in_the_way(&session.id),
+    )?;
+    Ok((final_tree, files, final_commit))
+}
+
+/// Without `--squash`/`--commit`: the change staged on top of the target's
+/// index and files. Returns the new index and the new files.
+fn plan_staged(
+    repo: &Repo,
+    session: &Session,
+    target: &Path,
+    saved: &Saved,
+    ground: &Ground,
+) -> Result<(gix::ObjectId, gix::ObjectId)> {
+    let (now, base_tree, snap_tree) = (&ground.now, ground.base_tree, saved.snap_tree);
+    // Files of the session's base that are untracked here (carried with
+    // `new --carry`, say): the index side starts from the files as they
+    // are, so an edit to one is staged rather than taken for a conflict
+    // with its absence from the index.
+    let untracked = merge::untracked_in(repo, now.index_tree, now.full_tree, base_tree)?;
+    let index_ours = if untracked.is_empty() {
+        now.index_tree
+    } else {
+        merge::with_entries(repo, now.index_tree, now.full_tree, &untracked)?
+    };
+    let index = clean(
+        session,
+        merge::trees(repo, base_tree, index_ours, snap_tree)?,
+    )?;
+    // The index merged cleanly: a conflict here is with the target's
+    // own uncommitted work.
+    let files = clean_or(
+        session,
+        merge::trees(repo, base_tree, now.full_tree, snap_tree)?,
+        yours_in_the_way(&session.id),
+    )?;
+    // keep never removes a file that is untracked here: it exists
+    // nowhere else in this checkout's history.
+    let gone: Vec<String> = untracked
+        .iter()
+        .filter(|p| !merge::has_path(repo, files, p))
+        .map(|p| p.to_string())
+        .collect();
+    if !gone.is_empty() {
+        return Err(untracked_deleted(&session.id, target, &gone));
+    }
+    Ok((index, files))
+}
+
+/// The refusal of a result that deletes files untracked in the target.
+fn untracked_deleted(id: &session::Id, target: &Path, gone: &[String]) -> Error {
+    Error::refused(format!(
+        "session '{}' deletes {} untracked in {}: {}; keep does not remove untracked files",
+        id,
+        if gone.len() == 1 {
+            "a file that is"
+        } else {
+            "files that are"
+        },
+        target.display(),
+        gone.join(", ")
+    ))
+    .with_hint("delete them yourself if you agree, or `git add` them first; nothing was changed")
+}
+
+/// Write the plan into the target: the files and index, then for
+/// `--squash`/`--commit` HEAD (compare-and-swap), the notes and
+/// `post-commit`. The session is claimed first, so no run starts in it and
+/// no other command takes it between here and the removal.
+fn apply(
+    repo: &Repo,
+    session: &mut Session,
+    target: &Path,
+    args: &KeepArgs,
+    index_lock: merge::IndexLock,
+    plan: &Plan,
+) -> Result<()> {
     if !args.keep_worktree {
-        let _claim = session::claim(repo, &mut session, "keep")?;
+        let _claim = session::claim(repo, session, "keep")?;
     }
     if let Err(e) = merge::apply(
         repo,
-        &target,
+        target,
         index_lock,
-        (now.full_tree, files_new),
-        (now.index_tree, index_new),
+        (plan.now.full_tree, plan.files),
+        (plan.now.index_tree, plan.index),
     ) {
-        session::unclaim(repo, &mut session);
+        session::unclaim(repo, session);
         return Err(e);
     }
     crate::fault::point("keep:applied");
-    if let Some((head, made)) = &new_head {
-        Git::new(&target).run([
+    if let Some((head, made)) = &plan.commits {
+        Git::new(target).run([
             "update-ref",
             "-m",
             &format!("git-agent: keep {}", session.id),
             "HEAD",
             &head.to_string(),
-            &now.head.to_string(),
+            &plan.now.head.to_string(),
         ])?;
         let how = if args.squash {
             "keep --squash"
@@ -289,47 +467,31 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
             "keep --commit"
         };
         crate::fault::point("keep:head-moved");
-        notes::add(repo, made, &notes::text(&session, how))?;
+        notes::add(repo, made, &notes::text(session, how))?;
         if !made.is_empty() {
-            committer.post_commit();
+            plan.committer.post_commit();
         }
     }
-    finish(repo, &mut session, tip, leaving)?;
-    // What actually changed in the target, which can be less than the
-    // session's change when part of it was there already.
-    let files = match &new_head {
-        Some(_) => merge::count_changed(repo, head_tree, index_new)?,
-        None => merge::count_changed(repo, now.index_tree, index_new)?,
+    Ok(())
+}
+
+/// Say what changed in the target, which can be less than the session's
+/// change when part of it was there already.
+fn report(
+    repo: &Repo,
+    session: &Session,
+    target: &Path,
+    args: &KeepArgs,
+    plan: &Plan,
+) -> Result<i32> {
+    let files = match &plan.commits {
+        Some(_) => merge::count_changed(repo, plan.head_tree, plan.index)?,
+        None => merge::count_changed(repo, plan.now.index_tree, plan.index)?,
     };
-    match &new_head {
-        Some((_, made)) if made.is_empty() => anstream::eprintln!(
-            "Session {}: its change is already in {}; nothing new to commit.",
-            session.id,
-            target.display()
-        ),
-        Some((head, made)) => anstream::eprintln!(
-            "Kept session {} into {}: {} commit{} ({} file{}), now at {}.",
-            session.id,
-            target.display(),
-            made.len(),
-            if made.len() == 1 { "" } else { "s" },
-            files,
-            if files == 1 { "" } else { "s" },
-            &head.to_string()[..7]
-        ),
-        None if files == 0 => anstream::eprintln!(
-            "Session {}: its change is already in {}; nothing new to stage.",
-            session.id,
-            target.display()
-        ),
-        None => anstream::eprintln!(
-            "Kept session {} into {}: {} file{} staged; review with `git diff --cached`.",
-            session.id,
-            target.display(),
-            files,
-            if files == 1 { "" } else { "s" }
-        ),
-    }
+    anstream::eprintln!(
+        "{}",
+        summary(&session.id, target, plan.commits.as_ref(), files)
+    );
     if !args.keep_worktree && session.meta.worktree == repo.current_worktree {
         anstream::eprintln!(
             "The session's worktree was removed; continue in {}",
@@ -337,6 +499,45 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
         );
     }
     Ok(0)
+}
+
+/// The line that says what a keep did: `files` paths of the target's index
+/// changed, and with `--squash`/`--commit` the new HEAD and its commits.
+fn summary(
+    id: &session::Id,
+    target: &Path,
+    commits: Option<&(gix::ObjectId, Vec<gix::ObjectId>)>,
+    files: usize,
+) -> String {
+    match commits {
+        Some((_, made)) if made.is_empty() => format!(
+            "Session {}: its change is already in {}; nothing new to commit.",
+            id,
+            target.display()
+        ),
+        Some((head, made)) => format!(
+            "Kept session {} into {}: {} commit{} ({} file{}), now at {}.",
+            id,
+            target.display(),
+            made.len(),
+            if made.len() == 1 { "" } else { "s" },
+            files,
+            if files == 1 { "" } else { "s" },
+            &head.to_string()[..7]
+        ),
+        None if files == 0 => format!(
+            "Session {}: its change is already in {}; nothing new to stage.",
+            id,
+            target.display()
+        ),
+        None => format!(
+            "Kept session {} into {}: {} file{} staged; review with `git diff --cached`.",
+            id,
+            target.display(),
+            files,
+            if files == 1 { "" } else { "s" }
+        ),
+    }
 }
 
 /// The base of keep's three-way merges: the session's base, or where the
@@ -593,7 +794,8 @@ fn squash_commit(
 }
 
 /// The session's commits since `base` replayed onto HEAD (authors and
-/// messages kept), plus one commit for what was left uncommitted.
+/// messages kept), plus one commit for what was left uncommitted
+/// ([`commit_leftovers`]).
 fn replay_commits(
     repo: &Repo,
     committer: &Committer,
@@ -621,7 +823,11 @@ fn replay_commits(
         .flatten()
         .map(|onto| -> Result<_> { Ok((onto, repo.resolve_tree(session.base)?)) })
         .transpose()?;
-    let (mut parent, mut tree, mut made) = (head, head_tree, Vec::new());
+    let mut replay = Replay {
+        parent: head,
+        tree: head_tree,
+        made: Vec::new(),
+    };
     for line in list.lines() {
         let ids: Vec<&str> = line.split(' ').collect();
         if ids.len() != 2 {
@@ -636,7 +842,7 @@ fn replay_commits(
             Some((onto, carried_tree)) if onto == original_parent => carried_tree,
             _ => repo.resolve_tree(original_parent)?,
         };
-        let merged = merge::trees(repo, since, tree, repo.resolve_tree(commit)?)?;
+        let merged = merge::trees(repo, since, replay.tree, repo.resolve_tree(commit)?)?;
         let merged = clean_or(session, merged, |first| {
             format!(
                 "the session's commit {} conflicts when replayed; keep with --squash to bring the whole change as one commit, or see the session's side with `git agent diff {} -- {first}`",
@@ -644,30 +850,73 @@ fn replay_commits(
                 session.id
             )
         })?;
-        if merged == tree {
+        if merged == replay.tree {
             continue; // already applied
         }
-        tree = merged;
-        let info = git.run_bytes([
-            "show",
-            "-s",
-            "--format=%an%x00%ae%x00%aI%x00%B",
-            &commit.to_string(),
-        ])?;
-        let fields: Vec<String> = info
-            .splitn(4, |b| *b == 0)
-            .map(|f| String::from_utf8_lossy(f).into_owned())
-            .collect();
-        let [name, email, date, message] = <[String; 4]>::try_from(fields)
-            .map_err(|_| Error::git(format!("cannot read commit {commit}")))?;
-        let author = git
-            .clone()
-            .env("GIT_AUTHOR_NAME", name)
-            .env("GIT_AUTHOR_EMAIL", email)
-            .env("GIT_AUTHOR_DATE", date);
-        parent = committer.commit(author, tree, parent, message.trim_end())?;
-        made.push(parent);
+        replay.tree = merged;
+        let (author, message) = authored(&git, commit)?;
+        replay.parent = committer.commit(author, replay.tree, replay.parent, message.trim_end())?;
+        replay.made.push(replay.parent);
     }
+    commit_leftovers(
+        repo,
+        committer,
+        session,
+        snap_tree,
+        (base, tip, carried),
+        replay,
+    )
+}
+
+/// Where a replay of the session's commits stands.
+struct Replay {
+    /// The last commit made (the target's HEAD before the first).
+    parent: gix::ObjectId,
+    /// Its tree.
+    tree: gix::ObjectId,
+    /// The commits made so far.
+    made: Vec<gix::ObjectId>,
+}
+
+/// git run with `commit`'s author (name, email, date) for the commit that
+/// replays it, and its message.
+fn authored(git: &Git, commit: gix::ObjectId) -> Result<(Git, String)> {
+    let info = git.run_bytes([
+        "show",
+        "-s",
+        "--format=%an%x00%ae%x00%aI%x00%B",
+        &commit.to_string(),
+    ])?;
+    let fields: Vec<String> = info
+        .splitn(4, |b| *b == 0)
+        .map(|f| String::from_utf8_lossy(f).into_owned())
+        .collect();
+    let [name, email, date, message] = <[String; 4]>::try_from(fields)
+        .map_err(|_| Error::git(format!("cannot read commit {commit}")))?;
+    let author = git
+        .clone()
+        .env("GIT_AUTHOR_NAME", name)
+        .env("GIT_AUTHOR_EMAIL", email)
+        .env("GIT_AUTHOR_DATE", date);
+    Ok((author, message))
+}
+
+/// After the replayed commits, one commit for what the session left
+/// uncommitted, if anything; returns the new HEAD and every commit made.
+/// `(base, tip, carried)` are where the replay started, the session's tip,
+/// and for a carried session the commit it started at with the carried tree.
+fn commit_leftovers(
+    repo: &Repo,
+    committer: &Committer,
+    session: &Session,
+    snap_tree: gix::ObjectId,
+    (base, tip, carried): (
+        gix::ObjectId,
+        gix::ObjectId,
+        Option<(gix::ObjectId, gix::ObjectId)>,
+    ),
+    mut replay: Replay,
+) -> Result<(gix::ObjectId, Vec<gix::ObjectId>)> {
     // A tip that does not descend from where the session started (the
     // agent reset or switched its branch) holds only part of the change
     // in commits: what it undid is in no commit. The leftovers are then
@@ -698,13 +947,16 @@ fn replay_commits(
             tip_tree = with_carry;
         }
     }
-    let leftovers = clean(session, merge::trees(repo, tip_tree, tree, snap_tree)?)?;
-    let leftover = snap_tree != tip_tree && leftovers != tree;
-    if leftover || !made.is_empty() {
-        committer.pre_commit(if leftover { leftovers } else { tree })?;
+    let leftovers = clean(
+        session,
+        merge::trees(repo, tip_tree, replay.tree, snap_tree)?,
+    )?;
+    let leftover = snap_tree != tip_tree && leftovers != replay.tree;
+    if leftover || !replay.made.is_empty() {
+        committer.pre_commit(if leftover { leftovers } else { replay.tree })?;
     }
     if leftover {
-        tree = leftovers;
+        replay.tree = leftovers;
         let message = if descends {
             format!("Uncommitted changes of session {}", session.id)
         } else {
@@ -714,10 +966,10 @@ fn replay_commits(
             )
         };
         let message = committer.message(&message)?;
-        parent = committer.commit(repo.git(), tree, parent, &message)?;
-        made.push(parent);
+        replay.parent = committer.commit(repo.git(), replay.tree, replay.parent, &message)?;
+        replay.made.push(replay.parent);
     }
-    Ok((parent, made))
+    Ok((replay.parent, replay.made))
 }
 
 /// What was written in the worktree while keep merged (by hand: runs are
@@ -799,4 +1051,55 @@ fn finish(
         meta.pending = None;
     })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn oid(hex: &str) -> gix::ObjectId {
+        gix::ObjectId::from_hex(hex.repeat(40).as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn the_summary_says_what_the_plan_did() {
+        let id = session::Id::parse("fix").unwrap();
+        let target = Path::new("/repo");
+        let head = oid("a");
+        assert_eq!(
+            summary(&id, target, None, 2),
+            "Kept session fix into /repo: 2 files staged; review with `git diff --cached`."
+        );
+        assert_eq!(
+            summary(&id, target, None, 0),
+            "Session fix: its change is already in /repo; nothing new to stage."
+        );
+        assert_eq!(
+            summary(&id, target, Some(&(head, vec![head])), 1),
+            "Kept session fix into /repo: 1 commit (1 file), now at aaaaaaa."
+        );
+        assert_eq!(
+            summary(&id, target, Some(&(head, vec![oid("b"), head])), 3),
+            "Kept session fix into /repo: 2 commits (3 files), now at aaaaaaa."
+        );
+        assert_eq!(
+            summary(&id, target, Some(&(head, Vec::new())), 0),
+            "Session fix: its change is already in /repo; nothing new to commit."
+        );
+    }
+
+    #[test]
+    fn deleting_untracked_files_is_refused_by_name() {
+        let id = session::Id::parse("fix").unwrap();
+        let one = untracked_deleted(&id, Path::new("/repo"), &["notes.txt".into()]);
+        assert_eq!(
+            one.message,
+            "session 'fix' deletes a file that is untracked in /repo: notes.txt; keep does not remove untracked files"
+        );
+        let two = untracked_deleted(&id, Path::new("/repo"), &["a".into(), "b".into()]);
+        assert!(
+            two.message
+                .contains("deletes files that are untracked in /repo: a, b;")
+        );
+    }
 }
