@@ -280,33 +280,39 @@ impl Gc<'_> {
             _ if session.meta.state == State::Broken => Ok(()),
             (false, true) => self.mark_broken(session),
             (true, false) => self.repair_branch(session),
-            (false, false) => {
-                let recent = stored_unix(&session.meta.updated)
-                    .is_none_or(|t| self.now.saturating_sub(t) < GRACE.as_secs());
-                if recent {
-                    return Ok(());
-                }
-                let reason = format!(
-                    "its worktree {} and branch {} are both gone; {}",
-                    path.display(),
-                    session.meta.branch,
-                    if session.snapshot.is_some() {
-                        "its latest snapshot is kept"
-                    } else {
-                        "nothing was left to save"
-                    }
-                );
-                let id = session.id.clone();
-                self.handled.insert(tidy(&path));
-                self.act(Some(&id), "mark-broken", reason, || {
-                    worktree::drop_record(repo, &path)?;
-                    crate::fault::point("gc:record-dropped");
-                    let mut meta = session.meta.clone();
-                    meta.state = State::Broken;
-                    session::update(repo, session, meta, None)
-                })
-            }
+            (false, false) => self.both_gone(session),
         }
+    }
+
+    /// Worktree and branch both gone: recorded as `broken` once older than
+    /// [`GRACE`] (a `new` in progress looks like this for a moment).
+    fn both_gone(&mut self, session: &mut Session) -> Result<()> {
+        let repo = self.repo;
+        let path = session.meta.worktree.clone();
+        let recent = stored_unix(&session.meta.updated)
+            .is_none_or(|t| self.now.saturating_sub(t) < GRACE.as_secs());
+        if recent {
+            return Ok(());
+        }
+        let reason = format!(
+            "its worktree {} and branch {} are both gone; {}",
+            path.display(),
+            session.meta.branch,
+            if session.snapshot.is_some() {
+                "its latest snapshot is kept"
+            } else {
+                "nothing was left to save"
+            }
+        );
+        let id = session.id.clone();
+        self.handled.insert(tidy(&path));
+        self.act(Some(&id), "mark-broken", reason, || {
+            worktree::drop_record(repo, &path)?;
+            crate::fault::point("gc:record-dropped");
+            let mut meta = session.meta.clone();
+            meta.state = State::Broken;
+            session::update(repo, session, meta, None)
+        })
     }
 
     /// A `running` session whose process is gone becomes `failed` (`vanished`).
@@ -495,6 +501,18 @@ impl Gc<'_> {
             Some(repo.lock("worktree")?)
         };
         let sessions = session::list(repo)?;
+        self.prune_records(&sessions)?;
+        self.prune_hollow();
+        self.prune_temporaries();
+        Ok(())
+    }
+
+    /// Records of git-agent's worktrees whose directory is gone: those it
+    /// locked, and those at a session's path. A user's own worktree record
+    /// is left to git (`gc.worktreePruneExpire`): its directory may be on a
+    /// disk that is not mounted just now.
+    fn prune_records(&mut self, sessions: &[Session]) -> Result<()> {
+        let repo = self.repo;
         let owner = |path: &Path, locked: Option<&str>| -> Option<String> {
             sessions
                 .iter()
@@ -506,10 +524,6 @@ impl Gc<'_> {
                         .map(str::to_owned)
                 })
         };
-        // Records of git-agent's worktrees whose directory is gone: those it
-        // locked, and those at a session's path. A user's own worktree
-        // record is left to git (`gc.worktreePruneExpire`): its directory
-        // may be on a disk that is not mounted just now.
         let mut gone = Vec::new();
         for record in worktree::records(repo)?.into_iter().skip(1) {
             if self.handled.contains(&tidy(&record.path)) || record.path.join(".git").exists() {
@@ -546,10 +560,15 @@ impl Gc<'_> {
             }
             crate::fault::point("gc:records-pruned");
         }
-        // Empty directories: never a directory with anything but empty
-        // directories in it, never a mount point, and in the worktree
-        // directory (which may be shared with other things, as with
-        // `agent.worktreeDir=..`) only those named after this clone's sessions.
+        Ok(())
+    }
+
+    /// Empty directories: never a directory with anything but empty
+    /// directories in it, never a mount point, and in the worktree
+    /// directory (which may be shared with other things, as with
+    /// `agent.worktreeDir=..`) only those named after this clone's sessions.
+    fn prune_hollow(&mut self) {
+        let repo = self.repo;
         let roots = [
             (repo.worktree_root(), "directory"),
             (repo.common_dir.join(session::REF_ROOT), "ref directory"),
@@ -582,7 +601,11 @@ impl Gc<'_> {
                 }
             }
         }
-        // Temporary indexes of killed processes.
+    }
+
+    /// Temporary indexes and restore directories of killed processes.
+    fn prune_temporaries(&mut self) {
+        let repo = self.repo;
         let state = repo.common_dir.join("agents");
         for (path, is_dir) in stale_temporaries(&state, self.now) {
             let reason = format!("temporary {} left by a killed process", path.display());
@@ -605,7 +628,6 @@ impl Gc<'_> {
                 )))),
             }
         }
-        Ok(())
     }
 
     /// One line per action (or one JSON document), then a summary on stderr.
