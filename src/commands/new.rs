@@ -6,9 +6,9 @@
 //! the refs are removed again, and if the process dies in between the
 //! session shows as `broken` rather than vanishing.
 //!
-//! [`run`] decides first ([`decide`]: every refusal, the base, what is
-//! carried — a [`Creation`]), then makes it ([`create`]), then starts the
-//! run if one was asked for, then reports.
+//! [`run`] decides first (`decide`: every refusal, the base, what is
+//! carried — a `Creation`), then makes it (`create`), then starts the run
+//! if one was asked for, then reports.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
