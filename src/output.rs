@@ -9,7 +9,6 @@ use anstyle::{AnsiColor, Style};
 use crate::cli::ColorWhen;
 use crate::config::Config;
 use crate::error::Error;
-use crate::session::State;
 
 /// Decide colours: `--color`, then `NO_COLOR`, then `color.agent` /
 /// `color.ui` (once the repository's config is known: called first with
@@ -135,18 +134,6 @@ fn push_escape(out: &mut String, c: char) {
     for b in c.encode_utf8(&mut bytes).bytes() {
         out.push_str(&format!("\\{b:03o}"));
     }
-}
-
-/// The colour a state is shown in.
-pub fn state_style(state: State) -> Style {
-    let color = match state {
-        State::Active => AnsiColor::Cyan,
-        State::Running => AnsiColor::Blue,
-        State::Done | State::Kept => AnsiColor::Green,
-        State::Failed | State::Broken => AnsiColor::Red,
-        State::Discarded => AnsiColor::BrightBlack,
-    };
-    Style::new().fg_color(Some(color.into()))
 }
 
 #[cfg(test)]

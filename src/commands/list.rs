@@ -58,7 +58,7 @@ pub fn run(repo: &Repo, args: &ListArgs) -> Result<i32> {
         "ID", "STATE", "AGE", "AGENT", "FILES", "+", "-"
     );
     for r in &reports {
-        let style = output::state_style(r.state);
+        let style = crate::view::state_style(r.state);
         let mut flag = if r.out_of_scope.is_empty() {
             String::new()
         } else {

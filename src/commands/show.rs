@@ -73,7 +73,7 @@ fn path_field(name: &str, path: &Path) {
 /// The session's identity, places, times and what it was asked to do.
 fn print_fields(session: &Session, report: &Report) {
     let meta = &session.meta;
-    let style = output::state_style(report.state);
+    let style = crate::view::state_style(report.state);
     field("session", session.id.as_str());
     println!("{:<9} {style}{}{style:#}", "state", report.state);
     field("branch", &meta.branch);
