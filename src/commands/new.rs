@@ -294,26 +294,18 @@ fn create(repo: &Repo, args: &NewArgs, creation: &Creation) -> Result<Session> {
     Ok(session)
 }
 
-/// Run `agent.postCreate` in the new worktree.
+/// Run `agent.postCreate` in the new worktree; the session exists either way.
 fn post_create(repo: &Repo, id: &Id, start: gix::ObjectId, path: &Path) -> Result<()> {
-    let Some(script) = repo.config.post_create() else {
-        return Ok(());
-    };
-    Git::new(path)
-        .env("GIT_AGENT_ID", id.as_str())
-        .env("GIT_AGENT_BASE", start.to_string())
-        .env("GIT_AGENT_WORKTREE", path)
-        .shell(&script)
-        .map_err(|e| {
-            Error::refused(format!(
-                "agent.postCreate failed in session '{id}': {}",
-                e.message
-            ))
-            .with_hint(format!(
-                "the session exists; fix it in {} or `git agent discard {id}`",
-                path.display()
-            ))
-        })
+    crate::copy::post_create(repo, id, start, path).map_err(|e| {
+        Error::refused(format!(
+            "agent.postCreate failed in session '{id}': {}",
+            e.message
+        ))
+        .with_hint(format!(
+            "the session exists; fix it in {} or `git agent discard {id}`",
+            path.display()
+        ))
+    })
 }
 
 /// The session's branch, `<agent.branchPrefix><id>`, refused (before
@@ -403,7 +395,7 @@ fn add_worktree(
             "--no-checkout".as_ref(),
             "--lock".as_ref(),
             "--reason".as_ref(),
-            format!("git-agent {id}").as_ref(),
+            crate::restore::lock_reason(id).as_ref(),
             "-b".as_ref(),
             branch.as_ref(),
             path.as_os_str(),

@@ -4,7 +4,6 @@
 
 use crate::cli::RestoreArgs;
 use crate::error::Result;
-use crate::git::Git;
 use crate::output;
 use crate::repo::Repo;
 use crate::restore::{lock, restore};
@@ -48,14 +47,7 @@ fn set_up_like_new(repo: &Repo, session: &Session) {
     if let Err(e) = crate::copy::ignored_files(repo, &crate::copy::patterns(repo), path) {
         output::warn(&format!("agent.copy: {}", e.message));
     }
-    if let Some(script) = repo.config.post_create() {
-        let ran = Git::new(path)
-            .env("GIT_AGENT_ID", session.id.as_str())
-            .env("GIT_AGENT_BASE", session.base.to_string())
-            .env("GIT_AGENT_WORKTREE", path)
-            .shell(&script);
-        if let Err(e) = ran {
-            output::warn(&format!("agent.postCreate failed: {}", e.message));
-        }
+    if let Err(e) = crate::copy::post_create(repo, &session.id, session.base, path) {
+        output::warn(&format!("agent.postCreate failed: {}", e.message));
     }
 }
