@@ -1,12 +1,15 @@
 //! `agent.copy` and `.worktreeinclude`: ignored files (`.env`,
 //! `node_modules`, build caches) copied from the main worktree into a new
 //! session's worktree. `std::fs::copy` uses `copy_file_range`, which shares
-//! blocks (reflink) on file systems that can.
+//! blocks (reflink) on file systems that can. Then `agent.postCreate`,
+//! the script that finishes setting the worktree up ([`post_create`]);
+//! `new` and `restore` both do this.
 
 use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::repo::Repo;
+use crate::session::Id;
 
 /// The patterns to copy: `agent.copy` values, then `.worktreeinclude` lines.
 pub fn patterns(repo: &Repo) -> Vec<String> {
@@ -20,6 +23,15 @@ pub fn patterns(repo: &Repo) -> Vec<String> {
         );
     }
     patterns
+}
+
+/// Run `agent.postCreate` (if set) in a session's fresh `worktree`, with
+/// `GIT_AGENT_ID`, `GIT_AGENT_BASE` and `GIT_AGENT_WORKTREE` set.
+pub fn post_create(repo: &Repo, id: &Id, base: gix::ObjectId, worktree: &Path) -> Result<()> {
+    let Some(script) = repo.config.post_create() else {
+        return Ok(());
+    };
+    crate::runs::env::git(id, base, worktree).shell(&script)
 }
 
 /// Copy the main worktree's ignored files that match `patterns` into `dest`.

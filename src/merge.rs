@@ -453,7 +453,7 @@ fn attributes_first(list: &[Change]) -> [Vec<&Change>; 2] {
 }
 
 /// Make the files of `target` that differ between two trees those of the
-/// second, leaving its index alone: the undo of [`write`].
+/// second, leaving its index alone: the undo of [`write()`].
 fn write_files(
     repo: &Repo,
     git: &Git,

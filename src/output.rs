@@ -9,7 +9,6 @@ use anstyle::{AnsiColor, Style};
 use crate::cli::ColorWhen;
 use crate::config::Config;
 use crate::error::Error;
-use crate::session::State;
 
 /// Decide colours: `--color`, then `NO_COLOR`, then `color.agent` /
 /// `color.ui` (once the repository's config is known: called first with
@@ -134,35 +133,6 @@ fn push_escape(out: &mut String, c: char) {
     let mut bytes = [0; 4];
     for b in c.encode_utf8(&mut bytes).bytes() {
         out.push_str(&format!("\\{b:03o}"));
-    }
-}
-
-/// The colour a state is shown in.
-pub fn state_style(state: State) -> Style {
-    let color = match state {
-        State::Active => AnsiColor::Cyan,
-        State::Running => AnsiColor::Blue,
-        State::Done | State::Kept => AnsiColor::Green,
-        State::Failed | State::Broken => AnsiColor::Red,
-        State::Discarded => AnsiColor::BrightBlack,
-    };
-    Style::new().fg_color(Some(color.into()))
-}
-
-/// "5s", "12m", "3h", "4d" since an RFC 3339 time.
-pub fn age(since: &str) -> String {
-    let Ok(then) = humantime::parse_rfc3339(since) else {
-        return "?".into();
-    };
-    let secs = std::time::SystemTime::now()
-        .duration_since(then)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    match secs {
-        0..60 => format!("{secs}s"),
-        60..3600 => format!("{}m", secs / 60),
-        3600..86400 => format!("{}h", secs / 3600),
-        _ => format!("{}d", secs / 86400),
     }
 }
 

@@ -1,6 +1,7 @@
 //! How a session is presented: its live change counts, scope check and the
 //! documented JSON object shared by `new`, `list` and `show`.
 
+use anstyle::{AnsiColor, Style};
 use serde_json::{Value, json};
 
 use crate::error::Result;
@@ -134,6 +135,18 @@ fn in_scope(glob: &str, path: &str) -> bool {
     let dir = glob.trim_end_matches('/');
     path.starts_with(&format!("{dir}/"))
         || gix::glob::wildmatch(glob.into(), path.into(), Mode::NO_MATCH_SLASH_LITERAL)
+}
+
+/// The colour a state is shown in.
+pub fn state_style(state: State) -> Style {
+    let color = match state {
+        State::Active => AnsiColor::Cyan,
+        State::Running => AnsiColor::Blue,
+        State::Done | State::Kept => AnsiColor::Green,
+        State::Failed | State::Broken => AnsiColor::Red,
+        State::Discarded => AnsiColor::BrightBlack,
+    };
+    Style::new().fg_color(Some(color.into()))
 }
 
 #[cfg(test)]

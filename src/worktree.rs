@@ -41,7 +41,7 @@ pub fn remove(repo: &Repo, path: &Path) -> Result<()> {
         let dest = trash.join(format!(
             "{name}-{}-{}",
             std::process::id(),
-            crate::session::now()
+            crate::time::now()
         ));
         if std::fs::rename(path, &dest).is_err() {
             repo.git().run([

@@ -35,19 +35,20 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
 use crate::cli::GcArgs;
-use crate::commands::restore;
 use crate::config;
 use crate::error::{Error, Result};
 use crate::git::{Git, tidy};
 use crate::output;
 use crate::repo::Repo;
+use crate::restore;
 use crate::session::{self, Id, Session, State};
 use crate::snapshot::{self, WorktreeState};
+use crate::time;
 use crate::worktree::{self, Record};
 
 /// A session with neither worktree nor branch is left alone this long: a
@@ -92,7 +93,7 @@ pub fn run(repo: &Repo, args: &GcArgs) -> Result<i32> {
     let mut gc = Gc {
         repo,
         dry_run: args.dry_run,
-        now: unix(SystemTime::now()),
+        now: time::unix(SystemTime::now()),
         actions: Vec::new(),
         failed: 0,
         handled: BTreeSet::new(),
@@ -200,8 +201,8 @@ impl Gc<'_> {
         // A hand-made or damaged `updated` falls back to when the session
         // was made, then to its latest snapshot; only with none of them
         // is it never expired.
-        let Some(updated) = rfc3339(&session.meta.updated)
-            .or_else(|| rfc3339(&session.meta.created))
+        let Some(updated) = stored_unix(&session.meta.updated)
+            .or_else(|| stored_unix(&session.meta.created))
             .or_else(|| snapshot_time(repo, session))
         else {
             return Ok(());
@@ -212,7 +213,7 @@ impl Gc<'_> {
         let reason = format!(
             "{} {}",
             session.meta.state,
-            ago(self.now.saturating_sub(updated))
+            time::ago(self.now.saturating_sub(updated))
         );
         let logs = repo.state().session(session.id.as_str());
         if session.foreign && logs.exists() {
@@ -290,33 +291,39 @@ impl Gc<'_> {
             _ if session.meta.state == State::Broken => Ok(()),
             (false, true) => self.mark_broken(session),
             (true, false) => self.repair_branch(session),
-            (false, false) => {
-                let recent = rfc3339(&session.meta.updated)
-                    .is_none_or(|t| self.now.saturating_sub(t) < GRACE.as_secs());
-                if recent {
-                    return Ok(());
-                }
-                let reason = format!(
-                    "its worktree {} and branch {} are both gone; {}",
-                    path.display(),
-                    session.meta.branch,
-                    if session.snapshot.is_some() {
-                        "its latest snapshot is kept"
-                    } else {
-                        "nothing was left to save"
-                    }
-                );
-                let id = session.id.clone();
-                self.handled.insert(tidy(&path));
-                self.act(Some(&id), "mark-broken", reason, || {
-                    worktree::drop_record(repo, &path)?;
-                    crate::fault::point("gc:record-dropped");
-                    let mut meta = session.meta.clone();
-                    meta.state = State::Broken;
-                    session::update(repo, session, meta, None)
-                })
-            }
+            (false, false) => self.both_gone(session),
         }
+    }
+
+    /// Worktree and branch both gone: recorded as `broken` once older than
+    /// [`GRACE`] (a `new` in progress looks like this for a moment).
+    fn both_gone(&mut self, session: &mut Session) -> Result<()> {
+        let repo = self.repo;
+        let path = session.meta.worktree.clone();
+        let recent = stored_unix(&session.meta.updated)
+            .is_none_or(|t| self.now.saturating_sub(t) < GRACE.as_secs());
+        if recent {
+            return Ok(());
+        }
+        let reason = format!(
+            "its worktree {} and branch {} are both gone; {}",
+            path.display(),
+            session.meta.branch,
+            if session.snapshot.is_some() {
+                "its latest snapshot is kept"
+            } else {
+                "nothing was left to save"
+            }
+        );
+        let id = session.id.clone();
+        self.handled.insert(tidy(&path));
+        self.act(Some(&id), "mark-broken", reason, || {
+            worktree::drop_record(repo, &path)?;
+            crate::fault::point("gc:record-dropped");
+            let mut meta = session.meta.clone();
+            meta.state = State::Broken;
+            session::update(repo, session, meta, None)
+        })
     }
 
     /// A `running` session whose process is gone becomes `failed` (`vanished`).
@@ -505,6 +512,18 @@ impl Gc<'_> {
             Some(repo.lock("worktree")?)
         };
         let sessions = session::list(repo)?;
+        self.prune_records(&sessions)?;
+        self.prune_hollow();
+        self.prune_temporaries();
+        Ok(())
+    }
+
+    /// Records of git-agent's worktrees whose directory is gone: those it
+    /// locked, and those at a session's path. A user's own worktree record
+    /// is left to git (`gc.worktreePruneExpire`): its directory may be on a
+    /// disk that is not mounted just now.
+    fn prune_records(&mut self, sessions: &[Session]) -> Result<()> {
+        let repo = self.repo;
         let owner = |path: &Path, locked: Option<&str>| -> Option<String> {
             sessions
                 .iter()
@@ -516,10 +535,6 @@ impl Gc<'_> {
                         .map(str::to_owned)
                 })
         };
-        // Records of git-agent's worktrees whose directory is gone: those it
-        // locked, and those at a session's path. A user's own worktree
-        // record is left to git (`gc.worktreePruneExpire`): its directory
-        // may be on a disk that is not mounted just now.
         let mut gone = Vec::new();
         for record in worktree::records(repo)?.into_iter().skip(1) {
             // A directory that is there is never pruned, with or without
@@ -559,10 +574,15 @@ impl Gc<'_> {
             }
             crate::fault::point("gc:records-pruned");
         }
-        // Empty directories: never a directory with anything but empty
-        // directories in it, never a mount point, and in the worktree
-        // directory (which may be shared with other things, as with
-        // `agent.worktreeDir=..`) only those named after this clone's sessions.
+        Ok(())
+    }
+
+    /// Empty directories: never a directory with anything but empty
+    /// directories in it, never a mount point, and in the worktree
+    /// directory (which may be shared with other things, as with
+    /// `agent.worktreeDir=..`) only those named after this clone's sessions.
+    fn prune_hollow(&mut self) {
+        let repo = self.repo;
         let roots = [
             (repo.worktree_root(), "directory"),
             (repo.common_dir.join(session::REF_ROOT), "ref directory"),
@@ -595,7 +615,11 @@ impl Gc<'_> {
                 }
             }
         }
-        // Temporary indexes of killed processes.
+    }
+
+    /// Temporary indexes and restore directories of killed processes.
+    fn prune_temporaries(&mut self) {
+        let repo = self.repo;
         let state = repo.common_dir.join("agents");
         for (path, is_dir) in stale_temporaries(&state, self.now) {
             let reason = format!("temporary {} left by a killed process", path.display());
@@ -618,7 +642,6 @@ impl Gc<'_> {
                 )))),
             }
         }
-        Ok(())
     }
 
     /// One line per action (or one JSON document), then a summary on stderr.
@@ -768,7 +791,7 @@ fn stale_temporaries(state: &Path, now: u64) -> Vec<(PathBuf, bool)> {
             let ours = (kind.is_file() && name.starts_with("index-"))
                 || (kind.is_dir() && name.starts_with(".restore-"));
             let modified = e.metadata().ok()?.modified().ok()?;
-            let old = now.saturating_sub(unix(modified)) > STALE.as_secs();
+            let old = now.saturating_sub(time::unix(modified)) > STALE.as_secs();
             (ours && old).then(|| (e.path(), kind.is_dir()))
         })
         .collect();
@@ -776,54 +799,14 @@ fn stale_temporaries(state: &Path, now: u64) -> Vec<(PathBuf, bool)> {
     found
 }
 
-fn unix(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
-
 /// When the session's latest snapshot was made (its committer time).
 fn snapshot_time(repo: &Repo, session: &Session) -> Option<u64> {
     let commit = repo.shared.find_commit(session.snapshot?).ok()?;
-    let time = commit.time().ok()?;
-    u64::try_from(time.seconds).ok()
+    let made = commit.time().ok()?;
+    u64::try_from(made.seconds).ok()
 }
 
-fn rfc3339(text: &str) -> Option<u64> {
-    humantime::parse_rfc3339(text).ok().map(unix)
-}
-
-/// "3 weeks ago", "1 day ago", "less than a minute ago".
-fn ago(secs: u64) -> String {
-    const UNITS: &[(u64, &str)] = &[
-        (365 * 24 * 3600, "year"),
-        (30 * 24 * 3600, "month"),
-        (7 * 24 * 3600, "week"),
-        (24 * 3600, "day"),
-        (3600, "hour"),
-        (60, "minute"),
-    ];
-    for &(size, name) in UNITS {
-        let n = secs / size;
-        // Two of a unit before using it ("10 days", not "1 week").
-        if n >= 2 || (n == 1 && size <= 24 * 3600) {
-            return format!("{n} {name}{} ago", if n == 1 { "" } else { "s" });
-        }
-    }
-    "less than a minute ago".into()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::ago;
-
-    #[test]
-    fn ages_read_like_git() {
-        assert_eq!(ago(5), "less than a minute ago");
-        assert_eq!(ago(60), "1 minute ago");
-        assert_eq!(ago(3 * 3600 + 5), "3 hours ago");
-        assert_eq!(ago(24 * 3600), "1 day ago");
-        assert_eq!(ago(10 * 24 * 3600), "10 days ago");
-        assert_eq!(ago(21 * 24 * 3600), "3 weeks ago");
-        assert_eq!(ago(400 * 24 * 3600), "13 months ago");
-        assert_eq!(ago(800 * 24 * 3600), "2 years ago");
-    }
+/// A stored RFC 3339 time as a unix time.
+fn stored_unix(text: &str) -> Option<u64> {
+    time::parse(text).map(time::unix)
 }

@@ -58,7 +58,7 @@ pub fn run(repo: &Repo, args: &ListArgs) -> Result<i32> {
         "ID", "STATE", "AGE", "AGENT", "FILES", "+", "-"
     );
     for r in &reports {
-        let style = output::state_style(r.state);
+        let style = crate::view::state_style(r.state);
         let mut flag = if r.out_of_scope.is_empty() {
             String::new()
         } else {
@@ -71,7 +71,7 @@ pub fn run(repo: &Repo, args: &ListArgs) -> Result<i32> {
             "{:<width$}  {style}{:<9}{style:#}  {:>4}  {:<8}  {:>5}  {:>7}  {:>7}{flag}",
             r.session.id.as_str(),
             r.state.as_str(),
-            output::age(&r.session.meta.created),
+            crate::time::age(&r.session.meta.created),
             output::quoted(r.session.meta.agent.as_deref().unwrap_or("-")),
             r.changes.files,
             format!("+{}", r.changes.insertions),

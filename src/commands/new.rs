@@ -5,15 +5,19 @@
 //! claims the id atomically), then the worktree; if the worktree step fails
 //! the refs are removed again, and if the process dies in between the
 //! session shows as `broken` rather than vanishing.
+//!
+//! [`run`] decides first (`decide`: every refusal, the base, what is
+//! carried — a `Creation`), then makes it (`create`), then starts the run
+//! if one was asked for, then reports.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::cli::NewArgs;
 use crate::error::{Error, Result};
 use crate::git::Git;
 use crate::repo::Repo;
-use crate::session::{self, Id, Meta, State};
+use crate::session::{self, Id, Meta, Session, State};
 use crate::snapshot;
 use crate::view::Report;
 
@@ -35,24 +39,105 @@ pub fn run(repo: &Repo, args: &NewArgs) -> Result<i32> {
         }
         None
     };
+    let creation = decide(repo, args)?;
+    let mut session = create(repo, args, &creation)?;
+
+    if let Some(plan) = &plan {
+        let detach = args.run.detach;
+        // The session first (its JSON, or id and path), then the run: a
+        // foreground run's own output follows it on stdout.
+        if !(args.json && detach) {
+            print_session(repo, &session, args.json)?;
+        }
+        let code = crate::runs::start(repo, &mut session, plan, detach)?;
+        if args.json && detach {
+            // Now running, with its pid and log.
+            let session = session::resolve(repo, Some(creation.id.as_str()))?;
+            print_session(repo, &session, true)?;
+        }
+        return Ok(code);
+    }
+    print_session(repo, &session, args.json)?;
+    if !args.json {
+        anstream::eprintln!("{}", creation.summary());
+    }
+    Ok(0)
+}
+
+/// What `new` will make, decided before anything is created: every
+/// refusal is checked and the carried changes are read first, so a
+/// failure changes nothing.
+struct Creation {
+    id: Id,
+    branch: String,
+    /// The commit the branch starts at.
+    base: gix::ObjectId,
+    /// The session's recorded base: `base`, or with `--carry` a
+    /// stash-shaped commit on it holding the carried changes.
+    start: gix::ObjectId,
+    /// With `--carry`: the trees to check out (working tree, index).
+    carried: Option<(gix::ObjectId, gix::ObjectId)>,
+    /// Where session worktrees go (`agent.worktreeDir`).
+    root: PathBuf,
+}
+
+impl Creation {
+    /// The session's first metadata: `active`, claimed by this process
+    /// (`pending = new`) until its worktree is complete.
+    fn meta(
+        &self,
+        path: PathBuf,
+        origin: PathBuf,
+        scope: Vec<String>,
+        now: String,
+        clone: String,
+    ) -> Meta {
+        Meta {
+            version: 1,
+            id: self.id.to_string(),
+            state: State::Active,
+            branch: self.branch.clone(),
+            worktree: path,
+            base: self.start.to_string(),
+            origin,
+            created: now.clone(),
+            updated: now,
+            scope,
+            agent: None,
+            command: None,
+            prompt: None,
+            run: None,
+            changes: None,
+            pending: Some(session::Pending {
+                op: "new".into(),
+                pid: std::process::id(),
+            }),
+            clone: Some(clone),
+        }
+    }
+
+    /// What `new` says on stderr once the session exists.
+    fn summary(&self) -> String {
+        let id = &self.id;
+        format!(
+            "Created session {id} on branch {} from {}{}; work in it with: cd \"$(git agent path {id})\"",
+            self.branch,
+            &self.base.to_string()[..7],
+            if self.carried.is_some() {
+                " with your uncommitted changes"
+            } else {
+                ""
+            }
+        )
+    }
+}
+
+/// Check everything `new` needs before creating anything: the base, a free
+/// id, branch name and path, and with `--carry` the trees to carry.
+fn decide(repo: &Repo, args: &NewArgs) -> Result<Creation> {
     let base = match &args.base {
         Some(rev) => repo.resolve_commit(rev)?,
-        None => repo.head_commit()?.ok_or_else(|| {
-            let branch = repo
-                .gix
-                .head_name()
-                .ok()
-                .flatten()
-                .map(|n| n.shorten().to_string());
-            match branch {
-                Some(b) if has_any_branch(repo) => {
-                    Error::refused(format!("the current branch '{b}' has no commits yet"))
-                        .with_hint("start from another commit with --base <rev>")
-                }
-                _ => Error::refused("this repository has no commits yet")
-                    .with_hint("make a first commit, then start a session"),
-            }
-        })?,
+        None => head_commit(repo)?,
     };
     let id = match &args.id {
         Some(id) => Id::parse(id)?,
@@ -73,6 +158,50 @@ pub fn run(repo: &Repo, args: &NewArgs) -> Result<i32> {
         );
     }
     let root = repo.worktree_root();
+    refuse_taken_path(&root, &id)?;
+    // Read what to carry before anything is created, so a failure changes nothing.
+    let carried = if args.carry {
+        Some(carry_trees(repo, base)?)
+    } else {
+        None
+    };
+    let start = match &carried {
+        Some(trees) => carry_commit(repo, &id, base, trees)?,
+        None => base,
+    };
+    Ok(Creation {
+        id,
+        branch,
+        base,
+        start,
+        carried,
+        root,
+    })
+}
+
+/// HEAD's commit, refused when the branch has none yet.
+fn head_commit(repo: &Repo) -> Result<gix::ObjectId> {
+    repo.head_commit()?.ok_or_else(|| {
+        let branch = repo
+            .gix
+            .head_name()
+            .ok()
+            .flatten()
+            .map(|n| n.shorten().to_string());
+        match branch {
+            Some(b) if has_any_branch(repo) => {
+                Error::refused(format!("the current branch '{b}' has no commits yet"))
+                    .with_hint("start from another commit with --base <rev>")
+            }
+            _ => Error::refused("this repository has no commits yet")
+                .with_hint("make a first commit, then start a session"),
+        }
+    })
+}
+
+/// Refuse a worktree directory that is not one, or a session path that is
+/// taken.
+fn refuse_taken_path(root: &Path, id: &Id) -> Result<()> {
     if root.exists() && !root.is_dir() {
         return Err(Error::refused(format!(
             "agent.worktreeDir points at {}, which is not a directory",
@@ -85,65 +214,64 @@ pub fn run(repo: &Repo, args: &NewArgs) -> Result<i32> {
         return Err(Error::refused(format!("{} already exists", path.display()))
             .with_hint("pick another session id, or remove that directory"));
     }
-    // Read what to carry before anything is created, so a failure changes nothing.
-    let carried = if args.carry {
-        Some(carry_trees(repo, base)?)
-    } else {
-        None
-    };
-    // With --carry the session starts from the carried state: its base is a
-    // stash-shaped commit on top of `base` holding it (parents: `base`, the
-    // carried index), so diff, counts, overlap and keep see only the
-    // session's own work, not the caller's changes it brought along. The
-    // branch still starts at `base`; the carried changes are uncommitted.
-    let start = match &carried {
-        Some((full_tree, index_tree)) => snapshot::commit(
-            repo,
-            &snapshot::WorktreeState {
-                head: base,
-                index_tree: *index_tree,
-                full_tree: *full_tree,
-            },
-            &format!(
-                "{} {id} from {}",
-                session::CARRY_MESSAGE,
-                repo.current_worktree.display()
-            ),
-        )?,
-        None => base,
-    };
+    Ok(())
+}
 
-    exclude_worktree_dir(repo, &root)?;
-    std::fs::create_dir_all(&root)
+/// With --carry the session starts from the carried state: its base is a
+/// stash-shaped commit on top of `base` holding it (parents: `base`, the
+/// carried index), so diff, counts, overlap and keep see only the
+/// session's own work, not the caller's changes it brought along. The
+/// branch still starts at `base`; the carried changes are uncommitted.
+fn carry_commit(
+    repo: &Repo,
+    id: &Id,
+    base: gix::ObjectId,
+    (full_tree, index_tree): &(gix::ObjectId, gix::ObjectId),
+) -> Result<gix::ObjectId> {
+    snapshot::commit(
+        repo,
+        &snapshot::WorktreeState {
+            head: base,
+            index_tree: *index_tree,
+            full_tree: *full_tree,
+        },
+        &format!(
+            "{} {id} from {}",
+            session::CARRY_MESSAGE,
+            repo.current_worktree.display()
+        ),
+    )
+}
+
+/// Make the session: its refs (claiming the id), then its worktree (rolled
+/// back if that fails), the copied files and submodules, the finished
+/// record, and `agent.postCreate`.
+fn create(repo: &Repo, args: &NewArgs, creation: &Creation) -> Result<Session> {
+    let Creation { id, branch, .. } = creation;
+    let root = &creation.root;
+    exclude_worktree_dir(repo, root)?;
+    std::fs::create_dir_all(root)
         .map_err(|e| Error::refused(format!("cannot create {}: {e}", root.display())))?;
-    let path = crate::git::tidy(&root).join(id.as_str());
+    let path = crate::git::tidy(root).join(id.as_str());
     let now = session::now();
-    let meta = Meta {
-        version: 1,
-        id: id.to_string(),
-        state: State::Active,
-        branch: branch.clone(),
-        worktree: path.clone(),
-        base: start.to_string(),
-        origin: repo.current_worktree.clone(),
-        created: now.clone(),
-        updated: now,
-        scope: args.scope.clone(),
-        agent: None,
-        command: None,
-        prompt: None,
-        run: None,
-        changes: None,
-        pending: Some(session::Pending {
-            op: "new".into(),
-            pid: std::process::id(),
-        }),
-        clone: Some(repo.clone_id_or_create()?),
-    };
-    let mut session = session::create(repo, &id, &meta, start)?;
+    let meta = creation.meta(
+        path.clone(),
+        repo.current_worktree.clone(),
+        args.scope.clone(),
+        now,
+        repo.clone_id_or_create()?,
+    );
+    let mut session = session::create(repo, id, &meta, creation.start)?;
     crate::fault::point("new:refs-created");
-    if let Err(e) = add_worktree(repo, &id, &branch, &path, base, carried.as_ref()) {
-        undo(repo, &session, &branch, &path);
+    if let Err(e) = add_worktree(
+        repo,
+        id,
+        branch,
+        &path,
+        creation.base,
+        creation.carried.as_ref(),
+    ) {
+        undo(repo, &session, branch, &path);
         return Err(e);
     }
     crate::fault::point("new:checked-out");
@@ -162,53 +290,24 @@ pub fn run(repo: &Repo, args: &NewArgs) -> Result<i32> {
     // From here the session is complete; a kill during `agent.postCreate`
     // leaves it `active`, as a failing `agent.postCreate` does.
     crate::fault::point("new:recorded");
-    if let Some(script) = repo.config.post_create() {
-        crate::runs::env::git(&id, start, &path)
-            .shell(&script)
-            .map_err(|e| {
-                Error::refused(format!(
-                    "agent.postCreate failed in session '{id}': {}",
-                    e.message
-                ))
-                .with_hint(format!(
-                    "the session exists; fix it in {} or `git agent discard {id}`",
-                    path.display()
-                ))
-            })?;
-    }
-
-    if let Some(plan) = &plan {
-        let detach = args.run.detach;
-        // The session first (its JSON, or id and path), then the run: a
-        // foreground run's own output follows it on stdout.
-        if !(args.json && detach) {
-            print_session(repo, &session, args.json)?;
-        }
-        let code = crate::runs::start(repo, &mut session, plan, detach)?;
-        if args.json && detach {
-            // Now running, with its pid and log.
-            let session = session::resolve(repo, Some(id.as_str()))?;
-            print_session(repo, &session, true)?;
-        }
-        return Ok(code);
-    }
-    print_session(repo, &session, args.json)?;
-    if !args.json {
-        anstream::eprintln!(
-            "Created session {id} on branch {branch} from {}{}; work in it with: cd \"$(git agent path {id})\"",
-            &base.to_string()[..7],
-            if carried.is_some() {
-                " with your uncommitted changes"
-            } else {
-                ""
-            }
-        );
-    }
-    Ok(0)
+    post_create(repo, id, creation.start, &path)?;
+    Ok(session)
 }
 
-/// Does any local branch exist (is this an unborn branch in a repository
-/// with history)?
+/// Run `agent.postCreate` in the new worktree; the session exists either way.
+fn post_create(repo: &Repo, id: &Id, start: gix::ObjectId, path: &Path) -> Result<()> {
+    crate::copy::post_create(repo, id, start, path).map_err(|e| {
+        Error::refused(format!(
+            "agent.postCreate failed in session '{id}': {}",
+            e.message
+        ))
+        .with_hint(format!(
+            "the session exists; fix it in {} or `git agent discard {id}`",
+            path.display()
+        ))
+    })
+}
+
 /// The session's branch, `<agent.branchPrefix><id>`, refused (before
 /// anything is made) unless git takes it as a branch name, as `git
 /// check-ref-format --branch` says: a prefix such as `-` or `a..b/` would
@@ -229,6 +328,8 @@ fn branch_name(repo: &Repo, id: &Id) -> Result<String> {
     .with_hint("set a prefix that makes a valid branch name: git config agent.branchPrefix agent/ (see `git help check-ref-format`)"))
 }
 
+/// Does any local branch exist (is this an unborn branch in a repository
+/// with history)?
 fn has_any_branch(repo: &Repo) -> bool {
     let Ok(refs) = repo.shared.references() else {
         return false;
@@ -294,7 +395,7 @@ fn add_worktree(
             "--no-checkout".as_ref(),
             "--lock".as_ref(),
             "--reason".as_ref(),
-            format!("git-agent {id}").as_ref(),
+            crate::restore::lock_reason(id).as_ref(),
             "-b".as_ref(),
             branch.as_ref(),
             path.as_os_str(),
@@ -377,4 +478,63 @@ fn print_session(repo: &Repo, session: &session::Session, json: bool) -> Result<
         anstream::println!("{}\t{}", session.id, session.meta.worktree.display());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn creation(carried: bool) -> Creation {
+        let base = gix::ObjectId::from_hex(b"1234567890123456789012345678901234567890").unwrap();
+        let start = gix::ObjectId::from_hex(b"abcdefabcdefabcdefabcdefabcdefabcdefabcd").unwrap();
+        Creation {
+            id: Id::parse("fix").unwrap(),
+            branch: "agent/fix".into(),
+            base,
+            start: if carried { start } else { base },
+            carried: carried.then_some((start, start)),
+            root: PathBuf::from("/repo/.worktrees"),
+        }
+    }
+
+    #[test]
+    fn a_new_session_is_recorded_active_and_claimed() {
+        let plan = creation(true);
+        let meta = plan.meta(
+            PathBuf::from("/repo/.worktrees/fix"),
+            PathBuf::from("/repo"),
+            vec!["src/".into()],
+            "2026-01-02T03:04:05Z".into(),
+            "clone-1".into(),
+        );
+        assert_eq!(meta.state, State::Active);
+        assert_eq!(meta.id, "fix");
+        assert_eq!(meta.branch, "agent/fix");
+        // The recorded base is the carried commit, not where the branch starts.
+        assert_eq!(meta.base, plan.start.to_string());
+        assert_eq!(
+            (meta.created.as_str(), meta.updated.as_str()),
+            ("2026-01-02T03:04:05Z", "2026-01-02T03:04:05Z")
+        );
+        let pending = meta.pending.expect("claimed until the worktree is made");
+        assert_eq!(
+            (pending.op.as_str(), pending.pid),
+            ("new", std::process::id())
+        );
+        assert_eq!(meta.clone.as_deref(), Some("clone-1"));
+        assert_eq!(meta.scope, ["src/"]);
+    }
+
+    #[test]
+    fn the_summary_names_branch_base_and_carry() {
+        assert_eq!(
+            creation(false).summary(),
+            "Created session fix on branch agent/fix from 1234567; work in it with: cd \"$(git agent path fix)\""
+        );
+        assert!(
+            creation(true)
+                .summary()
+                .contains("from 1234567 with your uncommitted changes;")
+        );
+    }
 }

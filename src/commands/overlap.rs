@@ -36,6 +36,29 @@ struct Pair {
 }
 
 pub fn run(repo: &Repo, args: &OverlapArgs) -> Result<i32> {
+    let changes = live_changes(repo)?;
+    let pairs = overlapping_pairs(repo, &changes)?;
+    if args.json {
+        anstream::println!(
+            "{}",
+            serde_json::to_string_pretty(&pairs).unwrap_or_default()
+        );
+        return Ok(0);
+    }
+    if pairs.is_empty() {
+        anstream::eprintln!(
+            "No two live sessions change the same paths ({} with changes).",
+            changes.len()
+        );
+        return Ok(0);
+    }
+    print_table(&pairs);
+    Ok(0)
+}
+
+/// The change of every live session that has one: its worktree's state,
+/// or its latest snapshot when the worktree is not here.
+fn live_changes(repo: &Repo) -> Result<Vec<Change>> {
     let mut changes = Vec::new();
     for session in session::list_settled(repo)? {
         let state = session.state(repo);
@@ -59,7 +82,12 @@ pub fn run(repo: &Repo, args: &OverlapArgs) -> Result<i32> {
             });
         }
     }
+    Ok(changes)
+}
 
+/// Every two sessions that change a path in common, and whether their
+/// changes merge cleanly.
+fn overlapping_pairs(repo: &Repo, changes: &[Change]) -> Result<Vec<Pair>> {
     let mut pairs = Vec::new();
     for (i, a) in changes.iter().enumerate() {
         for b in &changes[i + 1..] {
@@ -76,26 +104,16 @@ pub fn run(repo: &Repo, args: &OverlapArgs) -> Result<i32> {
             });
         }
     }
+    Ok(pairs)
+}
 
-    if args.json {
-        anstream::println!(
-            "{}",
-            serde_json::to_string_pretty(&pairs).unwrap_or_default()
-        );
-        return Ok(0);
-    }
-    if pairs.is_empty() {
-        anstream::eprintln!(
-            "No two live sessions change the same paths ({} with changes).",
-            changes.len()
-        );
-        return Ok(0);
-    }
+/// One line per pair: both ids, clean or conflict, the paths in common.
+fn print_table(pairs: &[Pair]) {
     let width = |f: fn(&Pair) -> &str| pairs.iter().map(|p| f(p).len()).max().unwrap_or(0);
     let (wa, wb) = (width(|p| &p.a), width(|p| &p.b));
     let good = anstyle::Style::new().fg_color(Some(anstyle::AnsiColor::Green.into()));
     let bad = anstyle::Style::new().fg_color(Some(anstyle::AnsiColor::Red.into()));
-    for pair in &pairs {
+    for pair in pairs {
         let (style, word) = if pair.clean {
             (good, "clean")
         } else {
@@ -112,7 +130,6 @@ pub fn run(repo: &Repo, args: &OverlapArgs) -> Result<i32> {
                 .join(" ")
         );
     }
-    Ok(0)
 }
 
 /// The paths that differ between two trees.

@@ -10,7 +10,6 @@
 use std::collections::HashMap;
 
 use crate::cli::PushArgs;
-use crate::commands::discard::save;
 use crate::error::{Error, Result};
 use crate::repo::Repo;
 use crate::session::{self, NOTES_REF, Session, State};
@@ -30,35 +29,15 @@ pub fn run(repo: &Repo, args: &PushArgs) -> Result<i32> {
     }
     let theirs = remote_refs(repo, remote)?;
     if !args.force {
-        let contested = contested(repo, &sessions, &theirs);
-        if !contested.is_empty() {
-            return Err(Error::refused(format!(
-                "'{remote}' has a different session under the name{} {}: made in another clone, or changed there since this clone fetched it; nothing was pushed",
-                if contested.len() == 1 { "" } else { "s" },
-                contested.join(", ")
-            ))
-            .with_hint(format!(
-                "`git agent fetch {remote}` shows theirs; `git agent push --force {remote} {}` replaces it",
-                contested.join(" ")
-            )));
-        }
+        refuse_contested(remote, &contested(repo, &sessions, &theirs))?;
     }
     let mut specs = Vec::new();
     for session in &mut sessions {
         let state = session.state(repo);
         if session.path().is_some() && state.is_live() && state != State::Broken {
-            save(repo, session, "push")?;
+            session::save(repo, session, "push")?;
         }
-        let mut names = vec![session.id.meta_ref(), session.id.base_ref()];
-        if session.snapshot.is_some() {
-            names.push(session.id.snapshot_ref());
-        }
-        for name in names {
-            // Replace exactly what was seen (nothing: create only).
-            let seen = theirs.get(&name).map(String::as_str).unwrap_or("");
-            specs.push(format!("--force-with-lease={name}:{seen}"));
-            specs.push(format!("{name}:{name}"));
-        }
+        specs.extend(leased_refspecs(session, &theirs));
     }
     let notes = repo
         .shared
@@ -69,34 +48,9 @@ pub fn run(repo: &Repo, args: &PushArgs) -> Result<i32> {
     if notes {
         specs.push(format!("{NOTES_REF}:{NOTES_REF}"));
     }
-    let mut argv = vec![
-        "push".to_owned(),
-        "-q".into(),
-        "--atomic".into(),
-        remote.to_owned(),
-    ];
-    // Options before the remote, refspecs after it.
-    let (leases, refspecs): (Vec<String>, Vec<String>) =
-        specs.into_iter().partition(|s| s.starts_with("--"));
-    argv.splice(2..2, leases);
-    argv.extend(refspecs);
-    let out = repo.git().output(&argv)?;
+    let out = repo.git().output(push_args(remote, specs))?;
     if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let mut error = Error::refused(format!(
-            "git push to '{remote}' failed: {}",
-            crate::git::one_line(&out.stderr)
-        ));
-        if stderr.contains("stale info") {
-            error = error.with_hint(format!(
-                "a session changed on '{remote}' while this push ran: push again"
-            ));
-        } else if notes && stderr.contains(NOTES_REF) {
-            error = error.with_hint(format!(
-                "the remote has notes this clone lacks: `git agent fetch {remote}` merges them, then push again"
-            ));
-        }
-        return Err(error);
+        return Err(push_failed(remote, &out.stderr, notes));
     }
     let ids: Vec<&str> = sessions.iter().map(|s| s.id.as_str()).collect();
     anstream::eprintln!(
@@ -107,6 +61,76 @@ pub fn run(repo: &Repo, args: &PushArgs) -> Result<i32> {
         ids.join(", ")
     );
     Ok(0)
+}
+
+/// Refuse the push when the remote holds a different session under a name
+/// being pushed (see [`contested`]).
+fn refuse_contested(remote: &str, contested: &[String]) -> Result<()> {
+    if contested.is_empty() {
+        return Ok(());
+    }
+    Err(Error::refused(format!(
+        "'{remote}' has a different session under the name{} {}: made in another clone, or changed there since this clone fetched it; nothing was pushed",
+        if contested.len() == 1 { "" } else { "s" },
+        contested.join(", ")
+    ))
+    .with_hint(format!(
+        "`git agent fetch {remote}` shows theirs; `git agent push --force {remote} {}` replaces it",
+        contested.join(" ")
+    )))
+}
+
+/// A session's refs to push, each with a lease on the value the remote
+/// showed (nothing seen: create only).
+fn leased_refspecs(session: &Session, theirs: &HashMap<String, String>) -> Vec<String> {
+    let mut names = vec![session.id.meta_ref(), session.id.base_ref()];
+    if session.snapshot.is_some() {
+        names.push(session.id.snapshot_ref());
+    }
+    let mut specs = Vec::new();
+    for name in names {
+        // Replace exactly what was seen (nothing: create only).
+        let seen = theirs.get(&name).map(String::as_str).unwrap_or("");
+        specs.push(format!("--force-with-lease={name}:{seen}"));
+        specs.push(format!("{name}:{name}"));
+    }
+    specs
+}
+
+/// `git push -q --atomic <leases…> <remote> <refspecs…>`: options before
+/// the remote, refspecs after it.
+fn push_args(remote: &str, specs: Vec<String>) -> Vec<String> {
+    let mut argv = vec![
+        "push".to_owned(),
+        "-q".into(),
+        "--atomic".into(),
+        remote.to_owned(),
+    ];
+    let (leases, refspecs): (Vec<String>, Vec<String>) =
+        specs.into_iter().partition(|s| s.starts_with("--"));
+    argv.splice(2..2, leases);
+    argv.extend(refspecs);
+    argv
+}
+
+/// The error for a failed `git push`, with a hint when git says why.
+fn push_failed(remote: &str, stderr: &[u8], notes: bool) -> Error {
+    let said = String::from_utf8_lossy(stderr);
+    let error = Error::refused(format!(
+        "git push to '{remote}' failed: {}",
+        crate::git::one_line(stderr)
+    ));
+    if said.contains("stale info") {
+        error.with_hint(format!(
+            "a session changed on '{remote}' while this push ran: push again"
+        ))
+    } else if notes && said.contains(NOTES_REF) {
+        error.with_hint(format!(
+            "the remote has notes this clone lacks: `git agent fetch {remote}` merges them, then push again"
+        ))
+    } else {
+        error
+    }
 }
 
 /// The remote's session refs: name → object id.
@@ -149,4 +173,30 @@ fn contested(repo: &Repo, sessions: &[Session], theirs: &HashMap<String, String>
         .collect();
     contested.sort();
     contested
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leases_go_before_the_remote_and_refspecs_after_it() {
+        let specs = vec![
+            "--force-with-lease=refs/agents/a/meta:".to_owned(),
+            "refs/agents/a/meta:refs/agents/a/meta".to_owned(),
+            format!("{NOTES_REF}:{NOTES_REF}"),
+        ];
+        assert_eq!(
+            push_args("origin", specs),
+            [
+                "push",
+                "-q",
+                "--force-with-lease=refs/agents/a/meta:",
+                "--atomic",
+                "origin",
+                "refs/agents/a/meta:refs/agents/a/meta",
+                "refs/notes/agents:refs/notes/agents",
+            ]
+        );
+    }
 }

@@ -9,7 +9,7 @@ use crate::cli::ShowArgs;
 use crate::error::Result;
 use crate::output;
 use crate::repo::Repo;
-use crate::session;
+use crate::session::{self, Meta, Session};
 use crate::view::Report;
 
 /// How many of the log's last lines `show` prints.
@@ -25,8 +25,6 @@ pub fn run(repo: &Repo, args: &ShowArgs) -> Result<i32> {
         );
         return Ok(0);
     }
-    let meta = &session.meta;
-    let style = output::state_style(report.state);
     if report.state == crate::session::State::Broken {
         let hint = crate::session::interrupted_hint(&session).unwrap_or_else(|| {
             format!(
@@ -36,15 +34,46 @@ pub fn run(repo: &Repo, args: &ShowArgs) -> Result<i32> {
         });
         anstream::eprintln!("hint: {hint}");
     }
-    // Everything below but the id and object ids may come from another
-    // clone or an agent: control characters are quoted (`output::quoted`).
-    let field = |name: &str, value: &str| println!("{name:<9} {}", output::quoted(value));
-    let path_field = |name: &str, path: &std::path::Path| {
-        println!(
-            "{name:<9} {}",
-            output::quote_path(&path.display().to_string())
-        )
-    };
+    print_fields(&session, &report);
+    print_run(&session.meta);
+    let log = repo
+        .common_dir
+        .join("agents")
+        .join(session.id.as_str())
+        .join("run.log");
+    if let Some(tail) = log_tail(&log, TAIL_LINES) {
+        path_field("log", &log);
+        for line in tail {
+            println!("          {}", output::quoted(&line));
+        }
+    }
+    if let Some(snap) = session.snapshot {
+        field("snapshot", &snap.to_string());
+    }
+    print_changes(&report);
+    Ok(0)
+}
+
+// Everything shown but the id and object ids may come from another clone
+// or an agent: control characters are quoted (`output::quoted`).
+
+/// One `name     value` line, the value quoted for the terminal.
+fn field(name: &str, value: &str) {
+    println!("{name:<9} {}", output::quoted(value));
+}
+
+/// One `name     path` line, the path quoted as git quotes paths.
+fn path_field(name: &str, path: &Path) {
+    println!(
+        "{name:<9} {}",
+        output::quote_path(&path.display().to_string())
+    );
+}
+
+/// The session's identity, places, times and what it was asked to do.
+fn print_fields(session: &Session, report: &Report) {
+    let meta = &session.meta;
+    let style = crate::view::state_style(report.state);
     field("session", session.id.as_str());
     println!("{:<9} {style}{}{style:#}", "state", report.state);
     field("branch", &meta.branch);
@@ -60,7 +89,7 @@ pub fn run(repo: &Repo, args: &ShowArgs) -> Result<i32> {
     path_field("origin", &meta.origin);
     field(
         "created",
-        &format!("{} ({} ago)", meta.created, output::age(&meta.created)),
+        &format!("{} ({} ago)", meta.created, crate::time::age(&meta.created)),
     );
     field("updated", &meta.updated);
     if !meta.scope.is_empty() {
@@ -76,33 +105,28 @@ pub fn run(repo: &Repo, args: &ShowArgs) -> Result<i32> {
     if let Some(prompt) = &meta.prompt {
         field("prompt", prompt);
     }
-    if let Some(run) = &meta.run {
-        let end = match (&run.ended, run.exit_code) {
-            (Some(ended), Some(code)) => format!(", ended {ended}, exit {code}"),
-            (Some(ended), None) => format!(", ended {ended}"),
-            _ => String::new(),
-        };
-        let reason = run
-            .reason
-            .as_ref()
-            .map(|r| format!(" ({r})"))
-            .unwrap_or_default();
-        field("run", &format!("started {}{end}{reason}", run.started));
-    }
-    let log = repo
-        .common_dir
-        .join("agents")
-        .join(session.id.as_str())
-        .join("run.log");
-    if let Some(tail) = log_tail(&log, TAIL_LINES) {
-        path_field("log", &log);
-        for line in tail {
-            println!("          {}", output::quoted(&line));
-        }
-    }
-    if let Some(snap) = session.snapshot {
-        field("snapshot", &snap.to_string());
-    }
+}
+
+/// The last run: when it started and ended, its exit code, who ended it.
+fn print_run(meta: &Meta) {
+    let Some(run) = &meta.run else {
+        return;
+    };
+    let end = match (&run.ended, run.exit_code) {
+        (Some(ended), Some(code)) => format!(", ended {ended}, exit {code}"),
+        (Some(ended), None) => format!(", ended {ended}"),
+        _ => String::new(),
+    };
+    let reason = run
+        .reason
+        .as_ref()
+        .map(|r| format!(" ({r})"))
+        .unwrap_or_default();
+    field("run", &format!("started {}{end}{reason}", run.started));
+}
+
+/// The change counts and the changed paths, those outside the scope marked.
+fn print_changes(report: &Report) {
     let c = &report.changes;
     field(
         "changes",
@@ -122,7 +146,6 @@ pub fn run(repo: &Repo, args: &ShowArgs) -> Result<i32> {
         };
         println!("          {}{mark}", output::quote_path(path));
     }
-    Ok(0)
 }
 
 /// The last `n` lines of a run log (`None` when there is no log); reads at

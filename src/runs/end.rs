@@ -4,10 +4,10 @@
 
 use std::path::Path;
 
-use crate::commands::discard::save;
 use crate::error::Result;
 use crate::git::Git;
 use crate::repo::Repo;
+use crate::session::save;
 use crate::session::{self, Id, Reason, State};
 use crate::snapshot;
 

@@ -23,10 +23,10 @@
 mod claim;
 mod id;
 mod resolve;
+mod save;
 mod store;
 
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +36,7 @@ use crate::repo::Repo;
 pub use claim::{Claim, claim, interrupted_hint, still_ours, unclaim};
 pub use id::{Id, generate_id};
 pub use resolve::resolve;
+pub use save::save;
 pub use store::{
     adopt, create, delete, list, list_settled, modify, modify_checked, owns, read_sessions,
     resolve_exact, settle, update,
@@ -315,10 +316,8 @@ impl Session {
     }
 }
 
-/// Now, as RFC 3339 UTC to the second.
-pub fn now() -> String {
-    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
-}
+/// Now, as RFC 3339 UTC to the second (see [`crate::time`]).
+pub use crate::time::now;
 
 #[cfg(test)]
 mod tests {
