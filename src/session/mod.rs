@@ -180,15 +180,9 @@ impl Run {
     }
 }
 
-/// Change counts recorded with the latest snapshot.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Changes {
-    pub files: usize,
-    pub insertions: usize,
-    pub deletions: usize,
-    #[serde(default)]
-    pub paths: Vec<String>,
-}
+/// Change counts recorded with the latest snapshot (made by the snapshot
+/// layer, which knows nothing of sessions).
+pub use crate::snapshot::Changes;
 
 /// What `refs/agents/<id>/meta` holds (TOML).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

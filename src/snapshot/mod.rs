@@ -19,7 +19,17 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::git::Git;
 use crate::repo::Repo;
-use crate::session::Changes;
+
+/// Change counts of a snapshot against a base: files, lines, and the
+/// changed paths (recorded in a session's metadata).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Changes {
+    pub files: usize,
+    pub insertions: usize,
+    pub deletions: usize,
+    #[serde(default)]
+    pub paths: Vec<String>,
+}
 
 /// The trees that describe a worktree at one moment.
 #[derive(Debug, Clone)]
