@@ -1,6 +1,7 @@
 //! One integration test binary; every test builds its own repository with
 //! the real git.
 
+mod architecture;
 mod bad_input;
 mod codex;
 mod color;
