@@ -50,7 +50,7 @@ impl Committer {
         if !self.verify {
             return Ok(());
         }
-        let index = self.temp("keep-pre-commit-")?;
+        let index = self.temp(crate::paths::TEMP_PRE_COMMIT)?;
         let git = Git::new(&self.target).env("GIT_INDEX_FILE", index.path());
         git.run(["read-tree", &tree.to_string()])?;
         self.hook(&git, "pre-commit", &[])
@@ -61,7 +61,7 @@ impl Committer {
         if !self.verify {
             return Ok(message.to_owned());
         }
-        let file = self.temp("keep-msg-")?;
+        let file = self.temp(crate::paths::TEMP_MESSAGE)?;
         std::fs::write(file.path(), format!("{}\n", message.trim_end()))
             .map_err(|e| Error::git(format!("cannot write the commit message: {e}")))?;
         let path = file.path().to_string_lossy().into_owned();

@@ -130,7 +130,7 @@ pub fn with_entries(
     paths: &[BString],
 ) -> Result<gix::ObjectId> {
     let tmp = tempfile::Builder::new()
-        .prefix("keep-ours-")
+        .prefix(crate::paths::TEMP_KEEP_OURS)
         .tempfile_in(repo.state_dir()?)
         .map_err(|e| Error::git(format!("cannot create a temporary index: {e}")))?;
     let git = repo.git().env("GIT_INDEX_FILE", tmp.path());
@@ -165,7 +165,7 @@ pub fn without_untracked_repositories(
         return Ok((full, repos));
     }
     let tmp = tempfile::Builder::new()
-        .prefix("carry-")
+        .prefix(crate::paths::TEMP_CARRY)
         .tempfile_in(repo.state_dir()?)
         .map_err(|e| Error::git(format!("cannot create a temporary index: {e}")))?;
     let git = repo.git().env("GIT_INDEX_FILE", tmp.path());
@@ -487,7 +487,7 @@ fn checkout_from_tree(
         return Ok(());
     }
     let tmp = tempfile::Builder::new()
-        .prefix("keep-index-")
+        .prefix(crate::paths::TEMP_KEEP_INDEX)
         .tempfile_in(repo.state_dir()?)
         .map_err(|e| Error::git(format!("cannot create a temporary index: {e}")))?;
     let with_tmp = git

@@ -88,7 +88,29 @@ impl StateDir {
     }
 }
 
+/// A snapshot's temporary index.
+pub const TEMP_INDEX: &str = "index-";
+/// keep's temporary index of the target's files.
+pub const TEMP_KEEP_OURS: &str = "keep-ours-";
+/// `new --carry`'s temporary index.
+pub const TEMP_CARRY: &str = "carry-";
+/// keep's new index, built beside the target's.
+pub const TEMP_KEEP_INDEX: &str = "keep-index-";
+/// keep's would-be index that `pre-commit` sees.
+pub const TEMP_PRE_COMMIT: &str = "keep-pre-commit-";
+/// keep's commit message file that `commit-msg` may edit.
+pub const TEMP_MESSAGE: &str = "keep-msg-";
+/// restore's temporary directory.
+pub const TEMP_RESTORE: &str = ".restore-";
+
 /// Prefixes of the temporary files and directories git-agent makes in
 /// [`StateDir`] (gc removes old ones: a process that made them was killed).
-pub const TEMPORARY_FILES: &[&str] = &["index-", "keep-ours-", "carry-", "keep-index-"];
-pub const TEMPORARY_DIRS: &[&str] = &[".restore-"];
+pub const TEMPORARY_FILES: &[&str] = &[
+    TEMP_INDEX,
+    TEMP_KEEP_OURS,
+    TEMP_CARRY,
+    TEMP_KEEP_INDEX,
+    TEMP_PRE_COMMIT,
+    TEMP_MESSAGE,
+];
+pub const TEMPORARY_DIRS: &[&str] = &[TEMP_RESTORE];

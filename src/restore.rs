@@ -322,7 +322,7 @@ fn fill(repo: &Repo, path: &Path, state: &WorktreeState) -> Result<()> {
     // A name no session's directory under `agents/` can have (ids never
     // start with '.'), so `gc` can recognise and remove a stale one.
     let tmp = tempfile::Builder::new()
-        .prefix(".restore-")
+        .prefix(crate::paths::TEMP_RESTORE)
         .tempdir_in(repo.state_dir()?)
         .context(|| "cannot create a temporary directory".into())?;
     let tmp_index = tmp.path().join("index");

@@ -40,7 +40,7 @@ struct Entry {
 
 impl Cache {
     fn path(common_dir: &Path) -> PathBuf {
-        common_dir.join("agents").join("list-cache.json")
+        crate::paths::StateDir::new(common_dir).list_cache()
     }
 
     pub fn load(common_dir: &Path) -> Cache {

@@ -44,6 +44,7 @@ use crate::config;
 use crate::error::{Error, Result};
 use crate::git::{Git, tidy};
 use crate::output;
+use crate::paths::{TEMPORARY_DIRS, TEMPORARY_FILES};
 use crate::repo::Repo;
 use crate::restore;
 use crate::session::{self, Id, Session, State};
@@ -620,8 +621,8 @@ impl Gc<'_> {
     /// Temporary indexes and restore directories of killed processes.
     fn prune_temporaries(&mut self) {
         let repo = self.repo;
-        let state = repo.common_dir.join("agents");
-        for (path, is_dir) in stale_temporaries(&state, self.now) {
+        let state = repo.state();
+        for (path, is_dir) in stale_temporaries(state.root(), self.now) {
             let reason = format!("temporary {} left by a killed process", path.display());
             let removed = if self.dry_run {
                 Ok(())
@@ -675,10 +676,7 @@ impl Gc<'_> {
 /// `<common dir>/agents/<id>/reattach`: present while gc has re-created a
 /// session's branch but not yet attached the worktree's detached `HEAD` to it.
 fn reattach_marker(repo: &Repo, id: &Id) -> PathBuf {
-    repo.common_dir
-        .join("agents")
-        .join(id.as_str())
-        .join("reattach")
+    repo.state().reattach(id.as_str())
 }
 
 fn write_marker(marker: &Path, full: &str) -> Result<()> {
@@ -788,8 +786,8 @@ fn stale_temporaries(state: &Path, now: u64) -> Vec<(PathBuf, bool)> {
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
             let kind = e.file_type().ok()?;
-            let ours = (kind.is_file() && name.starts_with("index-"))
-                || (kind.is_dir() && name.starts_with(".restore-"));
+            let ours = (kind.is_file() && TEMPORARY_FILES.iter().any(|p| name.starts_with(p)))
+                || (kind.is_dir() && TEMPORARY_DIRS.iter().any(|p| name.starts_with(p)));
             let modified = e.metadata().ok()?.modified().ok()?;
             let old = now.saturating_sub(time::unix(modified)) > STALE.as_secs();
             (ours && old).then(|| (e.path(), kind.is_dir()))

@@ -10,11 +10,7 @@ use crate::session;
 pub fn run(repo: &Repo, args: &LogsArgs) -> Result<i32> {
     let session = session::resolve(repo, args.id.as_deref())?;
     session.ensure_local()?;
-    let path = repo
-        .common_dir
-        .join("agents")
-        .join(session.id.as_str())
-        .join("run.log");
+    let path = repo.state().run_log(session.id.as_str());
     if !path.exists() {
         match session.meta.run {
             None => anstream::eprintln!("Session {} has had no run, so it has no log.", session.id),

@@ -36,11 +36,7 @@ pub fn run(repo: &Repo, args: &ShowArgs) -> Result<i32> {
     }
     print_fields(&session, &report);
     print_run(&session.meta);
-    let log = repo
-        .common_dir
-        .join("agents")
-        .join(session.id.as_str())
-        .join("run.log");
+    let log = repo.state().run_log(session.id.as_str());
     if let Some(tail) = log_tail(&log, TAIL_LINES) {
         path_field("log", &log);
         for line in tail {

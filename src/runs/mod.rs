@@ -31,10 +31,12 @@ pub use supervise::{Ready, execute};
 
 /// Where a session's run output goes.
 fn log_path(repo: &Repo, id: &Id) -> Result<PathBuf> {
-    let dir = repo.state_dir()?.join(id.as_str());
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| Error::git(format!("cannot create {}: {e}", dir.display())))?;
-    Ok(dir.join("run.log"))
+    let log = repo.state().run_log(id.as_str());
+    if let Some(dir) = log.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+    }
+    Ok(log)
 }
 
 /// Record the run as started (state `running`) before any process exists, so

@@ -76,7 +76,7 @@ fn capture_limited(
     let index = absolute(worktree, crate::git::path_from_bytes(out[..at].to_vec()));
     let head = parse_oid(&String::from_utf8_lossy(&out[at + 1..]))?;
     let tmp = tempfile::Builder::new()
-        .prefix("index-")
+        .prefix(crate::paths::TEMP_INDEX)
         .tempfile_in(repo.state_dir()?)
         .map_err(|e| Error::git(format!("cannot create a temporary index: {e}")))?;
     if index.exists() {
