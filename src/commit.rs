@@ -16,7 +16,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, IoContext, Result};
 use crate::git::Git;
 use crate::repo::Repo;
 use crate::snapshot::parse_oid;
@@ -63,11 +63,11 @@ impl Committer {
         }
         let file = self.temp(crate::paths::TEMP_MESSAGE)?;
         std::fs::write(file.path(), format!("{}\n", message.trim_end()))
-            .map_err(|e| Error::git(format!("cannot write the commit message: {e}")))?;
+            .doing(|| "cannot write the commit message".to_string())?;
         let path = file.path().to_string_lossy().into_owned();
         self.hook(&Git::new(&self.target), "commit-msg", &[&path])?;
         let edited = std::fs::read_to_string(file.path())
-            .map_err(|e| Error::git(format!("cannot read the commit message back: {e}")))?;
+            .doing(|| "cannot read the commit message back".to_string())?;
         let edited = edited.trim_end();
         if edited.is_empty() {
             return Err(Error::refused(
@@ -139,6 +139,6 @@ impl Committer {
         tempfile::Builder::new()
             .prefix(prefix)
             .tempfile_in(&self.state_dir)
-            .map_err(|e| Error::git(format!("cannot create a temporary file: {e}")))
+            .doing(|| "cannot create a temporary file".to_string())
     }
 }

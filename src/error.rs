@@ -111,11 +111,6 @@ impl Error {
     pub fn internal(message: impl Into<String>) -> Self {
         Error::of(Kind::Internal, message)
     }
-    /// An unexpected failure; the same as [`Error::internal`], for the call
-    /// sites that wrap a library error with what was being done.
-    pub fn git(message: impl Into<String>) -> Self {
-        Error::internal(message)
-    }
     /// A failed git command.
     pub fn command(failed: GitError) -> Self {
         let message = failed.to_string();

@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, IoContext, Result};
 use crate::git::Git;
 use crate::repo::Repo;
 use crate::snapshot::parse_oid;
@@ -60,7 +60,7 @@ pub fn trees(
             paths.dedup();
             Ok(Merge::Conflict(paths))
         }
-        _ => Err(Error::git(format!(
+        _ => Err(Error::internal(format!(
             "git merge-tree failed: {}",
             String::from_utf8_lossy(&out.stderr).trim()
         ))),
@@ -132,7 +132,7 @@ pub fn with_entries(
     let tmp = tempfile::Builder::new()
         .prefix(crate::paths::TEMP_KEEP_OURS)
         .tempfile_in(repo.state_dir()?)
-        .map_err(|e| Error::git(format!("cannot create a temporary index: {e}")))?;
+        .doing(|| "cannot create a temporary index".to_string())?;
     let git = repo.git().env("GIT_INDEX_FILE", tmp.path());
     git.run(["read-tree", &tree.to_string()])?;
     let mut info = Vec::new();
@@ -167,7 +167,7 @@ pub fn without_untracked_repositories(
     let tmp = tempfile::Builder::new()
         .prefix(crate::paths::TEMP_CARRY)
         .tempfile_in(repo.state_dir()?)
-        .map_err(|e| Error::git(format!("cannot create a temporary index: {e}")))?;
+        .doing(|| "cannot create a temporary index".to_string())?;
     let git = repo.git().env("GIT_INDEX_FILE", tmp.path());
     git.run(["read-tree", &full.to_string()])?;
     let list: Vec<u8> = repos
@@ -227,10 +227,9 @@ pub fn disk_paths(target: &Path, paths: &[BString]) -> Result<Vec<BString>> {
 /// directory: files, symlinks, nested repositories.
 fn files_under(dir: &Path, rel: &[u8], out: &mut Vec<BString>) -> Result<()> {
     use std::os::unix::ffi::OsStrExt;
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| Error::git(format!("cannot read {}: {e}", dir.display())))?;
+    let entries = std::fs::read_dir(dir).doing(|| format!("cannot read {}", dir.display()))?;
     for entry in entries {
-        let entry = entry.map_err(|e| Error::git(format!("cannot read {}: {e}", dir.display())))?;
+        let entry = entry.doing(|| format!("cannot read {}", dir.display()))?;
         let mut path = BString::from(rel);
         path.push(b'/');
         path.extend_from_slice(entry.file_name().as_bytes());
@@ -296,7 +295,7 @@ impl IndexLock {
                 )));
             }
             Err(e) => {
-                return Err(Error::git(format!("cannot create {}: {e}", lock.display())));
+                return Err(Error::io(format!("cannot create {}", lock.display()), e));
             }
         }
         let taken = IndexLock {
@@ -318,10 +317,13 @@ impl IndexLock {
     fn commit(&mut self) -> Result<()> {
         if self.next.exists() {
             std::fs::rename(&self.next, &self.index).map_err(|e| {
-                Error::git(format!(
-                    "cannot move the new index into place at {}: {e}",
-                    self.index.display()
-                ))
+                Error::io(
+                    format!(
+                        "cannot move the new index into place at {}",
+                        self.index.display()
+                    ),
+                    e,
+                )
             })?;
         }
         self.committed = true;
@@ -370,7 +372,7 @@ pub fn apply(
             target.display()
         ))
         .with_hint("free some space or fix the cause, then keep again")),
-        Err(undo) => Err(Error::git(format!(
+        Err(undo) => Err(Error::internal(format!(
             "{}; undoing it failed too ({}): the session's paths in {} may be half-written (its index was not changed)",
             e.message,
             undo.message,
@@ -489,7 +491,7 @@ fn checkout_from_tree(
     let tmp = tempfile::Builder::new()
         .prefix(crate::paths::TEMP_KEEP_INDEX)
         .tempfile_in(repo.state_dir()?)
-        .map_err(|e| Error::git(format!("cannot create a temporary index: {e}")))?;
+        .doing(|| "cannot create a temporary index".to_string())?;
     let with_tmp = git
         .clone()
         .env("GIT_INDEX_FILE", tmp.path())
@@ -513,8 +515,9 @@ fn remove_file_and_empty_parents(root: &Path, rel: &[u8]) -> Result<()> {
     let path = root.join(std::ffi::OsStr::from_bytes(rel));
     match std::fs::symlink_metadata(&path) {
         Ok(meta) if meta.is_dir() => return Ok(()),
-        Ok(_) => std::fs::remove_file(&path)
-            .map_err(|e| Error::git(format!("cannot remove {}: {e}", path.display())))?,
+        Ok(_) => {
+            std::fs::remove_file(&path).doing(|| format!("cannot remove {}", path.display()))?
+        }
         Err(_) => return Ok(()),
     }
     let mut dir = path.parent();

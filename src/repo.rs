@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, IoContext, Result};
 use crate::git::{Git, tidy};
 use crate::paths::StateDir;
 
@@ -58,7 +58,7 @@ impl Repo {
             Error::refused("the main worktree of this repository is bare; git-agent needs one with a working tree")
         })?;
         let shared = gix::open(&main_worktree).map_err(|e| {
-            Error::git(format!(
+            Error::internal(format!(
                 "cannot open the main worktree {}: {e}",
                 main_worktree.display()
             ))
@@ -101,10 +101,7 @@ impl Repo {
 
     /// The commit `HEAD` of the current worktree points at, if any.
     pub fn head_commit(&self) -> Result<Option<gix::ObjectId>> {
-        let head = self
-            .gix
-            .head()
-            .map_err(|e| Error::git(format!("cannot read HEAD: {e}")))?;
+        let head = self.gix.head().context(|| "cannot read HEAD".to_string())?;
         Ok(head.id().map(|id| id.detach()))
     }
 
@@ -189,19 +186,18 @@ impl Repo {
         }
         let path = self.state().clone_id();
         let mut bytes = [0u8; 8];
-        getrandom::fill(&mut bytes)
-            .map_err(|e| Error::git(format!("cannot read random bytes: {e}")))?;
+        getrandom::fill(&mut bytes).context(|| "cannot read random bytes".to_string())?;
         let fresh: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         // Written aside and linked into place: a reader never sees half an
         // id, and of two processes racing, the first link wins.
         let tmp = tempfile::NamedTempFile::new_in(self.state_dir()?)
-            .map_err(|e| Error::git(format!("cannot create a temporary file: {e}")))?;
+            .doing(|| "cannot create a temporary file".to_string())?;
         std::fs::write(tmp.path(), format!("{fresh}\n"))
-            .map_err(|e| Error::git(format!("cannot write {}: {e}", tmp.path().display())))?;
+            .doing(|| format!("cannot write {}", tmp.path().display()))?;
         let _ = std::fs::hard_link(tmp.path(), &path);
         std::fs::read_to_string(&path)
             .map(|s| s.trim().to_owned())
-            .map_err(|e| Error::git(format!("cannot read {}: {e}", path.display())))
+            .doing(|| format!("cannot read {}", path.display()))
     }
 }
 
@@ -214,7 +210,7 @@ impl Repo {
     pub fn lock(&self, name: &str) -> Result<Lock> {
         let (file, path) = self.lock_file(name)?;
         file.lock()
-            .map_err(|e| Error::git(format!("cannot lock {}: {e}", path.display())))?;
+            .doing(|| format!("cannot lock {}", path.display()))?;
         Ok(Lock(file))
     }
 
@@ -226,7 +222,7 @@ impl Repo {
             .truncate(false)
             .write(true)
             .open(&path)
-            .map_err(|e| Error::git(format!("cannot open {}: {e}", path.display())))?;
+            .doing(|| format!("cannot open {}", path.display()))?;
         Ok((file, path))
     }
 
@@ -253,7 +249,7 @@ impl Repo {
                     )));
                 }
                 Err(std::fs::TryLockError::Error(e)) => {
-                    return Err(Error::git(format!("cannot lock {}: {e}", path.display())));
+                    return Err(Error::io(format!("cannot lock {}", path.display()), e));
                 }
             }
         }
@@ -266,7 +262,7 @@ impl Repo {
         let commit = self
             .shared
             .find_commit(commit)
-            .map_err(|e| Error::git(format!("cannot read commit {commit}: {e}")))?;
+            .context(|| format!("cannot read commit {commit}"))?;
         Ok(commit.parent_ids().next().map(|id| id.detach()))
     }
 
@@ -275,10 +271,10 @@ impl Repo {
         let commit = self
             .shared
             .find_commit(commit)
-            .map_err(|e| Error::git(format!("cannot read commit {commit}: {e}")))?;
+            .context(|| format!("cannot read commit {commit}"))?;
         commit
             .tree_id()
             .map(|id| id.detach())
-            .map_err(|e| Error::git(format!("cannot read the tree of {}: {e}", commit.id)))
+            .context(|| format!("cannot read the tree of {}", commit.id))
     }
 }

@@ -22,7 +22,7 @@ pub fn between(repo: &gix::Repository, from: ObjectId, to: ObjectId) -> Result<V
         return Ok(Vec::new());
     }
     let fail = |e: &dyn std::fmt::Display| {
-        Error::git(format!("cannot compare the trees {from} and {to}: {e}"))
+        Error::internal(format!("cannot compare the trees {from} and {to}: {e}"))
     };
     let old = repo.find_tree(from).map_err(|e| fail(&e))?;
     let new = repo.find_tree(to).map_err(|e| fail(&e))?;

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, IoContext, Result};
 use crate::repo::Repo;
 
 /// Remove a linked worktree: its files move at once into
@@ -32,8 +32,7 @@ pub fn remove(repo: &Repo, path: &Path) -> Result<()> {
     if path.symlink_metadata().is_ok() {
         repo.state_dir()?;
         let trash = repo.state().trash();
-        std::fs::create_dir_all(&trash)
-            .map_err(|e| Error::git(format!("cannot create {}: {e}", trash.display())))?;
+        std::fs::create_dir_all(&trash).doing(|| format!("cannot create {}", trash.display()))?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -58,8 +57,7 @@ pub fn remove(repo: &Repo, path: &Path) -> Result<()> {
         }
     }
     if let Some(record) = record {
-        std::fs::remove_dir_all(&record)
-            .map_err(|e| Error::git(format!("cannot remove {}: {e}", record.display())))?;
+        std::fs::remove_dir_all(&record).doing(|| format!("cannot remove {}", record.display()))?;
     }
     Ok(())
 }
@@ -112,7 +110,7 @@ pub fn relink(repo: &Repo, path: &Path) -> Result<bool> {
         return Err(broken());
     }
     std::fs::write(&wanted, format!("gitdir: {}\n", record.display()))
-        .map_err(|e| Error::git(format!("cannot write {}: {e}", wanted.display())))?;
+        .doing(|| format!("cannot write {}", wanted.display()))?;
     if !is_linked(repo, path) {
         return Err(broken());
     }
@@ -284,8 +282,9 @@ pub fn records(repo: &Repo) -> Result<Vec<Record>> {
 /// another worktree's record (which a `git worktree prune` could take).
 pub fn drop_record(repo: &Repo, path: &Path) -> Result<()> {
     match record_of(repo, path) {
-        Some(record) => std::fs::remove_dir_all(&record)
-            .map_err(|e| Error::git(format!("cannot remove {}: {e}", record.display()))),
+        Some(record) => {
+            std::fs::remove_dir_all(&record).doing(|| format!("cannot remove {}", record.display()))
+        }
         None => Ok(()),
     }
 }

@@ -41,7 +41,7 @@ use serde::Serialize;
 
 use crate::cli::GcArgs;
 use crate::config;
-use crate::error::{Error, Result};
+use crate::error::{Error, IoContext, Result};
 use crate::git::{Git, tidy};
 use crate::output;
 use crate::paths::{TEMPORARY_DIRS, TEMPORARY_FILES};
@@ -233,7 +233,7 @@ impl Gc<'_> {
             // fetched session has none here.
             if !session.foreign && logs.is_dir() {
                 std::fs::remove_dir_all(&logs)
-                    .map_err(|e| Error::git(format!("cannot remove {}: {e}", logs.display())))?;
+                    .doing(|| format!("cannot remove {}", logs.display()))?;
             }
             crate::fault::point("gc:logs-removed");
             session::delete(repo, session)?;
@@ -360,7 +360,7 @@ impl Gc<'_> {
         let branch = session.meta.branch.clone();
         let path = session.meta.worktree.clone();
         let tip = worktree::branch_tip(repo, &branch)
-            .ok_or_else(|| Error::git(format!("cannot read branch '{branch}'")))?;
+            .ok_or_else(|| Error::internal(format!("cannot read branch '{branch}'")))?;
         let previous = session.snapshot;
         // A snapshot of this very tip (discard's, say) holds more than the
         // tip alone: keep it.
@@ -637,10 +637,10 @@ impl Gc<'_> {
                     action: "prune",
                     reason,
                 }),
-                Err(e) => self.check(Err(Error::git(format!(
-                    "cannot remove {}: {e}",
-                    path.display()
-                )))),
+                Err(e) => self.check(Err(Error::io(
+                    format!("cannot remove {}", path.display()),
+                    e,
+                ))),
             }
         }
     }
@@ -681,19 +681,17 @@ fn reattach_marker(repo: &Repo, id: &Id) -> PathBuf {
 
 fn write_marker(marker: &Path, full: &str) -> Result<()> {
     if let Some(dir) = marker.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Error::git(format!("cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).doing(|| format!("cannot create {}", dir.display()))?;
     }
     std::fs::write(marker, format!("{full}\n"))
-        .map_err(|e| Error::git(format!("cannot write {}: {e}", marker.display())))
+        .doing(|| format!("cannot write {}", marker.display()))
 }
 
 fn remove_marker(marker: &Path) -> Result<()> {
     match std::fs::remove_file(marker) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::git(format!(
-            "cannot remove {}: {e}",
-            marker.display()
-        ))),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(Error::io(format!("cannot remove {}", marker.display()), e))
+        }
         _ => Ok(()),
     }
 }
@@ -755,7 +753,7 @@ fn is_hollow(dir: &Path) -> bool {
 /// something in it (or removed it) meanwhile — a ref being written, say.
 fn remove_hollow(dir: &Path) -> Result<bool> {
     use std::io::ErrorKind::{DirectoryNotEmpty, NotFound};
-    let fail = |e: std::io::Error| Error::git(format!("cannot remove {}: {e}", dir.display()));
+    let fail = |e: std::io::Error| Error::io(format!("cannot remove {}", dir.display()), e);
     let entries = match std::fs::read_dir(dir) {
         Err(e) if e.kind() == NotFound => return Ok(false),
         entries => entries.map_err(fail)?,

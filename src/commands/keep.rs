@@ -143,7 +143,7 @@ fn save(
     let watch = watching
         .map(|thread| thread.join())
         .transpose()
-        .map_err(|_| Error::git("the watch on the session's worktree could not be set up"))?;
+        .map_err(|_| Error::internal("the watch on the session's worktree could not be set up"))?;
     let tip = session::save(repo, session, "keep")?;
     crate::fault::point("keep:snapshotted");
     let leaving = Leaving {

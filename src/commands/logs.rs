@@ -3,7 +3,7 @@
 use std::io::{Read, Seek, SeekFrom, Write};
 
 use crate::cli::LogsArgs;
-use crate::error::{Error, Result};
+use crate::error::{IoContext, Result};
 use crate::repo::Repo;
 use crate::session;
 
@@ -21,16 +21,16 @@ pub fn run(repo: &Repo, args: &LogsArgs) -> Result<i32> {
         }
         return Ok(0);
     }
-    let mut file = std::fs::File::open(&path)
-        .map_err(|e| Error::git(format!("cannot read {}: {e}", path.display())))?;
+    let mut file =
+        std::fs::File::open(&path).doing(|| format!("cannot read {}", path.display()))?;
     let mut out = std::io::stdout().lock();
     let mut pos = 0u64;
     loop {
         file.seek(SeekFrom::Start(pos))
-            .map_err(|e| Error::git(e.to_string()))?;
+            .doing(|| format!("cannot read {}", path.display()))?;
         let mut chunk = Vec::new();
         file.read_to_end(&mut chunk)
-            .map_err(|e| Error::git(e.to_string()))?;
+            .doing(|| format!("cannot read {}", path.display()))?;
         pos += chunk.len() as u64;
         if out.write_all(&chunk).and_then(|_| out.flush()).is_err() {
             return Ok(0); // the reader went away (a closed pipe is not an error)

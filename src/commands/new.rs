@@ -14,7 +14,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::cli::NewArgs;
-use crate::error::{Error, Result};
+use crate::error::{Error, IoContext, Result};
 use crate::git::Git;
 use crate::repo::Repo;
 use crate::session::{self, Id, Meta, Session, State};
@@ -450,20 +450,19 @@ fn exclude_worktree_dir(repo: &Repo, root: &Path) -> Result<()> {
     if existing.lines().any(|l| l.trim() == pattern) {
         return Ok(());
     }
-    std::fs::create_dir_all(&info)
-        .map_err(|e| Error::git(format!("cannot create {}: {e}", info.display())))?;
+    std::fs::create_dir_all(&info).doing(|| format!("cannot create {}", info.display()))?;
     let mut f = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(&file)
-        .map_err(|e| Error::git(format!("cannot open {}: {e}", file.display())))?;
+        .doing(|| format!("cannot open {}", file.display()))?;
     let sep = if existing.is_empty() || existing.ends_with('\n') {
         ""
     } else {
         "\n"
     };
     write!(f, "{sep}# git-agent session worktrees\n{pattern}\n")
-        .map_err(|e| Error::git(format!("cannot write {}: {e}", file.display())))
+        .doing(|| format!("cannot write {}", file.display()))
 }
 
 /// What `new` prints on stdout: the session's JSON, or its id and path.

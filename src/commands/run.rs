@@ -29,7 +29,7 @@ pub fn supervise(repo: &Repo, args: &SuperviseArgs) -> Result<i32> {
     let session = session::resolve(repo, Some(id.as_str()))?;
     let command = session.meta.command.clone().unwrap_or_default();
     if command.is_empty() {
-        return Err(crate::error::Error::git(format!(
+        return Err(crate::error::Error::internal(format!(
             "session '{id}' has no command recorded"
         )));
     }

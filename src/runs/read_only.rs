@@ -399,7 +399,7 @@ fn remove_all(path: &Path) -> Result<()> {
 }
 
 fn io_error(verb: &str, path: &Path, e: std::io::Error) -> Error {
-    Error::git(format!("cannot {verb} {}: {e}", path.display()))
+    Error::io(format!("cannot {verb} {}", path.display()), e)
 }
 
 /// The user's global config files git reads: `$GIT_CONFIG_GLOBAL`, or

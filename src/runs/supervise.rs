@@ -16,7 +16,7 @@ use super::end::{finish, record_end};
 use super::plan::{Plan, in_worktree};
 use super::read_only;
 use super::terminal::Terminal;
-use crate::error::{Error, Result};
+use crate::error::{Error, IoContext, Result};
 use crate::process::stop_group;
 use crate::repo::Repo;
 use crate::session::{self, Id, Reason, Session};
@@ -28,21 +28,20 @@ pub fn detach(repo: &Repo, session: &Session, plan: &Plan) -> Result<()> {
         .meta
         .run
         .as_ref()
-        .ok_or_else(|| Error::git("no run recorded"))?;
+        .ok_or_else(|| Error::internal("no run recorded"))?;
     let log = run
         .log
         .clone()
-        .ok_or_else(|| Error::git("no log path recorded"))?;
+        .ok_or_else(|| Error::internal("no log path recorded"))?;
     let out = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(&log)
-        .map_err(|e| Error::git(format!("cannot open {}: {e}", log.display())))?;
+        .doing(|| format!("cannot open {}", log.display()))?;
     let err = out
         .try_clone()
-        .map_err(|e| Error::git(format!("cannot open {}: {e}", log.display())))?;
-    let exe = std::env::current_exe()
-        .map_err(|e| Error::git(format!("cannot find git-agent itself: {e}")))?;
+        .doing(|| format!("cannot open {}", log.display()))?;
+    let exe = std::env::current_exe().doing(|| "cannot find git-agent itself".to_string())?;
     let mut cmd = Command::new(exe);
     cmd.arg("__supervise").arg(session.id.as_str());
     if let Some(t) = plan.timeout {
@@ -53,8 +52,7 @@ pub fn detach(repo: &Repo, session: &Session, plan: &Plan) -> Result<()> {
     }
     // The supervisor's stdin is the write end of a pipe: it writes a byte
     // there once the agent's pid is recorded (see [`Ready`]).
-    let (ready, ready_writer) =
-        std::io::pipe().map_err(|e| Error::git(format!("cannot make a pipe: {e}")))?;
+    let (ready, ready_writer) = std::io::pipe().doing(|| "cannot make a pipe".to_string())?;
     cmd.arg("--ready-on-stdin")
         .current_dir(&repo.main_worktree)
         .stdin(ready_writer)
@@ -63,7 +61,7 @@ pub fn detach(repo: &Repo, session: &Session, plan: &Plan) -> Result<()> {
         .process_group(0);
     let child = cmd
         .spawn()
-        .map_err(|e| Error::git(format!("cannot start the run supervisor: {e}")))?;
+        .doing(|| "cannot start the run supervisor".to_string())?;
     // Our copy of the write end goes, so the supervisor's exit is an end of file.
     drop(cmd);
     let pid = child.id();
@@ -100,7 +98,7 @@ impl Ready {
     /// the supervisor starts holds it open.
     pub fn from_stdin() -> Result<Ready> {
         use std::os::fd::AsFd;
-        let fail = |e: std::io::Error| Error::git(format!("cannot take the ready pipe: {e}"));
+        let fail = |e: std::io::Error| Error::io("cannot take the ready pipe", e);
         let pipe = std::io::stdin()
             .as_fd()
             .try_clone_to_owned()
@@ -279,7 +277,7 @@ fn watch(
         match child.try_wait() {
             Ok(Some(status)) => break status,
             Ok(None) => {}
-            Err(e) => return Err(Error::git(format!("lost track of the run: {e}"))),
+            Err(e) => return Err(Error::internal(format!("lost track of the run: {e}"))),
         }
         if reason.is_none() && deadline.is_some_and(|d| Instant::now() >= d) {
             reason = Some(Reason::Timeout);

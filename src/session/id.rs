@@ -1,6 +1,6 @@
 //! Session ids: what a valid one is, and short generated ones.
 
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
 use crate::repo::Repo;
 
 use super::{REF_ROOT, list};
@@ -76,8 +76,7 @@ pub fn generate_id(repo: &Repo) -> Result<Id> {
     ];
     let taken: std::collections::HashSet<String> =
         list(repo)?.into_iter().map(|s| s.id.0).collect();
-    let next =
-        || getrandom::u64().map_err(|e| Error::git(format!("cannot read random bytes: {e}")));
+    let next = || getrandom::u64().context(|| "cannot read random bytes".to_string());
     for attempt in 0..200u32 {
         let a = FIRST[(next()? % FIRST.len() as u64) as usize];
         let b = SECOND[(next()? % SECOND.len() as u64) as usize];

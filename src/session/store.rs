@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, IoContext, Result};
 use crate::repo::Repo;
 
 use super::claim::{busy, claimed_by_another};
@@ -41,10 +41,10 @@ pub fn read_sessions(repo: &Repo, root: &str, prefix: &str) -> Result<Vec<Sessio
     let platform = repo
         .shared
         .references()
-        .map_err(|e| Error::git(format!("cannot read refs: {e}")))?;
+        .context(|| "cannot read refs".to_string())?;
     let iter = platform
         .prefixed(prefix)
-        .map_err(|e| Error::git(format!("cannot read {prefix}: {e}")))?;
+        .context(|| format!("cannot read {prefix}"))?;
     for reference in iter {
         let Ok(reference) = reference else { continue };
         let name = reference.name().as_bstr().to_string();
@@ -202,12 +202,11 @@ pub fn resolve_exact(repo: &Repo, id: &Id) -> Result<Option<Session>> {
 /// clone's (before any ref points at it, so a session this process
 /// updates is never mistaken for a foreign one).
 fn write_meta(repo: &Repo, id: &Id, meta: &Meta) -> Result<gix::ObjectId> {
-    let text = toml::to_string(meta)
-        .map_err(|e| Error::git(format!("cannot encode session metadata: {e}")))?;
+    let text = toml::to_string(meta).context(|| "cannot encode session metadata".to_string())?;
     let blob = repo
         .shared
         .write_blob(text.as_bytes())
-        .map_err(|e| Error::git(format!("cannot write session metadata: {e}")))?
+        .context(|| "cannot write session metadata".to_string())?
         .detach();
     record_owned(repo, id, blob)?;
     Ok(blob)
@@ -225,15 +224,14 @@ pub fn record_owned(repo: &Repo, id: &Id, blob: gix::ObjectId) -> Result<()> {
     use std::io::Write;
     let path = ledger(repo, id);
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Error::git(format!("cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).doing(|| format!("cannot create {}", dir.display()))?;
     }
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(&path)
         .and_then(|mut f| f.write_all(format!("{blob}\n").as_bytes()))
-        .map_err(|e| Error::git(format!("cannot write {}: {e}", path.display())))
+        .doing(|| format!("cannot write {}", path.display()))
 }
 
 /// Did this clone write `blob` as session `id`'s metadata?

@@ -16,7 +16,7 @@ pub use watch::Watch;
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, IoContext, Result};
 use crate::git::Git;
 use crate::repo::Repo;
 
@@ -68,7 +68,7 @@ fn capture_limited(
     // `<index path>\n<oid>\n`: the path may hold newlines, the oid never.
     let out = out.strip_suffix(b"\n").unwrap_or(&out);
     let Some(at) = out.iter().rposition(|b| *b == b'\n') else {
-        return Err(Error::git(format!(
+        return Err(Error::internal(format!(
             "cannot read the state of {}",
             worktree.display()
         )));
@@ -78,7 +78,7 @@ fn capture_limited(
     let tmp = tempfile::Builder::new()
         .prefix(crate::paths::TEMP_INDEX)
         .tempfile_in(repo.state_dir()?)
-        .map_err(|e| Error::git(format!("cannot create a temporary index: {e}")))?;
+        .doing(|| "cannot create a temporary index".to_string())?;
     if index.exists() {
         copy_keeping_mtime(&index, tmp.path())?;
     } else {
@@ -106,7 +106,7 @@ fn capture_limited(
                 });
             }
             if std::env::var_os("GIT_AGENT_SNAPSHOT").is_some_and(|v| v == "gix") {
-                return Err(Error::git(format!(
+                return Err(Error::internal(format!(
                     "the in-process snapshot leaves {} to git (GIT_AGENT_SNAPSHOT=gix)",
                     worktree.display()
                 )));
@@ -276,7 +276,7 @@ pub fn changes(repo: &Repo, from: gix::ObjectId, to: gix::ObjectId) -> Result<Ch
 
 pub fn parse_oid(hex: &str) -> Result<gix::ObjectId> {
     gix::ObjectId::from_hex(hex.trim().as_bytes()).map_err(|_| {
-        Error::git(format!(
+        Error::internal(format!(
             "git printed '{hex}' where an object id was expected"
         ))
     })
@@ -288,7 +288,7 @@ pub fn parse_oid(hex: &str) -> Result<gix::ObjectId> {
 /// made just after a checkout.
 pub fn copy_keeping_mtime(from: &Path, to: &Path) -> Result<()> {
     let fail =
-        |e: std::io::Error| Error::git(format!("cannot copy the index {}: {e}", from.display()));
+        |e: std::io::Error| Error::io(format!("cannot copy the index {}", from.display()), e);
     std::fs::copy(from, to).map_err(fail)?;
     let modified = std::fs::metadata(from)
         .and_then(|m| m.modified())

@@ -139,7 +139,7 @@ fn authored(git: &Git, commit: gix::ObjectId) -> Result<(Git, String)> {
         .map(|f| String::from_utf8_lossy(f).into_owned())
         .collect();
     let [name, email, date, message] = <[String; 4]>::try_from(fields)
-        .map_err(|_| Error::git(format!("cannot read commit {commit}")))?;
+        .map_err(|_| Error::internal(format!("cannot read commit {commit}")))?;
     let author = git
         .clone()
         .env("GIT_AUTHOR_NAME", name)
