@@ -3,7 +3,7 @@
 //! steps, and what a kill after each leaves, are in [`crate::restore`].
 
 use crate::cli::RestoreArgs;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::output;
 use crate::repo::Repo;
 use crate::restore::{lock, restore};
@@ -22,7 +22,18 @@ pub fn run(repo: &Repo, args: &RestoreArgs) -> Result<i32> {
         )
     };
     // A fetched session becomes this clone's (discarded, with its worktree
-    // path here) and is restored like any other.
+    // path here) and is restored like any other — once it is sure there is
+    // something to restore: a refusal adopts nothing.
+    if session.foreign && session.snapshot.is_none() {
+        return Err(Error::refused(format!(
+            "session '{}' was fetched without a snapshot, so there is nothing to restore; nothing was changed",
+            session.id
+        ))
+        .with_hint(format!(
+            "`git agent show {}` tells what was pushed; the clone that made it can push it again with its snapshot",
+            session.id
+        )));
+    }
     session::adopt(repo, &mut session)?;
     restore(repo, &mut session)?;
     crate::fault::point("restore:recorded");

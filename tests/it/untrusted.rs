@@ -310,8 +310,14 @@ fn gc_does_not_recreate_a_branch_for_a_fetched_session_naming_a_user_worktree() 
         "wip\n"
     );
     assert!(victim.git(&["worktree", "list"]).contains("feature"));
-    // It has no snapshot to restore from; the refusal touches nothing.
+    // It has no snapshot to restore from; the refusal touches nothing (it
+    // was discarded, so adopted, above; a fetched one stays fetched).
     victim.agent(&["restore", "hijack"]).fails(1);
+    craft(&victim, &att, "bare", &own, "active", "agent/bare", "");
+    victim.agent(&["fetch"]).success();
+    let run = victim.agent(&["restore", "bare"]).fails(1);
+    assert!(run.stderr.contains("nothing was changed"), "{}", run.stderr);
+    assert_eq!(victim.json(&["show", "bare", "--json"])["fetched"], true);
     assert_eq!(
         victim.git_in(&own, &["symbolic-ref", "HEAD"]),
         "refs/heads/feature"
