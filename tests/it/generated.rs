@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 
 use clap::Parser;
 use git_agent::cli::Cli;
-use git_agent::{completion, manpage};
+use git_agent::completion;
 
 use crate::common::{BIN, TestRepo, hermetic};
+use crate::manpage;
 
 const UPDATE: &str = "GIT_AGENT_UPDATE_GENERATED";
 const DIRS: [&str; 2] = ["man/man1", "completions"];
