@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::common::{BIN, Run, TestRepo, hermetic, write};
+use crate::common::{BIN, Run, TestRepo, hermetic, succeeds, write};
 
 /// Every verb, in the order they run; `ID` is replaced by the case's id.
 const VERBS: &[&[&str]] = &[
@@ -194,21 +194,16 @@ fn spaces_and_unicode(repo: &TestRepo) -> PathBuf {
             dir.to_str().unwrap(),
         ],
     );
-    let out = crate::common::hermetic(crate::common::BIN, &repo.home)
+    let out = hermetic(BIN, &repo.home)
         .current_dir(&dir)
         .args(["new", "sp ace"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "an id with a space is invalid");
-    let out = crate::common::hermetic(crate::common::BIN, &repo.home)
-        .current_dir(&dir)
-        .args(["new", "uni"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeeds(
+        hermetic(BIN, &repo.home)
+            .current_dir(&dir)
+            .args(["new", "uni"]),
     );
     let wt = dir.join(".worktrees/uni");
     write(&wt.join("dir with space/fïlé ñame.txt"), "x\n");
@@ -223,24 +218,7 @@ fn a_file_replaced_by_a_directory(repo: &TestRepo) -> PathBuf {
 }
 
 fn with_a_submodule(repo: &TestRepo) -> PathBuf {
-    let sub = repo.base().join("subrepo");
-    repo.git_in(
-        &repo.base(),
-        &["init", "-q", "-b", "main", sub.to_str().unwrap()],
-    );
-    write(&sub.join("s.txt"), "s\n");
-    repo.git_in(&sub, &["add", "."]);
-    repo.git_in(&sub, &["commit", "-qm", "s"]);
-    repo.git(&[
-        "-c",
-        "protocol.file.allow=always",
-        "submodule",
-        "add",
-        "-q",
-        sub.to_str().unwrap(),
-        "sub",
-    ]);
-    repo.git(&["commit", "-qm", "submodule"]);
+    repo.add_submodule("subrepo", "sub");
     let wt = repo.new_session(&["sm"]);
     write(&wt.join("top.txt"), "t\n");
     repo.root.clone()
@@ -590,13 +568,7 @@ fn every_verb_meets_bad_input_with_an_error_line() {
             .status
             .success()
         {
-            let fsck = repo.git_out(&dir, &["fsck", "--strict", "--no-progress"]);
-            assert!(
-                fsck.status.success(),
-                "{}: fsck {}",
-                case.name,
-                String::from_utf8_lossy(&fsck.stderr)
-            );
+            repo.fsck_clean_in(&dir, case.name);
         }
     }
     assert!(
