@@ -48,6 +48,9 @@ struct Case {
     /// The exit code of every verb of [`VERBS`], unless `except` names it.
     every: i32,
     except: &'static [(&'static str, i32)],
+    /// What a refusal of a verb that names the case's id must say:
+    /// `(verb, texts)`, where the verb `None` means every verb.
+    says: &'static [(Option<&'static str>, &'static [&'static str])],
     /// Further checks once everything ran.
     check: fn(&TestRepo, &Path),
 }
@@ -298,6 +301,7 @@ const CASES: &[Case] = &[
         id: "x",
         every: 1,
         except: NO_REPOSITORY,
+        says: &[],
         check: nothing_more,
     },
     Case {
@@ -307,6 +311,7 @@ const CASES: &[Case] = &[
         id: "x",
         every: 1,
         except: NO_REPOSITORY,
+        says: &[],
         check: nothing_more,
     },
     Case {
@@ -316,6 +321,7 @@ const CASES: &[Case] = &[
         id: "x",
         every: 1,
         except: &[("overlap", 0), ("list", 0), ("gc", 0), ("completions", 0)],
+        says: &[],
         check: nothing_more,
     },
     Case {
@@ -325,6 +331,13 @@ const CASES: &[Case] = &[
         id: "nope",
         every: 1,
         except: NO_REMOTE,
+        says: &[(
+            None,
+            &[
+                "no session 'nope'",
+                "hint: sessions here: real-one (active)",
+            ],
+        )],
         check: nothing_more,
     },
     Case {
@@ -334,6 +347,7 @@ const CASES: &[Case] = &[
         id: "amb",
         every: 1,
         except: NO_REMOTE,
+        says: &[(None, &["amb-1", "amb-2"])],
         check: nothing_more,
     },
     Case {
@@ -352,6 +366,7 @@ const CASES: &[Case] = &[
             ("keep", 1),
             ("new", 1),
         ],
+        says: &[],
         check: nothing_more,
     },
     Case {
@@ -370,6 +385,7 @@ const CASES: &[Case] = &[
             ("fetch", 1),
             ("discard", 1),
         ],
+        says: &[],
         check: nothing_more,
     },
     Case {
@@ -385,6 +401,7 @@ const CASES: &[Case] = &[
             ("fetch", 1),
             ("keep", 1),
         ],
+        says: &[],
         check: nothing_more,
     },
     Case {
@@ -400,6 +417,7 @@ const CASES: &[Case] = &[
             ("fetch", 1),
             ("keep", 1),
         ],
+        says: &[(Some("keep"), &["in the middle of a rebase"])],
         check: new_started_from_head,
     },
     Case {
@@ -409,6 +427,7 @@ const CASES: &[Case] = &[
         id: "w",
         every: 1,
         except: &[("overlap", 0), ("list", 0), ("gc", 0), ("completions", 0)],
+        says: &[],
         check: nothing_more,
     },
     Case {
@@ -418,6 +437,7 @@ const CASES: &[Case] = &[
         id: "w",
         every: 1,
         except: &[("overlap", 0), ("list", 0), ("gc", 0), ("completions", 0)],
+        says: &[],
         check: restore_permissions,
     },
     Case {
@@ -427,6 +447,7 @@ const CASES: &[Case] = &[
         id: "uni",
         every: 0,
         except: &[("wait", 1), ("stop", 1), ("discard", 1)],
+        says: &[],
         check: nothing_more,
     },
     Case {
@@ -442,6 +463,7 @@ const CASES: &[Case] = &[
             ("fetch", 1),
             ("discard", 1),
         ],
+        says: &[],
         check: nothing_more,
     },
     Case {
@@ -457,6 +479,7 @@ const CASES: &[Case] = &[
             ("fetch", 1),
             ("discard", 1),
         ],
+        says: &[],
         check: nothing_more,
     },
     Case {
@@ -471,6 +494,7 @@ const CASES: &[Case] = &[
         id: "x",
         every: 1,
         except: NO_REMOTE,
+        says: &[],
         check: nothing_more,
     },
 ];
@@ -537,29 +561,12 @@ fn every_verb_meets_bad_input_with_an_error_line() {
                 run.stderr
             );
             let named_id = args.get(1) == Some(&case.id) && takes_id(&[args[0], "ID"]);
-            if case.name == "ambiguous id" && named_id {
-                assert!(
-                    run.stderr.contains("amb-1") && run.stderr.contains("amb-2"),
-                    "{what}: {}",
-                    run.stderr
-                );
-            }
-            if case.name == "mid-rebase" && args[0] == "keep" && named_id {
-                assert!(
-                    run.stderr.contains("in the middle of a rebase"),
-                    "{what}: {}",
-                    run.stderr
-                );
-            }
-            if case.name == "unknown id" && named_id {
-                assert!(
-                    run.stderr.contains("no session 'nope'")
-                        && run
-                            .stderr
-                            .contains("hint: sessions here: real-one (active)"),
-                    "{what}: {}",
-                    run.stderr
-                );
+            for (verb, texts) in case.says {
+                if named_id && verb.is_none_or(|v| v == args[0]) {
+                    for text in *texts {
+                        assert!(run.stderr.contains(text), "{what}: {}", run.stderr);
+                    }
+                }
             }
         }
         (case.check)(&repo, &dir);
