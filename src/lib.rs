@@ -11,7 +11,6 @@ pub mod error;
 pub mod fault;
 pub mod git;
 pub mod livestat;
-pub mod manpage;
 pub mod merge;
 pub mod notes;
 pub mod output;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::common::{BIN, Run, TestRepo, hermetic, write};
+use crate::common::{BIN, Run, TestRepo, hermetic, succeeds, write};
 
 /// Every verb, in the order they run; `ID` is replaced by the case's id.
 const VERBS: &[&[&str]] = &[
@@ -48,6 +48,9 @@ struct Case {
     /// The exit code of every verb of [`VERBS`], unless `except` names it.
     every: i32,
     except: &'static [(&'static str, i32)],
+    /// What a refusal of a verb that names the case's id must say:
+    /// `(verb, texts)`, where the verb `None` means every verb.
+    says: &'static [(Option<&'static str>, &'static [&'static str])],
     /// Further checks once everything ran.
     check: fn(&TestRepo, &Path),
 }
@@ -194,21 +197,16 @@ fn spaces_and_unicode(repo: &TestRepo) -> PathBuf {
             dir.to_str().unwrap(),
         ],
     );
-    let out = crate::common::hermetic(crate::common::BIN, &repo.home)
+    let out = hermetic(BIN, &repo.home)
         .current_dir(&dir)
         .args(["new", "sp ace"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "an id with a space is invalid");
-    let out = crate::common::hermetic(crate::common::BIN, &repo.home)
-        .current_dir(&dir)
-        .args(["new", "uni"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeeds(
+        hermetic(BIN, &repo.home)
+            .current_dir(&dir)
+            .args(["new", "uni"]),
     );
     let wt = dir.join(".worktrees/uni");
     write(&wt.join("dir with space/fïlé ñame.txt"), "x\n");
@@ -223,24 +221,7 @@ fn a_file_replaced_by_a_directory(repo: &TestRepo) -> PathBuf {
 }
 
 fn with_a_submodule(repo: &TestRepo) -> PathBuf {
-    let sub = repo.base().join("subrepo");
-    repo.git_in(
-        &repo.base(),
-        &["init", "-q", "-b", "main", sub.to_str().unwrap()],
-    );
-    write(&sub.join("s.txt"), "s\n");
-    repo.git_in(&sub, &["add", "."]);
-    repo.git_in(&sub, &["commit", "-qm", "s"]);
-    repo.git(&[
-        "-c",
-        "protocol.file.allow=always",
-        "submodule",
-        "add",
-        "-q",
-        sub.to_str().unwrap(),
-        "sub",
-    ]);
-    repo.git(&["commit", "-qm", "submodule"]);
+    repo.add_submodule("subrepo", "sub");
     let wt = repo.new_session(&["sm"]);
     write(&wt.join("top.txt"), "t\n");
     repo.root.clone()
@@ -320,6 +301,7 @@ const CASES: &[Case] = &[
         id: "x",
         every: 1,
         except: NO_REPOSITORY,
+        says: &[],
         check: nothing_more,
     },
     Case {
@@ -329,6 +311,7 @@ const CASES: &[Case] = &[
         id: "x",
         every: 1,
         except: NO_REPOSITORY,
+        says: &[],
         check: nothing_more,
     },
     Case {
@@ -338,6 +321,7 @@ const CASES: &[Case] = &[
         id: "x",
         every: 1,
         except: &[("overlap", 0), ("list", 0), ("gc", 0), ("completions", 0)],
+        says: &[],
         check: nothing_more,
     },
     Case {
@@ -347,6 +331,13 @@ const CASES: &[Case] = &[
         id: "nope",
         every: 1,
         except: NO_REMOTE,
+        says: &[(
+            None,
+            &[
+                "no session 'nope'",
+                "hint: sessions here: real-one (active)",
+            ],
+        )],
         check: nothing_more,
     },
     Case {
@@ -356,6 +347,7 @@ const CASES: &[Case] = &[
         id: "amb",
         every: 1,
         except: NO_REMOTE,
+        says: &[(None, &["amb-1", "amb-2"])],
         check: nothing_more,
     },
     Case {
@@ -374,6 +366,7 @@ const CASES: &[Case] = &[
             ("keep", 1),
             ("new", 1),
         ],
+        says: &[],
         check: nothing_more,
     },
     Case {
@@ -392,6 +385,7 @@ const CASES: &[Case] = &[
             ("fetch", 1),
             ("discard", 1),
         ],
+        says: &[],
         check: nothing_more,
     },
     Case {
@@ -407,6 +401,7 @@ const CASES: &[Case] = &[
             ("fetch", 1),
             ("keep", 1),
         ],
+        says: &[],
         check: nothing_more,
     },
     Case {
@@ -422,6 +417,7 @@ const CASES: &[Case] = &[
             ("fetch", 1),
             ("keep", 1),
         ],
+        says: &[(Some("keep"), &["in the middle of a rebase"])],
         check: new_started_from_head,
     },
     Case {
@@ -431,6 +427,7 @@ const CASES: &[Case] = &[
         id: "w",
         every: 1,
         except: &[("overlap", 0), ("list", 0), ("gc", 0), ("completions", 0)],
+        says: &[],
         check: nothing_more,
     },
     Case {
@@ -440,6 +437,7 @@ const CASES: &[Case] = &[
         id: "w",
         every: 1,
         except: &[("overlap", 0), ("list", 0), ("gc", 0), ("completions", 0)],
+        says: &[],
         check: restore_permissions,
     },
     Case {
@@ -449,6 +447,7 @@ const CASES: &[Case] = &[
         id: "uni",
         every: 0,
         except: &[("wait", 1), ("stop", 1), ("discard", 1)],
+        says: &[],
         check: nothing_more,
     },
     Case {
@@ -464,6 +463,7 @@ const CASES: &[Case] = &[
             ("fetch", 1),
             ("discard", 1),
         ],
+        says: &[],
         check: nothing_more,
     },
     Case {
@@ -479,6 +479,7 @@ const CASES: &[Case] = &[
             ("fetch", 1),
             ("discard", 1),
         ],
+        says: &[],
         check: nothing_more,
     },
     Case {
@@ -493,6 +494,7 @@ const CASES: &[Case] = &[
         id: "x",
         every: 1,
         except: NO_REMOTE,
+        says: &[],
         check: nothing_more,
     },
 ];
@@ -559,29 +561,12 @@ fn every_verb_meets_bad_input_with_an_error_line() {
                 run.stderr
             );
             let named_id = args.get(1) == Some(&case.id) && takes_id(&[args[0], "ID"]);
-            if case.name == "ambiguous id" && named_id {
-                assert!(
-                    run.stderr.contains("amb-1") && run.stderr.contains("amb-2"),
-                    "{what}: {}",
-                    run.stderr
-                );
-            }
-            if case.name == "mid-rebase" && args[0] == "keep" && named_id {
-                assert!(
-                    run.stderr.contains("in the middle of a rebase"),
-                    "{what}: {}",
-                    run.stderr
-                );
-            }
-            if case.name == "unknown id" && named_id {
-                assert!(
-                    run.stderr.contains("no session 'nope'")
-                        && run
-                            .stderr
-                            .contains("hint: sessions here: real-one (active)"),
-                    "{what}: {}",
-                    run.stderr
-                );
+            for (verb, texts) in case.says {
+                if named_id && verb.is_none_or(|v| v == args[0]) {
+                    for text in *texts {
+                        assert!(run.stderr.contains(text), "{what}: {}", run.stderr);
+                    }
+                }
             }
         }
         (case.check)(&repo, &dir);
@@ -590,13 +575,7 @@ fn every_verb_meets_bad_input_with_an_error_line() {
             .status
             .success()
         {
-            let fsck = repo.git_out(&dir, &["fsck", "--strict", "--no-progress"]);
-            assert!(
-                fsck.status.success(),
-                "{}: fsck {}",
-                case.name,
-                String::from_utf8_lossy(&fsck.stderr)
-            );
+            repo.fsck_clean_in(&dir, case.name);
         }
     }
     assert!(

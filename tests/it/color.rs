@@ -1,19 +1,9 @@
 //! Colour: `--color` (before or after the verb), `NO_COLOR`, `color.ui` and
 //! `color.agent` decide whether git-agent's own output carries escapes.
 
-use crate::common::{BIN, Run, TestRepo, hermetic};
+use crate::common::{BIN, TestRepo, hermetic};
 
 const ESC: char = '\x1b';
-
-/// `git-agent <args>` in the repository with extra environment variables.
-fn agent_env(repo: &TestRepo, env: &[(&str, &str)], args: &[&str]) -> Run {
-    let mut cmd = hermetic(BIN, &repo.home);
-    cmd.current_dir(&repo.root).args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    Run::from(cmd.output().expect("spawn git-agent"))
-}
 
 fn session_line(list: &str) -> &str {
     list.lines()
@@ -78,11 +68,13 @@ fn color_never_and_no_color_give_plain_output() {
             "{args:?}: {run:?}"
         );
     }
-    let run = agent_env(&repo, &[("NO_COLOR", "1")], &["list"]).success();
+    let run = repo.agent_env(&[("NO_COLOR", "1")], &["list"]).success();
     assert!(!run.stdout.contains(ESC), "NO_COLOR: {:?}", run.stdout);
     assert!(run.stdout.contains("painted") && run.stdout.contains("active"));
     // An explicit --color=always still wins over NO_COLOR.
-    let run = agent_env(&repo, &[("NO_COLOR", "1")], &["list", "--color=always"]).success();
+    let run = repo
+        .agent_env(&[("NO_COLOR", "1")], &["list", "--color=always"])
+        .success();
     assert!(run.stdout.contains(ESC), "{:?}", run.stdout);
 }
 
@@ -121,7 +113,8 @@ fn errors_colour_the_error_label_only_when_asked() {
             "{args:?}: {err:?}"
         );
     }
-    let err = agent_env(&repo, &[("NO_COLOR", "1")], &["show", "nope"])
+    let err = repo
+        .agent_env(&[("NO_COLOR", "1")], &["show", "nope"])
         .fails(1)
         .stderr;
     assert!(!err.contains(ESC), "{err:?}");
@@ -200,7 +193,7 @@ fn prompts_and_file_names_are_printed_with_control_characters_quoted() {
         "version = 1",
         "version = 1\nagent = \"\\u001B]2;owned\\u0007\"",
     );
-    crate::gc::set_meta(&repo, "evil", &meta);
+    crate::common::set_meta(&repo, "evil", &meta);
     let raw = [
         "\x1b]0;pwned",
         "\x1b[31mred",

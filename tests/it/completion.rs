@@ -6,7 +6,7 @@ use std::path::Path;
 
 use git_agent::completion;
 
-use crate::common::{TestRepo, hermetic};
+use crate::common::{TestRepo, hermetic, succeeds};
 
 const BASH_COMPLETION: &str = "/usr/share/bash-completion/bash_completion";
 
@@ -327,16 +327,11 @@ fn ids_are_read_from_each_session_s_own_state_line() {
     }
     let refs_file = repo.base().join("refs.txt");
     crate::common::write(&refs_file, &refs);
-    let out = hermetic("git", &repo.home)
-        .current_dir(&repo.root)
-        .args(["update-ref", "--stdin"])
-        .stdin(std::fs::File::open(&refs_file).unwrap())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeeds(
+        hermetic("git", &repo.home)
+            .current_dir(&repo.root)
+            .args(["update-ref", "--stdin"])
+            .stdin(std::fs::File::open(&refs_file).unwrap()),
     );
     assert_eq!(complete(&repo, "git agent show "), expected);
     let s00: Vec<String> = expected
@@ -352,15 +347,10 @@ fn a_git_alias_for_a_verb_runs_and_completes_ids() {
     let repo = repo_with_sessions();
     repo.git(&["config", "alias.ak", "agent show"]);
     repo.git(&["config", "alias.ag", "agent"]);
-    let out = hermetic("git", &repo.home)
-        .current_dir(&repo.root)
-        .args(["ak", "beta"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeeds(
+        hermetic("git", &repo.home)
+            .current_dir(&repo.root)
+            .args(["ak", "beta"]),
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("session   beta"));
     if !have_bash_completion() {
@@ -390,15 +380,10 @@ fn an_alias_for_keep_keeps_and_completes_ids() {
         );
         assert_eq!(complete(&repo, "git ak --sq"), ["--squash"]);
     }
-    let out = hermetic("git", &repo.home)
-        .current_dir(&repo.root)
-        .args(["ak", "beta"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeeds(
+        hermetic("git", &repo.home)
+            .current_dir(&repo.root)
+            .args(["ak", "beta"]),
     );
     assert_eq!(repo.git(&["diff", "--cached", "--name-only"]), "kept.txt");
     assert_eq!(repo.read("kept.txt"), "from beta\n");
@@ -472,17 +457,12 @@ fn zsh_complete(repo: &TestRepo, line: &str) -> Vec<String> {
         &fpath.join("_git-agent"),
         &completion::render(clap_complete::Shell::Zsh),
     );
-    let out = hermetic("timeout", &repo.home)
-        .current_dir(&repo.root)
-        .args(["60", "zsh", "-f", "-c", ZSH_DRIVER, "zsh"])
-        .arg(&fpath)
-        .arg(line)
-        .output()
-        .expect("run zsh");
-    assert!(
-        out.status.success(),
-        "zsh on {line:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeeds(
+        hermetic("timeout", &repo.home)
+            .current_dir(&repo.root)
+            .args(["60", "zsh", "-f", "-c", ZSH_DRIVER, "zsh"])
+            .arg(&fpath)
+            .arg(line),
     );
     let text = String::from_utf8_lossy(&out.stdout);
     let mut matches: Vec<String> = Vec::new();
@@ -524,15 +504,10 @@ fn fish_complete(repo: &TestRepo, line: &str) -> Vec<String> {
         &dir.join("git-agent.fish"),
         &completion::render(clap_complete::Shell::Fish),
     );
-    let out = hermetic("fish", &repo.home)
-        .current_dir(&repo.root)
-        .args(["-c", &format!("complete -C {}", quote(line))])
-        .output()
-        .expect("run fish");
-    assert!(
-        out.status.success(),
-        "fish on {line:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeeds(
+        hermetic("fish", &repo.home)
+            .current_dir(&repo.root)
+            .args(["-c", &format!("complete -C {}", quote(line))]),
     );
     String::from_utf8_lossy(&out.stdout)
         .lines()

@@ -3,11 +3,10 @@
 //! every other exits 1 with an `error:` line saying why; nothing is lost,
 //! nothing is done twice, and the repository stays valid.
 
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::common::{BIN, Run, TestRepo, hermetic, write};
+use crate::common::{BIN, Run, TestRepo, hermetic};
 
 /// How long one racing command may take before the test calls it hung.
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -75,67 +74,29 @@ fn one_winner(runs: &[Run], what: &str) -> usize {
     winners[0]
 }
 
-fn fsck_clean(repo: &TestRepo, what: &str) {
-    let fsck = repo.git_out(&repo.root, &["fsck", "--strict", "--no-progress"]);
-    assert!(
-        fsck.status.success(),
-        "{what}: {}",
-        String::from_utf8_lossy(&fsck.stderr)
-    );
-}
-
-fn state(repo: &TestRepo, id: &str) -> String {
-    let show = repo.json(&["show", id, "--json"]);
-    show["state"].as_str().unwrap_or_default().to_owned()
-}
-
 /// No claim is left in the stored metadata.
 fn settled(repo: &TestRepo, id: &str, what: &str) {
     let meta = repo.git(&["cat-file", "-p", &format!("refs/agents/{id}/meta")]);
     assert!(!meta.contains("[pending]"), "{what}: {meta}");
 }
 
-/// A session with a commit, a staged edit of a.txt and an untracked file.
-fn busy(repo: &TestRepo, id: &str) -> (PathBuf, String) {
-    let wt = repo.new_session(&[id]);
-    write(&wt.join("committed.txt"), "c\n");
-    repo.git_in(&wt, &["add", "committed.txt"]);
-    repo.git_in(&wt, &["commit", "-qm", "agent commit"]);
-    let commit = repo.git_in(&wt, &["rev-parse", "HEAD"]);
-    write(&wt.join("a.txt"), "alpha\nbeta\ngamma\nsession line\n");
-    repo.git_in(&wt, &["add", "a.txt"]);
-    write(&wt.join("untracked.txt"), "u\n");
-    (wt, commit)
-}
-
-fn work_in_snapshot(repo: &TestRepo, id: &str, commit: &str, what: &str) {
-    let snap = format!("refs/agents/{id}/snapshot");
-    assert_eq!(
-        repo.git(&["rev-parse", &format!("{snap}^1")]),
-        commit,
-        "{what}"
-    );
-    assert_eq!(repo.git(&["show", &format!("{snap}:untracked.txt")]), "u");
-    assert!(
-        repo.git(&["show", &format!("{snap}:a.txt")])
-            .ends_with("session line")
-    );
-}
+/// What a session's staged `a.txt` holds.
+const A_TXT: &str = "alpha\nbeta\ngamma\nsession line\n";
 
 #[test]
 fn six_discards_of_one_session_at_once_have_one_winner() {
     for round in 0..3 {
         let what = format!("round {round}");
         let repo = TestRepo::new();
-        let (wt, commit) = busy(&repo, "s");
+        let (wt, commit) = repo.session_with_work("s", A_TXT);
         let runs = race(&repo, &[&["discard", "s"][..]; 6]);
         one_winner(&runs, &what);
-        fsck_clean(&repo, &what);
-        assert_eq!(state(&repo, "s"), "discarded", "{what}");
+        repo.fsck_clean(&what);
+        assert_eq!(repo.state("s"), "discarded", "{what}");
         settled(&repo, "s", &what);
         assert!(!wt.exists(), "{what}");
         assert_eq!(repo.git(&["branch", "--list", "agent/s"]), "", "{what}");
-        work_in_snapshot(&repo, "s", &commit, &what);
+        repo.assert_work_saved("s", &commit, A_TXT, &what);
         repo.agent(&["list", "--all", "--json"]).success();
         // And it comes back whole.
         repo.agent(&["restore", "s"]).success();
@@ -149,7 +110,7 @@ fn keep_racing_discard_of_one_session_has_one_winner() {
     for round in 0..4 {
         let what = format!("round {round}");
         let repo = TestRepo::new();
-        let (wt, commit) = busy(&repo, "s");
+        let (wt, commit) = repo.session_with_work("s", A_TXT);
         let before = repo.fingerprint(&repo.root);
         // Alternate who starts first; add a second of each now and then.
         let runs: Vec<&[&str]> = match round {
@@ -160,12 +121,12 @@ fn keep_racing_discard_of_one_session_has_one_winner() {
         };
         let results = race(&repo, &runs);
         let winner = runs[one_winner(&results, &what)][0];
-        fsck_clean(&repo, &what);
+        repo.fsck_clean(&what);
         settled(&repo, "s", &what);
         assert!(!wt.exists(), "{what}");
-        work_in_snapshot(&repo, "s", &commit, &what);
+        repo.assert_work_saved("s", &commit, A_TXT, &what);
         if winner == "keep" {
-            assert_eq!(state(&repo, "s"), "kept", "{what}");
+            assert_eq!(repo.state("s"), "kept", "{what}");
             let a = repo.read("a.txt");
             assert_eq!(a.matches("session line").count(), 1, "{what}: {a}");
             assert_eq!(repo.read("untracked.txt"), "u\n", "{what}");
@@ -175,7 +136,7 @@ fn keep_racing_discard_of_one_session_has_one_winner() {
                 "{what}"
             );
         } else {
-            assert_eq!(state(&repo, "s"), "discarded", "{what}");
+            assert_eq!(repo.state("s"), "discarded", "{what}");
             assert_eq!(repo.fingerprint(&repo.root), before, "{what}: untouched");
         }
     }
@@ -186,14 +147,14 @@ fn restores_of_one_session_at_once_have_one_winner() {
     for round in 0..3 {
         let what = format!("round {round}");
         let repo = TestRepo::new();
-        let (wt, commit) = busy(&repo, "s");
+        let (wt, commit) = repo.session_with_work("s", A_TXT);
         let before = repo.fingerprint(&wt);
         repo.agent(&["discard", "s"]).success();
         let runs = race(&repo, &[&["restore", "s"][..]; 4]);
         one_winner(&runs, &what);
-        fsck_clean(&repo, &what);
+        repo.fsck_clean(&what);
         settled(&repo, "s", &what);
-        assert_eq!(state(&repo, "s"), "active", "{what}");
+        assert_eq!(repo.state("s"), "active", "{what}");
         assert_eq!(repo.fingerprint(&wt), before, "{what}: restored exactly");
         assert_eq!(repo.git_in(&wt, &["rev-parse", "HEAD"]), commit);
         assert_eq!(repo.agent(&["gc"]).success().stdout, "", "{what}");

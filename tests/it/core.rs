@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::common::{TestRepo, hermetic, write};
+use crate::common::{TestRepo, hermetic, succeeds, write};
 
 #[test]
 fn new_makes_a_locked_worktree_on_a_branch_with_session_refs() {
@@ -41,16 +41,7 @@ fn new_makes_a_locked_worktree_on_a_branch_with_session_refs() {
 fn dispatches_as_a_git_subcommand_from_anywhere() {
     let repo = TestRepo::new();
     let run = |dir: &Path, args: &[&str]| {
-        let out = hermetic("git", &repo.home)
-            .current_dir(dir)
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = succeeds(hermetic("git", &repo.home).current_dir(dir).args(args));
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     run(&repo.path("src"), &["agent", "new", "one"]);
@@ -312,24 +303,15 @@ fn configuration_from_git_config_and_git_dash_c() {
             .contains("bots/c1")
     );
     // `git -c` overrides reach git-agent through GIT_CONFIG_PARAMETERS.
-    let out = hermetic("git", &repo.home)
-        .current_dir(&repo.root)
-        .args([
-            "-c",
-            "agent.worktreeDir=elsewhere",
-            "-c",
-            "agent.BranchPrefix=x/",
-            "agent",
-            "new",
-            "c2",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeds(hermetic("git", &repo.home).current_dir(&repo.root).args([
+        "-c",
+        "agent.worktreeDir=elsewhere",
+        "-c",
+        "agent.BranchPrefix=x/",
+        "agent",
+        "new",
+        "c2",
+    ]));
     assert!(repo.path("elsewhere/c2").is_dir());
     assert!(repo.git(&["branch", "--list", "x/c2"]).contains("x/c2"));
     assert_eq!(
@@ -732,12 +714,7 @@ fn a_lifecycle_leaves_fsck_clean() {
         "l1",
         "gc keeps session objects"
     );
-    let fsck = repo.git_out(&repo.root, &["fsck", "--strict"]);
-    assert!(
-        fsck.status.success(),
-        "{}",
-        String::from_utf8_lossy(&fsck.stderr)
-    );
+    repo.fsck_clean("after git gc");
 }
 
 #[test]

@@ -8,14 +8,11 @@ use std::path::Path;
 
 use crate::common::{BIN, Run, TestRepo, hermetic, write};
 
+/// What a session's staged `a.txt` holds.
+const A_TXT: &str = "staged\n";
+
 fn crash(repo: &TestRepo, point: &str, args: &[&str]) {
-    let out = hermetic(BIN, &repo.home)
-        .current_dir(&repo.root)
-        .env("GIT_AGENT_FAULT", point)
-        .args(args)
-        .output()
-        .unwrap();
-    let run = Run::from(out);
+    let run = repo.agent_env(&[("GIT_AGENT_FAULT", point)], args);
     assert_eq!(
         run.code, 137,
         "{point}: expected the injected crash; {run:?}"
@@ -23,54 +20,10 @@ fn crash(repo: &TestRepo, point: &str, args: &[&str]) {
 }
 
 fn assert_valid(repo: &TestRepo, point: &str) {
-    let fsck = repo.git_out(&repo.root, &["fsck", "--strict", "--no-progress"]);
-    assert!(
-        fsck.status.success(),
-        "{point}: fsck: {}",
-        String::from_utf8_lossy(&fsck.stderr)
-    );
+    repo.fsck_clean(point);
     let list = repo.agent(&["list", "--all", "--json"]);
     assert_eq!(list.code, 0, "{point}: list after the crash: {list:?}");
     assert!(!list.stderr.contains("panicked"), "{point}");
-}
-
-fn state(repo: &TestRepo, id: &str) -> String {
-    repo.json(&["show", id, "--json"])["state"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// A session with a commit, a staged edit and an untracked file.
-fn busy_session(repo: &TestRepo, id: &str) -> (std::path::PathBuf, String) {
-    let wt = repo.new_session(&[id]);
-    write(&wt.join("committed.txt"), "c\n");
-    repo.git_in(&wt, &["add", "committed.txt"]);
-    repo.git_in(&wt, &["commit", "-qm", "agent commit"]);
-    let commit = repo.git_in(&wt, &["rev-parse", "HEAD"]);
-    write(&wt.join("a.txt"), "staged\n");
-    repo.git_in(&wt, &["add", "a.txt"]);
-    write(&wt.join("untracked.txt"), "u\n");
-    (wt, commit)
-}
-
-fn assert_work_saved(repo: &TestRepo, id: &str, commit: &str, point: &str) {
-    let snap = repo.git(&["rev-parse", &format!("refs/agents/{id}/snapshot")]);
-    assert_eq!(
-        repo.git(&["rev-parse", &format!("{snap}^1")]),
-        commit,
-        "{point}"
-    );
-    assert_eq!(
-        repo.git(&["show", &format!("{snap}:untracked.txt")]),
-        "u",
-        "{point}"
-    );
-    assert_eq!(
-        repo.git(&["show", &format!("{snap}:a.txt")]),
-        "staged",
-        "{point}"
-    );
 }
 
 #[test]
@@ -84,7 +37,7 @@ fn every_crash_point_leaves_a_valid_repository_and_a_recoverable_session() {
                 repo.git(&["config", "agent.postCreate", "touch post-created"]);
                 crash(&repo, p, &["new", "s"]);
                 assert_valid(&repo, p);
-                assert_eq!(state(&repo, "s"), "active", "{p}");
+                assert_eq!(repo.state("s"), "active", "{p}");
                 assert!(repo.path(".worktrees/s/a.txt").exists(), "{p}");
                 assert!(!repo.path(".worktrees/s/post-created").exists(), "{p}");
                 repo.agent(&["discard", "s"]).success();
@@ -98,7 +51,7 @@ fn every_crash_point_leaves_a_valid_repository_and_a_recoverable_session() {
                 crash(&repo, p, &["new", "s"]);
                 assert_valid(&repo, p);
                 assert_eq!(
-                    state(&repo, "s"),
+                    repo.state("s"),
                     "broken",
                     "{p}: an interrupted new is reported broken"
                 );
@@ -120,21 +73,21 @@ fn every_crash_point_leaves_a_valid_repository_and_a_recoverable_session() {
                 repo.agent(&["new", "s2"]).success();
             }
             p if p.starts_with("discard:") => {
-                let (wt, commit) = busy_session(&repo, "s");
+                let (wt, commit) = repo.session_with_work("s", A_TXT);
                 crash(&repo, p, &["discard", "s"]);
                 assert_valid(&repo, p);
-                assert_work_saved(&repo, "s", &commit, p);
+                repo.assert_work_saved("s", &commit, A_TXT, p);
                 repo.agent(&["discard", "s"]).success();
-                assert_eq!(state(&repo, "s"), "discarded", "{p}");
+                assert_eq!(repo.state("s"), "discarded", "{p}");
                 assert!(!wt.exists(), "{p}");
-                assert_work_saved(&repo, "s", &commit, p);
+                repo.assert_work_saved("s", &commit, A_TXT, p);
             }
             p if p == "keep:head-moved" => {
-                let (_, commit) = busy_session(&repo, "s");
+                let (_, commit) = repo.session_with_work("s", A_TXT);
                 let head = repo.git(&["rev-parse", "HEAD"]);
                 crash(&repo, p, &["keep", "s", "--squash", "-m", "squashed"]);
                 assert_valid(&repo, p);
-                assert_work_saved(&repo, "s", &commit, p);
+                repo.assert_work_saved("s", &commit, A_TXT, p);
                 // The commit landed; what is left is the bookkeeping.
                 assert_eq!(repo.git(&["rev-parse", "HEAD~1"]), head, "{p}");
                 assert_eq!(repo.git(&["status", "--porcelain"]), "", "{p}");
@@ -144,16 +97,16 @@ fn every_crash_point_leaves_a_valid_repository_and_a_recoverable_session() {
                     .success();
                 assert!(again.stderr.contains("already in"), "{p}: {}", again.stderr);
                 assert_eq!(repo.git(&["rev-parse", "HEAD~1"]), head, "{p}");
-                assert_eq!(state(&repo, "s"), "kept", "{p}");
+                assert_eq!(repo.state("s"), "kept", "{p}");
             }
             p if p.starts_with("keep:") => {
-                let (_, commit) = busy_session(&repo, "s");
+                let (_, commit) = repo.session_with_work("s", A_TXT);
                 crash(&repo, p, &["keep", "s"]);
                 assert_valid(&repo, p);
-                assert_work_saved(&repo, "s", &commit, p);
+                repo.assert_work_saved("s", &commit, A_TXT, p);
                 // Running keep again finishes the job, without applying twice.
                 repo.agent(&["keep", "s"]).success();
-                assert_eq!(state(&repo, "s"), "kept", "{p}");
+                assert_eq!(repo.state("s"), "kept", "{p}");
                 assert_eq!(repo.read("a.txt"), "staged\n", "{p}");
                 assert_eq!(repo.read("untracked.txt"), "u\n", "{p}");
                 assert_eq!(
@@ -165,13 +118,13 @@ fn every_crash_point_leaves_a_valid_repository_and_a_recoverable_session() {
             }
             p if p == "restore:recorded" => {
                 // Killed after recording `active`, before agent.copy files.
-                let (wt, commit) = busy_session(&repo, "s");
+                let (wt, commit) = repo.session_with_work("s", A_TXT);
                 let before = repo.fingerprint(&wt);
                 repo.agent(&["discard", "s"]).success();
                 crash(&repo, p, &["restore", "s"]);
                 assert_valid(&repo, p);
-                assert_work_saved(&repo, "s", &commit, p);
-                assert_eq!(state(&repo, "s"), "active", "{p}");
+                repo.assert_work_saved("s", &commit, A_TXT, p);
+                assert_eq!(repo.state("s"), "active", "{p}");
                 assert_eq!(repo.fingerprint(&wt), before, "{p}: restored exactly");
                 let again = repo.agent(&["restore", "s"]).fails(1);
                 assert!(again.stderr.contains("here already"), "{p}: {again:?}");
@@ -179,14 +132,14 @@ fn every_crash_point_leaves_a_valid_repository_and_a_recoverable_session() {
             }
             p if p.starts_with("gc:") => gc_scenario(&repo, p),
             p if p.starts_with("restore:") => {
-                let (wt, commit) = busy_session(&repo, "s");
+                let (wt, commit) = repo.session_with_work("s", A_TXT);
                 let before = repo.fingerprint(&wt);
                 repo.agent(&["discard", "s"]).success();
                 crash(&repo, p, &["restore", "s"]);
                 assert_valid(&repo, p);
-                assert_work_saved(&repo, "s", &commit, p);
+                repo.assert_work_saved("s", &commit, A_TXT, p);
                 repo.agent(&["restore", "s"]).success();
-                assert_eq!(state(&repo, "s"), "active", "{p}");
+                assert_eq!(repo.state("s"), "active", "{p}");
                 assert_eq!(repo.fingerprint(&wt), before, "{p}: restored exactly");
                 assert_eq!(
                     std::fs::read_to_string(wt.join("untracked.txt")).unwrap(),
@@ -206,7 +159,7 @@ fn gc_scenario(repo: &TestRepo, p: &str) {
     let worktrees = || repo.git(&["worktree", "list", "--porcelain"]);
     match p {
         "gc:logs-removed" | "gc:forgotten" => {
-            let (_, commit) = busy_session(repo, "s");
+            let (_, commit) = repo.session_with_work("s", A_TXT);
             repo.agent(&["discard", "s"]).success();
             write(&repo.path(".git/agents/s/run.log"), "a log\n");
             crash(repo, p, &["gc", "--expire", "now"]);
@@ -214,8 +167,8 @@ fn gc_scenario(repo: &TestRepo, p: &str) {
             assert!(!repo.path(".git/agents/s").exists(), "{p}");
             if p == "gc:logs-removed" {
                 // Still there, still restorable: only its logs went.
-                assert_eq!(state(repo, "s"), "discarded", "{p}");
-                assert_work_saved(repo, "s", &commit, p);
+                assert_eq!(repo.state("s"), "discarded", "{p}");
+                repo.assert_work_saved("s", &commit, A_TXT, p);
             }
             let out = repo.agent(&["gc", "--expire", "now"]).success().stdout;
             if p == "gc:logs-removed" {
@@ -226,23 +179,23 @@ fn gc_scenario(repo: &TestRepo, p: &str) {
             repo.agent(&["show", "s"]).fails(1);
         }
         "gc:restore-finished" => {
-            let (wt, commit) = busy_session(repo, "s");
+            let (wt, commit) = repo.session_with_work("s", A_TXT);
             let before = repo.fingerprint(&wt);
             repo.agent(&["discard", "s"]).success();
             crash(repo, "restore:worktree-added", &["restore", "s"]);
             crash(repo, p, &["gc", "--expire", "now"]);
             assert_valid(repo, p);
-            assert_work_saved(repo, "s", &commit, p);
-            assert_eq!(state(repo, "s"), "active", "{p}");
+            repo.assert_work_saved("s", &commit, A_TXT, p);
+            assert_eq!(repo.state("s"), "active", "{p}");
             assert_eq!(repo.fingerprint(&wt), before, "{p}");
             assert_eq!(repo.agent(&["gc"]).success().stdout, "", "{p}");
         }
         "gc:snapshot-saved" => {
-            let (wt, commit) = busy_session(repo, "s");
+            let (wt, commit) = repo.session_with_work("s", A_TXT);
             std::fs::remove_dir_all(&wt).unwrap();
             crash(repo, p, &["gc"]);
             assert_valid(repo, p);
-            assert_eq!(state(repo, "s"), "broken", "{p}");
+            assert_eq!(repo.state("s"), "broken", "{p}");
             let tip = repo.git(&["rev-parse", "refs/agents/s/snapshot^1"]);
             assert_eq!(tip, commit, "{p}: the branch tip is saved");
             assert!(worktrees().contains(".worktrees/s"), "{p}");
@@ -253,7 +206,7 @@ fn gc_scenario(repo: &TestRepo, p: &str) {
                 "{p}: {out}"
             );
             assert!(!worktrees().contains(".worktrees/s"), "{p}");
-            assert_eq!(state(repo, "s"), "broken", "{p}");
+            assert_eq!(repo.state("s"), "broken", "{p}");
             repo.agent(&["discard", "s"]).success();
             let tip = repo.git(&["rev-parse", "refs/agents/s/snapshot^1"]);
             assert_eq!(tip, commit, "{p}");
@@ -275,11 +228,11 @@ fn gc_scenario(repo: &TestRepo, p: &str) {
                 })
                 .collect::<Vec<_>>()
                 .join("\n");
-            crate::gc::set_meta(repo, "s", &meta);
+            crate::common::set_meta(repo, "s", &meta);
             crash(repo, p, &["gc"]);
             assert_valid(repo, p);
             assert!(!worktrees().contains(".worktrees/s"), "{p}");
-            assert_eq!(state(repo, "s"), "broken", "{p}: as read");
+            assert_eq!(repo.state("s"), "broken", "{p}: as read");
             let out = repo.agent(&["gc"]).success().stdout;
             assert!(out.contains("mark-broken s: its worktree"), "{p}: {out}");
             let stored = repo.git(&["cat-file", "-p", "refs/agents/s/meta"]);
@@ -287,7 +240,7 @@ fn gc_scenario(repo: &TestRepo, p: &str) {
             repo.agent(&["discard", "s"]).success();
         }
         "gc:branch-recreated" => {
-            let (wt, commit) = busy_session(repo, "s");
+            let (wt, commit) = repo.session_with_work("s", A_TXT);
             let before = repo.fingerprint(&wt);
             repo.git_in(&wt, &["checkout", "-q", "--detach"]);
             repo.git(&["branch", "-D", "agent/s"]);
@@ -303,7 +256,7 @@ fn gc_scenario(repo: &TestRepo, p: &str) {
                 "{p}"
             );
             assert_eq!(repo.fingerprint(&wt), before, "{p}");
-            assert_eq!(state(repo, "s"), "active", "{p}");
+            assert_eq!(repo.state("s"), "active", "{p}");
             assert_eq!(repo.agent(&["gc"]).success().stdout, "", "{p}");
         }
         "gc:records-unlocked" | "gc:records-pruned" => {
@@ -393,14 +346,14 @@ fn running_out_of_space_half_way_changes_nothing() {
     assert_eq!(repo.read("a.txt"), "alpha\nbeta\ngamma\n");
     assert!(!repo.path("new.txt").exists() && !repo.path("zeros.bin").exists());
     assert_eq!(repo.read("docs/guide.md"), "# Guide\n");
-    assert_eq!(state(&repo, "k"), "active");
+    assert_eq!(repo.state("k"), "active");
     assert!(wt.join("zeros.bin").exists());
 
     // discard: the snapshot cannot be written, so nothing is removed.
     write(&wt.join("incompressible.bin"), &pseudo_random(300 * 1024));
     let run = out_of_space(&repo, 100, &["discard", "k"]);
     assert_eq!(run.code, 1, "{run:?}");
-    assert_eq!(state(&repo, "k"), "active");
+    assert_eq!(repo.state("k"), "active");
     assert!(wt.join("incompressible.bin").exists());
 
     // With room again, both work.

@@ -3,8 +3,9 @@
 
 use std::path::Path;
 
-use crate::common::{TestRepo, hermetic, write};
-use crate::restore::{busy_session, files};
+use crate::common::{
+    TestRepo, busy_session, fake_agent, files, finishes_ok, set_meta, wait_for_pause, write,
+};
 
 /// Every directory under `dir`, empty ones included.
 fn dirs(dir: &Path, out: &mut Vec<String>) {
@@ -40,15 +41,6 @@ fn everything(repo: &TestRepo) -> String {
     )
 }
 
-fn fsck_clean(repo: &TestRepo) {
-    let fsck = repo.git_out(&repo.root, &["fsck", "--strict", "--no-dangling"]);
-    assert!(
-        fsck.status.success(),
-        "{}",
-        String::from_utf8_lossy(&fsck.stderr)
-    );
-}
-
 /// A session with one commit on its branch; returns (worktree, commit).
 fn committed_session(repo: &TestRepo, id: &str) -> (std::path::PathBuf, String) {
     let wt = repo.new_session(&[id]);
@@ -57,13 +49,6 @@ fn committed_session(repo: &TestRepo, id: &str) -> (std::path::PathBuf, String) 
     repo.git_in(&wt, &["commit", "-qm", id]);
     let commit = repo.git_in(&wt, &["rev-parse", "HEAD"]);
     (wt, commit)
-}
-
-fn state(repo: &TestRepo, id: &str) -> String {
-    repo.json(&["show", id, "--json"])["state"]
-        .as_str()
-        .unwrap()
-        .to_owned()
 }
 
 /// One of each kind of work for gc: discarded, kept, worktree deleted,
@@ -147,7 +132,7 @@ fn dry_run_changes_nothing_and_json_has_the_documented_fields() {
     // Nothing left to do.
     let again = repo.json(&["gc", "--expire", "now", "--json"]);
     assert_eq!(again["actions"], serde_json::json!([]));
-    fsck_clean(&repo);
+    repo.fsck_clean("at the end");
 }
 
 #[test]
@@ -179,10 +164,10 @@ fn expire_now_forgets_kept_and_discarded_sessions_but_never_live_ones() {
         repo.git(&["for-each-ref", "refs/agents/live", "refs/heads/agent/live"]),
         live_refs
     );
-    assert_eq!(state(&repo, "live"), "active");
+    assert_eq!(repo.state("live"), "active");
     repo.agent(&["restore", "gone"]).fails(1);
     repo.git(&["gc", "-q", "--prune=now"]);
-    fsck_clean(&repo);
+    repo.fsck_clean("at the end");
 }
 
 #[test]
@@ -201,7 +186,7 @@ fn the_default_expiry_keeps_recent_sessions_and_config_can_change_it() {
     repo.agent(&["gc", "--expire", "1.hour.ago"]).success();
     repo.agent(&["gc", "--expire", "never"]).success();
     assert_eq!(everything(&repo), before);
-    assert_eq!(state(&repo, "recent"), "discarded");
+    assert_eq!(repo.state("recent"), "discarded");
 
     let err = repo.agent(&["gc", "--expire", "someday"]).fails(2).stderr;
     assert!(err.contains("someday"), "{err}");
@@ -227,7 +212,7 @@ fn a_worktree_deleted_by_hand_is_marked_broken_and_its_commits_stay_reachable() 
 
     let out = repo.agent(&["gc"]).success().stdout;
     assert!(out.starts_with("mark-broken rmrf: "), "{out}");
-    assert_eq!(state(&repo, "rmrf"), "broken");
+    assert_eq!(repo.state("rmrf"), "broken");
     let meta = repo.git(&["cat-file", "-p", "refs/agents/rmrf/meta"]);
     assert!(meta.contains("state = \"broken\""), "{meta}");
     // The branch stays; git forgot the worktree; the tip is in the snapshot.
@@ -244,7 +229,7 @@ fn a_worktree_deleted_by_hand_is_marked_broken_and_its_commits_stay_reachable() 
         repo.git(&["show", "refs/agents/rmrf/snapshot:rmrf.txt"]),
         "rmrf"
     );
-    fsck_clean(&repo);
+    repo.fsck_clean("at the end");
     // Settled: another gc has nothing to do, and the session can be discarded.
     assert_eq!(repo.agent(&["gc"]).success().stdout, "");
     repo.agent(&["discard", "rmrf"]).success();
@@ -274,7 +259,7 @@ fn mark_broken_keeps_an_older_snapshot_reachable() {
         repo.git(&["show", &format!("{new}^3:new dir/untracked é.txt")]),
         "untracked"
     );
-    fsck_clean(&repo);
+    repo.fsck_clean("at the end");
 }
 
 #[test]
@@ -285,7 +270,7 @@ fn a_deleted_branch_is_re_created_where_the_worktree_was() {
     write(&wt.join("dirty.txt"), "dirty\n");
     let before = repo.fingerprint(&wt);
     repo.git(&["update-ref", "-d", "refs/heads/agent/reflog"]);
-    assert_eq!(state(&repo, "reflog"), "broken");
+    assert_eq!(repo.state("reflog"), "broken");
     // Detached first, then deleted with git branch -D.
     let (wt2, commit2) = committed_session(&repo, "detached");
     repo.git_in(&wt2, &["checkout", "-q", "--detach"]);
@@ -299,14 +284,14 @@ fn a_deleted_branch_is_re_created_where_the_worktree_was() {
     assert!(out.contains("repair detached: "), "{out}");
     assert_eq!(repo.git(&["rev-parse", "agent/reflog"]), commit);
     assert_eq!(repo.fingerprint(&wt), before);
-    assert_eq!(state(&repo, "reflog"), "active");
+    assert_eq!(repo.state("reflog"), "active");
     assert_eq!(repo.git(&["rev-parse", "agent/detached"]), commit2);
     assert_eq!(
         repo.git_in(&wt2, &["symbolic-ref", "HEAD"]),
         "refs/heads/agent/detached"
     );
-    assert_eq!(state(&repo, "detached"), "active");
-    fsck_clean(&repo);
+    assert_eq!(repo.state("detached"), "active");
+    repo.fsck_clean("at the end");
 }
 
 #[test]
@@ -336,36 +321,6 @@ fn a_run_whose_process_vanished_is_recorded_as_failed() {
     assert!(show["run"]["ended"].is_string(), "{show}");
 }
 
-/// Point `refs/agents/<id>/meta` at a blob holding `meta`.
-pub fn set_meta(repo: &TestRepo, id: &str, meta: &str) {
-    let blob = hermetic("git", &repo.home)
-        .args([
-            "-C",
-            repo.root.to_str().unwrap(),
-            "hash-object",
-            "-w",
-            "--stdin",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut c| {
-            use std::io::Write;
-            c.stdin.take().unwrap().write_all(meta.as_bytes())?;
-            c.wait_with_output()
-        })
-        .unwrap();
-    let blob = String::from_utf8(blob.stdout).unwrap();
-    // As git-agent itself would: the blob is recorded as this clone's
-    // before the ref points at it (else the session reads as fetched).
-    let ledger = repo.root.join(".git/agents").join(id);
-    std::fs::create_dir_all(&ledger).unwrap();
-    let mut owned = std::fs::read_to_string(ledger.join("owned")).unwrap_or_default();
-    owned.push_str(&format!("{}\n", blob.trim()));
-    std::fs::write(ledger.join("owned"), owned).unwrap();
-    repo.git(&["update-ref", &format!("refs/agents/{id}/meta"), blob.trim()]);
-}
-
 #[test]
 fn a_run_whose_agent_ended_is_not_vanished_while_its_watcher_lives() {
     // The agent has exited; the git-agent process watching it is about to
@@ -390,13 +345,13 @@ fn a_run_whose_agent_ended_is_not_vanished_while_its_watcher_lives() {
 
     let out = repo.agent(&["gc"]).success().stdout;
     assert!(!out.contains("vanished"), "{out}");
-    assert_eq!(state(&repo, "ending"), "running");
+    assert_eq!(repo.state("ending"), "running");
 
     watcher.kill().unwrap();
     watcher.wait().unwrap();
     let out = repo.agent(&["gc"]).success().stdout;
     assert!(out.contains("repair ending: its run"), "{out}");
-    assert_eq!(state(&repo, "ending"), "failed");
+    assert_eq!(repo.state("ending"), "failed");
 }
 
 #[test]
@@ -408,39 +363,22 @@ fn gc_and_list_leave_a_session_alone_while_keep_or_discard_removes_it() {
         let repo = TestRepo::new();
         let (_, commit) = committed_session(&repo, "going");
         let pause = repo.home.join("paused");
-        let child = hermetic(crate::common::BIN, &repo.home)
-            .current_dir(&repo.root)
-            .env("GIT_AGENT_PAUSE", point)
-            .env("GIT_AGENT_PAUSE_FILE", &pause)
-            .args([verb, "going"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let start = std::time::Instant::now();
-        while !pause.exists() {
-            assert!(start.elapsed().as_secs() < 60, "{verb} never paused");
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
+        let child = repo.spawn_agent(Some((point, &pause)), &[verb, "going"]);
+        wait_for_pause(&pause);
         // Worktree gone, state not yet recorded: neither broken nor repaired.
         assert!(!repo.path(".worktrees/going").exists());
-        assert_eq!(state(&repo, "going"), "active", "{verb}");
+        assert_eq!(repo.state("going"), "active", "{verb}");
         let out = repo.agent(&["gc"]).success().stdout;
         assert!(!out.contains("going"), "{verb}: {out}");
 
         std::fs::remove_file(&pause).unwrap();
-        let done = child.wait_with_output().unwrap();
-        assert!(
-            done.status.success(),
-            "{verb}: {}",
-            String::from_utf8_lossy(&done.stderr)
-        );
-        assert_eq!(state(&repo, "going"), end);
+        finishes_ok(child);
+        assert_eq!(repo.state("going"), end);
         let snap = repo.git(&["rev-parse", "refs/agents/going/snapshot^"]);
         assert_eq!(snap, commit, "{verb}");
         let out = repo.agent(&["gc"]).success().stdout;
         assert!(!out.contains("going"), "{verb}: {out}");
-        fsck_clean(&repo);
+        repo.fsck_clean(verb);
     }
 }
 
@@ -471,9 +409,9 @@ fn gc_finishes_an_interrupted_restore_instead_of_forgetting_it() {
             wt.display()
         )
     );
-    assert_eq!(state(&repo, "half"), "active");
+    assert_eq!(repo.state("half"), "active");
     assert_eq!(repo.fingerprint(&wt), before);
-    fsck_clean(&repo);
+    repo.fsck_clean("at the end");
 }
 
 #[test]
@@ -530,9 +468,9 @@ fn gc_prunes_empty_directories_and_stale_records_but_nothing_with_content() {
     // The user's worktree works again once its directory is back.
     std::fs::rename(&away, &plain).unwrap();
     repo.git_in(&plain, &["status", "--short"]);
-    assert_eq!(state(&repo, "keepme"), "active");
+    assert_eq!(repo.state("keepme"), "active");
     assert!(Path::new(&repo.path(".git/refs/agents/keepme")).is_dir());
-    fsck_clean(&repo);
+    repo.fsck_clean("at the end");
 }
 
 #[test]
@@ -572,9 +510,8 @@ fn age_session(repo: &TestRepo, id: &str, updated: &str) {
 fn the_default_expiry_forgets_a_session_older_than_two_weeks_with_its_logs() {
     // gc dates a session by its metadata's `updated`, against the clock.
     let repo = TestRepo::new();
-    let fake = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake-agent");
-    let fake = fake.to_str().unwrap();
-    repo.agent(&["new", "old", "--detach", "--", fake, "write", "o.txt", "o"])
+    let fake = fake_agent();
+    repo.agent(&["new", "old", "--detach", "--", &fake, "write", "o.txt", "o"])
         .success();
     repo.agent(&["wait", "old", "--timeout", "60s"]).success();
     let logs = repo.path(".git/agents/old");
@@ -607,10 +544,10 @@ fn the_default_expiry_forgets_a_session_older_than_two_weeks_with_its_logs() {
         repo.git(&["for-each-ref", "--format=%(refname)", "refs/agents/"]),
         "refs/agents/young/base\nrefs/agents/young/meta\nrefs/agents/young/snapshot"
     );
-    assert_eq!(state(&repo, "young"), "discarded");
+    assert_eq!(repo.state("young"), "discarded");
     repo.agent(&["restore", "young"]).success();
     assert_eq!(std::fs::read_to_string(wt.join("y.txt")).unwrap(), "y\n");
-    fsck_clean(&repo);
+    repo.fsck_clean("at the end");
 }
 
 #[test]
@@ -622,7 +559,7 @@ fn a_branch_deleted_the_way_a_user_can_is_reported_and_repaired() {
     assert!(!refused.status.success());
     let err = String::from_utf8_lossy(&refused.stderr);
     assert!(err.contains("used by worktree"), "{err}");
-    assert_eq!(state(&repo, "x"), "active");
+    assert_eq!(repo.state("x"), "active");
     // What a user can do: switch the worktree away, then delete it.
     repo.git_in(&wt, &["switch", "-q", "--detach"]);
     repo.git(&["branch", "-D", "agent/x"]);
@@ -656,8 +593,8 @@ fn a_branch_deleted_the_way_a_user_can_is_reported_and_repaired() {
         repo.git_in(&wt, &["symbolic-ref", "HEAD"]),
         "refs/heads/agent/x"
     );
-    assert_eq!(state(&repo, "x"), "active");
-    fsck_clean(&repo);
+    assert_eq!(repo.state("x"), "active");
+    repo.fsck_clean("at the end");
 }
 
 #[test]
@@ -668,7 +605,7 @@ fn a_hand_run_worktree_prune_is_reported_and_settled() {
     // The lock keeps git's own prune off the record.
     repo.git(&["worktree", "prune"]);
     assert!(repo.git(&["worktree", "list"]).contains(".worktrees/x"));
-    assert_eq!(state(&repo, "x"), "broken");
+    assert_eq!(repo.state("x"), "broken");
     // Unlocked and pruned by hand: the record goes, the branch stays.
     repo.git(&["worktree", "unlock", wt.to_str().unwrap()]);
     repo.git(&["worktree", "prune"]);
@@ -693,7 +630,7 @@ fn a_hand_run_worktree_prune_is_reported_and_settled() {
     assert_eq!(repo.agent(&["gc"]).success().stdout, "");
     repo.agent(&["discard", "x"]).success();
     assert_eq!(repo.git(&["rev-parse", "refs/agents/x/snapshot^1"]), commit);
-    fsck_clean(&repo);
+    repo.fsck_clean("at the end");
 }
 
 #[test]
@@ -706,14 +643,9 @@ fn a_keep_killed_in_flight_is_reported_and_finished_by_keeping_again() {
         let repo = TestRepo::new();
         let (wt, commit) = committed_session(&repo, "k");
         write(&wt.join("u.txt"), "u\n");
-        let out = hermetic(crate::common::BIN, &repo.home)
-            .current_dir(&repo.root)
-            .env("GIT_AGENT_FAULT", point)
-            .args(["keep", "k"])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(137), "{point}");
-        fsck_clean(&repo);
+        let out = repo.agent_env(&[("GIT_AGENT_FAULT", point)], &["keep", "k"]);
+        assert_eq!(out.code, 137, "{point}");
+        repo.fsck_clean(point);
         repo.agent(&["list", "--all"]).success();
         let gc = repo.agent(&["gc"]).success();
         if point != "keep:applied" {
@@ -727,7 +659,7 @@ fn a_keep_killed_in_flight_is_reported_and_finished_by_keeping_again() {
                 "{point}: {}",
                 gc.stderr
             );
-            assert_eq!(state(&repo, "k"), "broken", "{point}");
+            assert_eq!(repo.state("k"), "broken", "{point}");
         }
         assert!(!gc.stdout.contains("mark-broken"), "{point}: {}", gc.stdout);
         // Nothing is lost: the whole change is in the session's snapshot.
@@ -735,7 +667,7 @@ fn a_keep_killed_in_flight_is_reported_and_finished_by_keeping_again() {
         assert_eq!(repo.git(&["rev-parse", &format!("{snap}^1")]), commit);
         assert_eq!(repo.git(&["show", &format!("{snap}:u.txt")]), "u");
         repo.agent(&["keep", "k"]).success();
-        assert_eq!(state(&repo, "k"), "kept", "{point}");
+        assert_eq!(repo.state("k"), "kept", "{point}");
         assert_eq!(repo.read("u.txt"), "u\n", "{point}");
         assert_eq!(repo.read("k.txt"), "k", "{point}");
         assert_eq!(
@@ -743,7 +675,7 @@ fn a_keep_killed_in_flight_is_reported_and_finished_by_keeping_again() {
             "k.txt\nu.txt",
             "{point}"
         );
-        fsck_clean(&repo);
+        repo.fsck_clean(point);
     }
 }
 
@@ -782,6 +714,6 @@ fn a_discard_that_fails_leaves_no_claim_that_reads_as_killed() {
     assert!(!show.stderr.contains("killed"), "{}", show.stderr);
     let gc = repo.agent(&["gc"]).success();
     assert!(!gc.stderr.contains("killed"), "{}", gc.stderr);
-    assert_eq!(state(&repo, "s"), "active");
+    assert_eq!(repo.state("s"), "active");
     repo.agent(&["discard", "s"]).success();
 }

@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 
 use clap::Parser;
 use git_agent::cli::Cli;
-use git_agent::{completion, manpage};
+use git_agent::completion;
 
-use crate::common::{BIN, TestRepo, hermetic};
+use crate::common::{BIN, TestRepo, hermetic, succeeds};
+use crate::manpage;
 
 const UPDATE: &str = "GIT_AGENT_UPDATE_GENERATED";
 const DIRS: [&str; 2] = ["man/man1", "completions"];
@@ -414,15 +415,10 @@ fn verb_help_opens_the_verb_s_manual_page_when_one_is_installed() {
 fn the_completions_verb_prints_the_generated_scripts_outside_a_repository() {
     let repo = TestRepo::bare_dir();
     for shell in completion::shells() {
-        let out = hermetic(BIN, &repo.home)
-            .current_dir(repo.base())
-            .args(["completions", &shell.to_string()])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{shell}: {}",
-            String::from_utf8_lossy(&out.stderr)
+        let out = succeeds(
+            hermetic(BIN, &repo.home)
+                .current_dir(repo.base())
+                .args(["completions", &shell.to_string()]),
         );
         assert_eq!(
             String::from_utf8_lossy(&out.stdout),

@@ -3,7 +3,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use crate::common::{BIN, Run, TestRepo, hermetic, write};
+use crate::common::{TestRepo, fake_agent, finishes_ok, wait_for_pause, write};
 
 /// The target's own work in `paths`: file bytes and index entries.
 fn own_work(repo: &TestRepo, paths: &[&str]) -> String {
@@ -255,7 +255,7 @@ fn commit_brings_home_a_branch_reset_below_its_start() {
             repo.git_in(&wt, &["commit", "-qm", "three"]);
             write(&wt.join("a.txt"), "edited\n");
         }
-        let want = crate::keep_paths::git_add_all_tree(&repo, &wt);
+        let want = crate::common::git_add_all_tree(&repo, &wt);
         let start = repo.git(&["rev-parse", "HEAD"]);
         let err = repo.agent(&["keep", "reset", "--commit"]).success().stderr;
         assert!(!err.contains("nothing new"), "{err}");
@@ -661,27 +661,10 @@ fn keep_is_refused_mid_rebase_cherry_pick_and_revert() {
     assert_eq!(repo.read("new.txt"), "from the session\n");
 }
 
+/// `git agent keep <id>` started in the background; with `pause`, it stops
+/// once it took its snapshot, until that file is removed.
 fn spawn_keep(repo: &TestRepo, id: &str, pause: Option<&Path>) -> std::process::Child {
-    let mut cmd = crate::common::hermetic(crate::common::BIN, &repo.home);
-    if let Some(file) = pause {
-        cmd.env("GIT_AGENT_PAUSE", "keep:snapshotted")
-            .env("GIT_AGENT_PAUSE_FILE", file);
-    }
-    cmd.current_dir(&repo.root)
-        .args(["keep", id])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-fn assert_succeeds(child: std::process::Child) {
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    repo.spawn_agent(pause.map(|file| ("keep:snapshotted", file)), &["keep", id])
 }
 
 #[test]
@@ -721,8 +704,8 @@ fn a_second_keep_waits_for_the_first_and_both_land_in_the_same_file() {
     );
     assert_eq!(snapshot(), before, "neither has written anything yet");
     std::fs::remove_file(&pause).unwrap();
-    assert_succeeds(first);
-    assert_succeeds(second);
+    finishes_ok(first);
+    finishes_ok(second);
     assert_eq!(repo.read("long.txt"), "ONE\n2\n3\n4\n5\n6\n7\n8\nNINE\n");
 
     // The same when the lock is held by any other process.
@@ -738,15 +721,9 @@ fn a_second_keep_waits_for_the_first_and_both_land_in_the_same_file() {
     assert!(third.try_wait().unwrap().is_none(), "the third keep waits");
     assert_eq!(snapshot(), before);
     // Past its patience a keep gives up as busy, having changed nothing.
-    let busy = Run::from(
-        hermetic(BIN, &repo.home)
-            .current_dir(&repo.root)
-            .env("GIT_AGENT_LOCK_WAIT", "1")
-            .args(["keep", "fourth"])
-            .output()
-            .unwrap(),
-    )
-    .fails(1);
+    let busy = repo
+        .agent_env(&[("GIT_AGENT_LOCK_WAIT", "1")], &["keep", "fourth"])
+        .fails(1);
     assert!(
         busy.stderr
             .contains("another git-agent keep has been running"),
@@ -755,7 +732,7 @@ fn a_second_keep_waits_for_the_first_and_both_land_in_the_same_file() {
     );
     assert_eq!(snapshot(), before);
     held.unlock().unwrap();
-    assert_succeeds(third);
+    finishes_ok(third);
 
     let all = "ONE\n2\n3\n4\nFIVE\n6\n7\n8\nNINE\n";
     assert_eq!(repo.read("long.txt"), all);
@@ -863,13 +840,6 @@ fn a_session_that_merged_the_target_branch_stages_only_its_own_change() {
     assert_eq!(repo.read("a.txt"), "alpha\nRESOLVED\ngamma\n");
     assert_eq!(repo.read("main.txt"), "main's own, edited\n");
     assert_eq!(repo.git(&["diff", "--name-only"]), "main.txt");
-}
-
-fn fake_agent() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/fake-agent")
-        .display()
-        .to_string()
 }
 
 #[test]
@@ -1015,14 +985,6 @@ fn keep_reports_what_it_changed_in_the_checkout() {
     assert_eq!(repo.git(&["ls-files", "-s"]), staged);
 }
 
-fn wait_for(file: &Path) {
-    let start = std::time::Instant::now();
-    while !file.exists() {
-        assert!(start.elapsed().as_secs() < 60, "never paused");
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-}
-
 /// A run started while keep merges would write into a worktree about to be
 /// removed: keep refuses before it changes the checkout.
 #[test]
@@ -1033,7 +995,7 @@ fn a_run_started_while_keeping_stops_the_keep_before_it_changes_anything() {
     let before = repo.fingerprint(&repo.root);
     let pause = repo.home.join("paused");
     let keep = spawn_keep(&repo, "busy", Some(&pause));
-    wait_for(&pause);
+    wait_for_pause(&pause);
     repo.agent(&[
         "run",
         "busy",
@@ -1130,7 +1092,7 @@ fn changes_made_while_keeping_are_snapshotted_before_the_worktree_goes() {
         };
         let pause = repo.home.join("paused");
         let keep = spawn_keep(&repo, id, Some(&pause));
-        wait_for(&pause);
+        wait_for_pause(&pause);
         let first = snapped(&repo);
         late(&wt, &repo);
         std::fs::remove_file(&pause).unwrap();
@@ -1160,7 +1122,7 @@ fn changes_made_while_keeping_are_snapshotted_before_the_worktree_goes() {
     write(&wt.join("many/d7/kept.txt"), "kept\n");
     let pause = repo.home.join("paused");
     let keep = spawn_keep(&repo, "wide", Some(&pause));
-    wait_for(&pause);
+    wait_for_pause(&pause);
     write(&wt.join("many/d4000/late.txt"), "late\n");
     std::fs::remove_file(&pause).unwrap();
     let out = keep.wait_with_output().unwrap();

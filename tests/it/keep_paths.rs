@@ -9,7 +9,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::Path;
 
-use crate::common::{TestRepo, write};
+use crate::common::{TestRepo, git_add_all_tree, write};
 
 /// One entry of a checkout as a person sees it.
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -66,34 +66,6 @@ fn checkout(dir: &Path) -> Vec<(String, Entry)> {
     }
     out.sort();
     out
-}
-
-/// The tree `git add -A` stages in `wt`, into a copy of its index.
-pub fn git_add_all_tree(repo: &TestRepo, wt: &Path) -> String {
-    let index = repo.git_in(
-        wt,
-        &["rev-parse", "--path-format=absolute", "--git-path", "index"],
-    );
-    let copy = repo.base().join("oracle-index");
-    std::fs::copy(&index, &copy).unwrap();
-    let run = |args: &[&str]| {
-        let out = crate::common::hermetic("git", &repo.home)
-            .current_dir(wt)
-            .env("GIT_INDEX_FILE", &copy)
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
-    };
-    run(&["add", "-A"]);
-    let tree = run(&["write-tree"]);
-    std::fs::remove_file(&copy).unwrap();
-    tree
 }
 
 /// For each way of keeping (staged, `--squash`, `--commit`), a fresh

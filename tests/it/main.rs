@@ -17,6 +17,7 @@ mod head_moves;
 mod keep;
 mod keep_hooks;
 mod keep_paths;
+mod manpage;
 mod overlap;
 mod ownership;
 mod pager;

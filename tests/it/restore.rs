@@ -1,77 +1,7 @@
 //! restore: discarded and kept sessions come back byte for byte; refusals;
 //! interrupted restores are finished by running restore again.
 
-use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
-
-use crate::common::{TestRepo, write};
-
-/// Every file under `dir` (its `.git` file aside): path, kind, executable
-/// bit and bytes (or link target), sorted. Directories are not listed: git
-/// records no empty ones, so neither does a snapshot.
-pub fn files(dir: &Path) -> Vec<(String, String)> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let entry = entry.unwrap();
-            let path = entry.path();
-            let rel = path
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            if rel == ".git" {
-                continue;
-            }
-            let meta = std::fs::symlink_metadata(&path).unwrap();
-            if meta.file_type().is_symlink() {
-                let target = std::fs::read_link(&path).unwrap();
-                out.push((rel, format!("link -> {}", target.display())));
-            } else if meta.is_dir() {
-                walk(root, &path, out);
-            } else {
-                let exec = meta.permissions().mode() & 0o111 != 0;
-                let bytes = std::fs::read(&path).unwrap();
-                out.push((rel, format!("file exec={exec} {bytes:?}")));
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
-}
-
-/// A session worktree with every kind of change: a commit, staged,
-/// staged-then-edited, unstaged, deleted (staged and not), untracked in a
-/// new directory, binary, symlink, mode change, odd names.
-pub fn busy_session(repo: &TestRepo, id: &str) -> std::path::PathBuf {
-    let wt = repo.new_session(&[id]);
-    write(&wt.join("committed.txt"), "committed\n");
-    repo.git_in(&wt, &["add", "committed.txt"]);
-    repo.git_in(&wt, &["commit", "-qm", "agent commit"]);
-    write(&wt.join("staged.txt"), "staged\n");
-    write(&wt.join("both.txt"), "staged version\n");
-    repo.git_in(&wt, &["add", "staged.txt", "both.txt"]);
-    write(&wt.join("both.txt"), "working version\n");
-    write(&wt.join("a.txt"), "alpha\nBETA\ngamma\n");
-    std::fs::remove_file(wt.join("src/lib.rs")).unwrap();
-    repo.git_in(&wt, &["rm", "-q", "docs/guide.md"]);
-    write(&wt.join("new dir/untracked é.txt"), "untracked\n");
-    std::fs::write(wt.join("blob.bin"), [0u8, 159, 146, 150, 0, 255]).unwrap();
-    std::os::unix::fs::symlink("a.txt", wt.join("link")).unwrap();
-    write(&wt.join("tool.sh"), "#!/bin/sh\n");
-    std::fs::set_permissions(wt.join("tool.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
-    wt
-}
-
-fn fsck_clean(repo: &TestRepo) {
-    let fsck = repo.git_out(&repo.root, &["fsck", "--strict", "--no-dangling"]);
-    assert!(
-        fsck.status.success(),
-        "{}",
-        String::from_utf8_lossy(&fsck.stderr)
-    );
-}
+use crate::common::{TestRepo, busy_session, files, write};
 
 #[test]
 fn discard_then_restore_gives_back_every_byte_and_the_staged_split() {
@@ -109,7 +39,7 @@ fn discard_then_restore_gives_back_every_byte_and_the_staged_split() {
     repo.agent(&["discard", "back"]).success();
     repo.agent(&["restore", "ba"]).success();
     assert_eq!(repo.fingerprint(&wt), before);
-    fsck_clean(&repo);
+    repo.fsck_clean("at the end");
 }
 
 #[test]
@@ -133,7 +63,7 @@ fn a_kept_session_comes_back_with_its_worktree_and_branch() {
     assert_eq!(repo.json(&["show", "kept", "--json"])["state"], "active");
     // A live session again: it can be discarded like any other.
     repo.agent(&["discard", "kept"]).success();
-    fsck_clean(&repo);
+    repo.fsck_clean("at the end");
 }
 
 #[test]
@@ -208,7 +138,7 @@ fn restore_refuses_what_it_cannot_do_and_changes_nothing() {
     repo.agent(&["keep", "stays", "--keep-worktree"]).success();
     let err = repo.agent(&["restore", "stays"]).fails(1).stderr;
     assert!(err.contains("--keep-worktree"), "{err}");
-    fsck_clean(&repo);
+    repo.fsck_clean("at the end");
 }
 
 #[test]
@@ -255,7 +185,7 @@ fn an_interrupted_restore_is_finished_by_running_restore_again() {
         "edited after the fill\n"
     );
     assert_eq!(repo.json(&["show", "cut", "--json"])["state"], "active");
-    fsck_clean(&repo);
+    repo.fsck_clean("at the end");
 }
 
 #[test]

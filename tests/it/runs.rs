@@ -4,14 +4,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::common::{BIN, TestRepo, hermetic, write};
-
-fn fake_agent() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/fake-agent")
-        .display()
-        .to_string()
-}
+use crate::common::{BIN, TestRepo, fake_agent, hermetic, write};
 
 fn alive(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))

@@ -6,30 +6,6 @@ use std::path::PathBuf;
 
 use crate::common::{TestRepo, write};
 
-/// A second clone of `repo` through a bare remote `origin` both share.
-fn second_clone(repo: &TestRepo) -> PathBuf {
-    let remote = repo.base().join("remote.git");
-    repo.git_in(
-        &repo.base(),
-        &["init", "-q", "--bare", remote.to_str().unwrap()],
-    );
-    repo.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
-    repo.git(&["push", "-q", "origin", "main"]);
-    let other = repo.base().join("other");
-    repo.git_in(
-        &repo.base(),
-        &[
-            "clone",
-            "-q",
-            "-b",
-            "main",
-            remote.to_str().unwrap(),
-            other.to_str().unwrap(),
-        ],
-    );
-    other
-}
-
 fn show(repo: &TestRepo, dir: &std::path::Path, id: &str) -> serde_json::Value {
     let run = repo.agent_in(dir, &["show", id, "--json"]).success();
     serde_json::from_str(&run.stdout).unwrap()
@@ -38,7 +14,7 @@ fn show(repo: &TestRepo, dir: &std::path::Path, id: &str) -> serde_json::Value {
 #[test]
 fn pushed_sessions_list_as_pushed_elsewhere_and_restore_there() {
     let repo = TestRepo::new();
-    let other = second_clone(&repo);
+    let other = repo.clone_through_origin("other");
     let wt = repo.new_session(&["live"]);
     write(&wt.join("a.txt"), "alpha\nBETA\ngamma\n");
     repo.git_in(&wt, &["commit", "-qam", "agent commit"]);
@@ -137,7 +113,7 @@ fn pushed_sessions_list_as_pushed_elsewhere_and_restore_there() {
 #[test]
 fn discarding_a_fetched_session_never_touches_the_path_it_names() {
     let repo = TestRepo::new();
-    let other = second_clone(&repo);
+    let other = repo.clone_through_origin("other");
     let wt = repo.new_session(&["mine"]);
     write(&wt.join("work.txt"), "precious\n");
     repo.agent(&["push"]).success();
@@ -165,7 +141,7 @@ fn discarding_a_fetched_session_never_touches_the_path_it_names() {
 #[test]
 fn notes_from_both_clones_are_merged_and_push_then_succeeds() {
     let repo = TestRepo::new();
-    let other = second_clone(&repo);
+    let other = repo.clone_through_origin("other");
     for (dir, id) in [(&repo.root, "a"), (&other, "b")] {
         let run = repo.agent_in(dir, &["new", id]).success();
         let wt = PathBuf::from(
@@ -196,7 +172,7 @@ fn notes_from_both_clones_are_merged_and_push_then_succeeds() {
 #[test]
 fn push_refuses_to_replace_another_clone_s_session_of_the_same_id() {
     let repo = TestRepo::new();
-    let other = second_clone(&repo);
+    let other = repo.clone_through_origin("other");
     let remote = repo.base().join("remote.git");
     let on_remote =
         |name: &str| repo.git_in(&remote, &["for-each-ref", "--format=%(objectname)", name]);

@@ -14,10 +14,9 @@
 //! live sessions.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 use std::sync::Mutex;
 
-use crate::common::{BIN, Run, TestRepo, hermetic};
+use crate::common::{Run, TestRepo, fake_agent};
 
 const WORKERS: usize = 16;
 const SESSIONS_PER_WORKER: usize = 4;
@@ -31,20 +30,10 @@ enum Fate {
     Live,
 }
 
-fn agent(repo: &TestRepo, args: &[&str]) -> Run {
-    Run::from(
-        hermetic(BIN, &repo.home)
-            .current_dir(&repo.root)
-            .args(args)
-            .output()
-            .unwrap(),
-    )
-}
-
 /// Retry what another process's simultaneous update refused.
 fn agent_retrying(repo: &TestRepo, args: &[&str]) -> Run {
     for _ in 0..20 {
-        let run = agent(repo, args);
+        let run = repo.agent(args);
         if !(run.code == 1
             && (run.stderr.contains("at the same time") || run.stderr.contains("busy")))
         {
@@ -58,8 +47,8 @@ fn agent_retrying(repo: &TestRepo, args: &[&str]) -> Run {
 #[ignore = "slow: cargo test stress -- --ignored"]
 fn sixteen_processes_of_random_lifecycles_lose_nothing() {
     let repo = TestRepo::new();
-    let fake = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake-agent");
-    let fake = fake.to_str().unwrap();
+    let fake = fake_agent();
+    let fake = fake.as_str();
     let fates: Mutex<BTreeMap<String, Fate>> = Mutex::new(BTreeMap::new());
     // Shared sessions some keep of which succeeded.
     let kept_shared: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
@@ -68,7 +57,7 @@ fn sixteen_processes_of_random_lifecycles_lose_nothing() {
     for n in 0..SHARED {
         let id = format!("pool-{n}");
         let file = format!("out/{id}.txt");
-        let run = agent(&repo, &["new", &id, "--", fake, "write", &file, &id]);
+        let run = repo.agent(&["new", &id, "--", fake, "write", &file, &id]);
         assert_eq!(run.code, 0, "{id}: {run:?}");
     }
     std::thread::scope(|scope| {
@@ -97,7 +86,7 @@ fn sixteen_processes_of_random_lifecycles_lose_nothing() {
                         let run = agent_retrying(repo, &["wait", &id, "--timeout", "60s"]);
                         assert_eq!(run.code, 0, "{id}: {run:?}");
                     }
-                    let run = agent(repo, &["list", "--json"]);
+                    let run = repo.agent(&["list", "--json"]);
                     assert_eq!(run.code, 0, "list: {run:?}");
                     let fate = match roll(3) {
                         0 => Fate::Kept,
@@ -135,7 +124,7 @@ fn sixteen_processes_of_random_lifecycles_lose_nothing() {
                             4 => vec!["diff", &id, "--stat"],
                             _ => vec!["show", &id],
                         };
-                        let run = agent(repo, &args);
+                        let run = repo.agent(&args);
                         assert!(!run.stderr.contains("panicked"), "{args:?}: {run:?}");
                         let mut counts = outcomes.lock().unwrap();
                         let count = counts.entry(args[0].to_owned()).or_default();
@@ -168,12 +157,7 @@ fn sixteen_processes_of_random_lifecycles_lose_nothing() {
         "shared sessions, verb: (succeeded, refused): {:?}",
         outcomes.into_inner().unwrap()
     );
-    let fsck = repo.git_out(&repo.root, &["fsck", "--strict"]);
-    assert!(
-        fsck.status.success(),
-        "{}",
-        String::from_utf8_lossy(&fsck.stderr)
-    );
+    repo.fsck_clean("after every worker");
     let staged = repo.git(&["diff", "--cached", "--name-only"]);
     let worktrees = repo.git(&["worktree", "list", "--porcelain"]);
     let list = repo.json(&["list", "--all", "--json"]);

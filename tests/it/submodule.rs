@@ -2,41 +2,15 @@
 //! network), their commits kept reachable when the session's worktree goes,
 //! their uncommitted changes never thrown away silently.
 
-use std::path::PathBuf;
-
 use crate::common::{TestRepo, write};
 
 /// A repository with submodule `lib` whose upstream then disappears, so
 /// only the clone's own module repository can provide it.
 fn with_submodule() -> TestRepo {
     let repo = TestRepo::new();
-    let upstream = repo.base().join("upstream-lib");
-    repo.git_in(
-        &repo.base(),
-        &["init", "-q", "-b", "main", upstream.to_str().unwrap()],
-    );
-    write(&upstream.join("x.txt"), "x\n");
-    repo.git_in(&upstream, &["add", "."]);
-    repo.git_in(&upstream, &["commit", "-qm", "x"]);
-    repo.git(&[
-        "-c",
-        "protocol.file.allow=always",
-        "submodule",
-        "add",
-        "-q",
-        upstream.to_str().unwrap(),
-        "lib",
-    ]);
-    repo.git(&["commit", "-qm", "add lib"]);
+    let upstream = repo.add_submodule("upstream-lib", "lib");
     std::fs::remove_dir_all(&upstream).unwrap();
     repo
-}
-
-fn state(repo: &TestRepo, id: &str) -> String {
-    repo.json(&["show", id, "--json"])["state"]
-        .as_str()
-        .unwrap()
-        .to_owned()
 }
 
 #[test]
@@ -81,7 +55,7 @@ fn submodule_commits_survive_discard_and_restore_and_keep_stages_them() {
     let run = repo.agent(&["discard", "sub"]).fails(1);
     assert!(run.stderr.contains("submodule 'lib'"), "{}", run.stderr);
     assert!(run.stderr.contains("uncommitted changes"), "{}", run.stderr);
-    assert_eq!(state(&repo, "sub"), "active");
+    assert_eq!(repo.state("sub"), "active");
     assert_eq!(
         std::fs::read_to_string(lib.join("x.txt")).unwrap(),
         "dirty\n"
@@ -111,6 +85,5 @@ fn submodule_commits_survive_discard_and_restore_and_keep_stages_them() {
     // And the main checkout's submodule can move there: the commit is local.
     repo.git(&["submodule", "update", "--", "lib"]);
     assert_eq!(repo.read("lib/y.txt"), "y\n");
-    let fsck = repo.git_out(&PathBuf::from(&repo.root), &["fsck", "--strict"]);
-    assert!(fsck.status.success());
+    repo.fsck_clean("at the end");
 }

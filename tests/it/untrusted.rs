@@ -4,34 +4,9 @@
 //! sessions), and no path, pid or branch in them is acted on. One
 //! unreadable session is reported and skipped, never a denial of service.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::common::{TestRepo, write};
-
-/// The attacker: a clone of the victim's repository through a bare
-/// `remote.git` both share (the victim's `origin`).
-fn attacker(victim: &TestRepo) -> PathBuf {
-    let remote = victim.base().join("remote.git");
-    victim.git_in(
-        &victim.base(),
-        &["init", "-q", "--bare", remote.to_str().unwrap()],
-    );
-    victim.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
-    victim.git(&["push", "-q", "origin", "main"]);
-    let att = victim.base().join("att");
-    victim.git_in(
-        &victim.base(),
-        &[
-            "clone",
-            "-q",
-            "-b",
-            "main",
-            remote.to_str().unwrap(),
-            att.to_str().unwrap(),
-        ],
-    );
-    att
-}
 
 /// A session crafted by hand in `dir` and pushed to `origin`: `fields`
 /// are extra TOML lines (`clone = …`, a `[run]` table).
@@ -58,17 +33,7 @@ fn craft(
          {updated}scope = []\n{fields}",
         worktree.display()
     );
-    let file = repo.base().join(format!("meta-{id}"));
-    std::fs::write(&file, meta).unwrap();
-    let blob = repo.git_in(dir, &["hash-object", "-w", file.to_str().unwrap()]);
-    repo.git_in(
-        dir,
-        &["update-ref", &format!("refs/agents/{id}/meta"), &blob],
-    );
-    repo.git_in(
-        dir,
-        &["update-ref", &format!("refs/agents/{id}/base"), &base],
-    );
+    plant(repo, dir, id, meta.as_bytes(), &base);
     repo.git_in(
         dir,
         &[
@@ -117,7 +82,7 @@ fn remote_refs(repo: &TestRepo, id: &str) -> String {
 /// pushed).
 fn crafted_remote_sessions_act_on_nothing_here(plain_fetch: bool, copy_clone_id: bool) {
     let victim = TestRepo::new();
-    let att = attacker(&victim);
+    let att = victim.clone_through_origin("att");
     // The victim has sessions of its own, so a clone id to copy.
     victim.new_session(&["mine"]);
     let clone = if copy_clone_id {
@@ -247,7 +212,7 @@ fn crafted_sessions_from_a_plain_git_fetch_are_foreign() {
 #[test]
 fn a_plain_fetch_over_a_session_of_this_clone_makes_it_foreign_not_dangerous() {
     let victim = TestRepo::new();
-    let att = attacker(&victim);
+    let att = victim.clone_through_origin("att");
     let wt = victim.new_session(&["mine"]);
     write(&wt.join("work.txt"), "precious\n");
     let docs = victim.base().join("victim-docs");
@@ -275,7 +240,7 @@ fn a_plain_fetch_over_a_session_of_this_clone_makes_it_foreign_not_dangerous() {
 #[test]
 fn gc_does_not_recreate_a_branch_for_a_fetched_session_naming_a_user_worktree() {
     let victim = TestRepo::new();
-    let att = attacker(&victim);
+    let att = victim.clone_through_origin("att");
     victim.new_session(&["mine"]);
     // The user's own linked worktree, on a branch of their own.
     let own = victim.base().join("feature");
@@ -326,24 +291,30 @@ fn gc_does_not_recreate_a_branch_for_a_fetched_session_naming_a_user_worktree() 
 
 /// A meta blob that is not UTF-8, pushed by anyone.
 fn plant_unreadable(repo: &TestRepo, dir: &Path, id: &str) {
-    let file = repo.base().join("bad-meta");
-    std::fs::write(&file, b"version = 1\nid = \"\xff\xfe\"\n").unwrap();
-    let blob = repo.git_in(dir, &["hash-object", "-w", file.to_str().unwrap()]);
     let base = repo.git_in(dir, &["rev-parse", "HEAD"]);
+    plant(repo, dir, id, b"version = 1\nid = \"\xff\xfe\"\n", &base);
+}
+
+/// Session `id`'s refs in the repository at `dir`, made by hand: `meta`
+/// as its metadata blob, `base` as its base commit.
+fn plant(repo: &TestRepo, dir: &Path, id: &str, meta: &[u8], base: &str) {
+    let file = repo.base().join(format!("meta-{id}"));
+    std::fs::write(&file, meta).unwrap();
+    let blob = repo.git_in(dir, &["hash-object", "-w", file.to_str().unwrap()]);
     repo.git_in(
         dir,
         &["update-ref", &format!("refs/agents/{id}/meta"), &blob],
     );
     repo.git_in(
         dir,
-        &["update-ref", &format!("refs/agents/{id}/base"), &base],
+        &["update-ref", &format!("refs/agents/{id}/base"), base],
     );
 }
 
 #[test]
 fn one_unreadable_session_is_reported_and_skipped() {
     let victim = TestRepo::new();
-    let att = attacker(&victim);
+    let att = victim.clone_through_origin("att");
     let wt = victim.new_session(&["good"]);
     victim.new_session(&["other"]);
     write(&wt.join("x.txt"), "x\n");
@@ -396,7 +367,7 @@ fn an_empty_id_names_no_session() {
 #[test]
 fn gc_neither_restores_into_nor_forgets_a_session_a_forced_fetch_replaced() {
     let victim = TestRepo::new();
-    let att = attacker(&victim);
+    let att = victim.clone_through_origin("att");
     let wt1 = victim.new_session(&["vs1"]);
     write(&wt1.join("vw.txt"), "victim work\n");
     victim.new_session(&["vs2"]);

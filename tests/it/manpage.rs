@@ -1,11 +1,13 @@
 //! Manual pages: `git-agent(1)` and `git-agent-<verb>(1)` for every visible
-//! verb, generated from the clap definition in [`crate::cli`] with
+//! verb, generated from the clap definition in [`git_agent::cli`] with
 //! clap_mangen, plus the sections clap knows nothing about: exit status,
-//! configuration (from [`crate::config::KEYS`]), JSON output and examples.
+//! configuration (from [`git_agent::config::KEYS`]), JSON output and examples.
 //!
-//! The pages are checked in under `man/man1/`; the `generated` integration
-//! test fails when they are stale and rewrites them with
-//! `GIT_AGENT_UPDATE_GENERATED=1`.
+//! The pages are checked in under `man/man1/`; the `generated` test fails
+//! when they are stale and rewrites them with `GIT_AGENT_UPDATE_GENERATED=1`.
+//! They are built here, in the test binary, not in the shipped library:
+//! only that test renders them, through the library's public clap
+//! definition ([`git_agent::completion::command`]).
 
 use std::io;
 
@@ -13,8 +15,8 @@ use clap::{Arg, Command};
 use clap_mangen::Man;
 use clap_mangen::roff::{Roff, bold, italic, roman};
 
-use crate::completion;
-use crate::config::KEYS;
+use git_agent::completion;
+use git_agent::config::KEYS;
 
 /// One rendered page.
 pub struct Page {
