@@ -305,7 +305,10 @@ pub fn linked_record(path: &Path) -> Option<PathBuf> {
     let text = std::fs::read_to_string(&link).ok()?;
     let record = PathBuf::from(text.strip_prefix("gitdir:")?.trim());
     let back = std::fs::read_to_string(record.join("gitdir")).ok()?;
-    (tidy(Path::new(back.trim())) == tidy(&link)).then_some(record)
+    let back = Path::new(back.trim());
+    // git writes both paths absolute: compare them as written first (as
+    // `list` does this for every session), canonical only when they differ.
+    (back == link || tidy(back) == tidy(&link)).then_some(record)
 }
 
 /// A path as git printed it, byte for byte.
