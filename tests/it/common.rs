@@ -289,6 +289,26 @@ impl TestRepo {
         self.git(&["commit", "-qam", "main"]);
     }
 
+    /// A copy of the index of the worktree `dir`, beside the repository,
+    /// for an oracle's `git add -A`: with the index's own time, since git
+    /// takes entries as racily clean (and reads their files) by comparing
+    /// with it, and so must the oracle.
+    pub fn oracle_index(&self, dir: &Path) -> PathBuf {
+        let index = self.git_in(
+            dir,
+            &["rev-parse", "--path-format=absolute", "--git-path", "index"],
+        );
+        let copy = self.base().join("oracle-index");
+        std::fs::copy(&index, &copy).expect("copy the index");
+        let modified = std::fs::metadata(&index).unwrap().modified().unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&copy)
+            .and_then(|f| f.set_modified(modified))
+            .expect("keep the index's time");
+        copy
+    }
+
     /// `git status --porcelain=v2` plus `ls-files -s` plus HEAD: what must
     /// not change when git-agent promises not to touch a checkout.
     pub fn fingerprint(&self, dir: &Path) -> String {

@@ -450,18 +450,7 @@ fn refused_listed(log: &[String]) -> bool {
 /// The oracle: `git add -A` into a copy of `dir`'s index (with its time),
 /// then `write-tree`; `Err` with git's message where git refuses.
 fn oracle(repo: &TestRepo, dir: &Path, excluded: &[&str]) -> Result<String, String> {
-    let index = repo.git_in(
-        dir,
-        &["rev-parse", "--path-format=absolute", "--git-path", "index"],
-    );
-    let copy = repo.base().join("oracle-index");
-    std::fs::copy(&index, &copy).expect("copy the index");
-    let modified = std::fs::metadata(&index).unwrap().modified().unwrap();
-    std::fs::File::options()
-        .write(true)
-        .open(&copy)
-        .and_then(|f| f.set_modified(modified))
-        .unwrap();
+    let copy = repo.oracle_index(dir);
     let run = |args: &[String]| {
         let out = hermetic("git", &repo.home)
             .current_dir(dir)

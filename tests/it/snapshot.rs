@@ -40,20 +40,7 @@ fn by_git(repo: &TestRepo, dir: &Path) -> String {
 
 /// [`by_git`] with more pathspecs after `:/` (exclusions).
 fn by_git_without(repo: &TestRepo, dir: &Path, excluded: &[&str]) -> String {
-    let index = repo.git_in(
-        dir,
-        &["rev-parse", "--path-format=absolute", "--git-path", "index"],
-    );
-    let copy = repo.base().join("oracle-index");
-    std::fs::copy(&index, &copy).expect("copy the index");
-    // With the index's own time: git takes entries as racily clean (and
-    // reads their files) by comparing with it, and so must the oracle.
-    let modified = std::fs::metadata(&index).unwrap().modified().unwrap();
-    std::fs::File::options()
-        .write(true)
-        .open(&copy)
-        .and_then(|f| f.set_modified(modified))
-        .expect("keep the index's time");
+    let copy = repo.oracle_index(dir);
     let run = |args: &[&str]| {
         // A split index in the copy reads back empty in git 2.47 under
         // feature.manyFiles (its index.skipHash): git's bug, not the oracle.
