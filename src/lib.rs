@@ -19,6 +19,7 @@ pub mod paths;
 pub mod process;
 pub mod repo;
 pub mod restore;
+pub mod review;
 pub mod runs;
 pub mod session;
 pub mod snapshot;

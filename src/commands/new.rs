@@ -113,6 +113,8 @@ impl Creation {
                 pid: std::process::id(),
             }),
             clone: Some(clone),
+            review: None,
+            land: None,
         }
     }
 

@@ -144,6 +144,9 @@ pub struct Run {
     /// When its timeout expires (RFC 3339), if it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<String>,
+    /// Tokens (and cost) the agent reported, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
 }
 
 impl Run {
@@ -216,6 +219,30 @@ pub struct Meta {
     /// The clone the session was made in (see [`Repo::clone_id`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clone: Option<String>,
+    /// The latest review (see [`crate::review`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<crate::review::Review>,
+    /// Why the last `land` left this session live (see `land`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub land: Option<Landing>,
+}
+
+/// What `land` recorded on a session it could not land.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Landing {
+    /// `conflict` or `test-failed`.
+    pub result: String,
+    #[serde(default)]
+    pub paths: Vec<String>,
+    pub at: String,
+}
+
+/// What an agent reported it used in a run (see `runs`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
+    pub tokens: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_usd: Option<f64>,
 }
 
 /// An operation in progress on a session, and the process doing it.
