@@ -13,6 +13,8 @@ use crate::snapshot;
 pub struct Report<'a> {
     pub session: &'a Session,
     pub state: State,
+    /// The local worktree, when the session has one (see [`Session::path`]).
+    pub path: Option<&'a std::path::Path>,
     pub changes: Changes,
     pub out_of_scope: Vec<String>,
 }
@@ -21,19 +23,22 @@ impl<'a> Report<'a> {
     /// Measure a session: live from its worktree when it has one, else from
     /// its latest snapshot.
     pub fn measure(repo: &Repo, session: &'a Session) -> Result<Report<'a>> {
-        let live = live_path(repo, session).map(|path| live_changes(path, session.base));
-        Report::with_live(repo, session, live)
+        let located = session.locate(repo);
+        let live = live_path(located).map(|path| live_changes(path, session.base));
+        Report::with_live(repo, session, located, live)
     }
 
     /// Like [`Report::measure`] with the live counts already computed
     /// (`None`: no live worktree; `Some(None)`: gix could not count them).
+    /// `located` is what [`Session::locate`] said.
     pub fn with_live(
         repo: &Repo,
         session: &'a Session,
+        located: (State, Option<&'a std::path::Path>),
         live: Option<Option<Changes>>,
     ) -> Result<Report<'a>> {
-        let state = session.state(repo);
-        let measured = match (live, live_path(repo, session)) {
+        let (state, path) = located;
+        let measured = match (live, live_path(located)) {
             (Some(Some(changes)), _) => Some(changes),
             // Another process may be removing the worktree right now: then
             // the counts recorded with its snapshot are the answer.
@@ -52,6 +57,7 @@ impl<'a> Report<'a> {
         Ok(Report {
             session,
             state,
+            path,
             changes,
             out_of_scope,
         })
@@ -74,7 +80,7 @@ impl<'a> Report<'a> {
             "id": self.session.id.as_str(),
             "state": self.state.as_str(),
             "branch": meta.branch,
-            "path": self.session.path(),
+            "path": self.path,
             "base": self.session.base.to_string(),
             "origin": meta.origin,
             "created": meta.created,
@@ -96,11 +102,12 @@ impl<'a> Report<'a> {
     }
 }
 
-/// The worktree whose live state counts, when the session has a usable one.
-pub fn live_path<'s>(repo: &Repo, session: &'s Session) -> Option<&'s std::path::Path> {
-    session
-        .path()
-        .filter(|_| session.state(repo) != State::Broken)
+/// The worktree whose live state counts, when the session has a usable
+/// one, from what [`Session::locate`] said.
+pub fn live_path(
+    (state, path): (State, Option<&std::path::Path>),
+) -> Option<&std::path::Path> {
+    path.filter(|_| state != State::Broken)
 }
 
 /// Live counts through gix, in process and without writing anything;

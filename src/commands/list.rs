@@ -19,17 +19,20 @@ pub fn run(repo: &Repo, args: &ListArgs) -> Result<i32> {
         .into_iter()
         .filter(|s| args.all || s.meta.state.is_live())
         .collect();
+    // Each session's state and worktree, read from disk once.
+    let located: Vec<_> = sessions.iter().map(|s| s.locate(repo)).collect();
     let jobs: Vec<_> = sessions
         .iter()
-        .map(|s| view::live_path(repo, s).map(|p| (p.to_path_buf(), s.base)))
+        .zip(&located)
+        .map(|(s, at)| view::live_path(*at).map(|p| (p.to_path_buf(), s.base)))
         .collect();
     let mut cache = Cache::load(&repo.common_dir);
     let live = count_in_parallel(&jobs, &sessions, &mut cache);
     cache.retain(&sessions.iter().map(|s| s.id.as_str()).collect::<Vec<_>>());
     cache.save(&repo.common_dir);
     let mut reports = Vec::with_capacity(sessions.len());
-    for (s, live) in sessions.iter().zip(live) {
-        reports.push(Report::with_live(repo, s, live)?);
+    for ((s, at), live) in sessions.iter().zip(located).zip(live) {
+        reports.push(Report::with_live(repo, s, at, live)?);
     }
     if args.json {
         let array: Vec<_> = reports.iter().map(Report::to_json).collect();

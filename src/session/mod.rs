@@ -303,10 +303,24 @@ impl Session {
     /// The state with what is on disk taken into account: a live session whose
     /// worktree or branch vanished is `broken`.
     pub fn state(&self, repo: &Repo) -> State {
-        let stored = self.meta.state;
         if self.foreign {
-            return stored; // As pushed: its worktree and processes are elsewhere.
+            return self.meta.state; // As pushed: its worktree and processes are elsewhere.
         }
+        self.state_given(repo, self.worktree_present())
+    }
+
+    /// [`Session::state`] and [`Session::path`] together, reading the disk
+    /// once (what `list` does for every session).
+    pub fn locate(&self, repo: &Repo) -> (State, Option<&Path>) {
+        if self.foreign {
+            return (self.meta.state, None);
+        }
+        let present = self.worktree_present();
+        (self.state_given(repo, present), self.path_given(present))
+    }
+
+    fn state_given(&self, repo: &Repo, present: bool) -> State {
+        let stored = self.meta.state;
         match &self.meta.pending {
             // Its process died half-way.
             Some(p) if !crate::process::is_alive(p.pid) => return State::Broken,
@@ -317,7 +331,7 @@ impl Session {
         }
         if stored.is_live()
             && stored != State::Broken
-            && !(self.worktree_present() && repo.branch_exists(&self.meta.branch))
+            && !(present && repo.branch_exists(&self.meta.branch))
         {
             return State::Broken;
         }
@@ -332,7 +346,11 @@ impl Session {
 
     /// The worktree path when the session has one locally.
     pub fn path(&self) -> Option<&Path> {
-        (!self.foreign && self.meta.state != State::Discarded && self.worktree_present())
+        self.path_given(!self.foreign && self.worktree_present())
+    }
+
+    fn path_given(&self, present: bool) -> Option<&Path> {
+        (!self.foreign && self.meta.state != State::Discarded && present)
             .then_some(self.meta.worktree.as_path())
     }
 }
