@@ -15,6 +15,8 @@ pub struct Report<'a> {
     pub state: State,
     pub changes: Changes,
     pub out_of_scope: Vec<String>,
+    /// The latest review as `"review"` in the JSON (with `stale`), or null.
+    pub review: Value,
 }
 
 impl<'a> Report<'a> {
@@ -54,6 +56,7 @@ impl<'a> Report<'a> {
             state,
             changes,
             out_of_scope,
+            review: review_json(repo, session),
         })
     }
 
@@ -92,8 +95,25 @@ impl<'a> Report<'a> {
                 "deletions": self.changes.deletions,
                 "out_of_scope": self.out_of_scope,
             },
+            "review": self.review,
         })
     }
+}
+
+/// The session's latest review as the JSON has it, `stale` computed now.
+fn review_json(repo: &Repo, session: &Session) -> Value {
+    let Some(review) = &session.meta.review else {
+        return Value::Null;
+    };
+    let mut value = serde_json::to_value(review).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut value {
+        map.entry("agent").or_insert(Value::Null);
+        map.insert(
+            "stale".into(),
+            crate::review::is_stale(repo, session, review).into(),
+        );
+    }
+    value
 }
 
 /// The worktree whose live state counts, when the session has a usable one.

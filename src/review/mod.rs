@@ -4,6 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod history;
+pub mod prompt;
+pub mod verdict;
+pub mod wave;
+
 use crate::repo::Repo;
 use crate::session::Session;
 

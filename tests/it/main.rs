@@ -22,6 +22,7 @@ mod overlap;
 mod ownership;
 mod pager;
 mod restore;
+mod review;
 mod runs;
 mod share;
 mod snapshot;
