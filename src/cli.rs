@@ -435,7 +435,8 @@ refs stay until gc, so `git agent diff` and `git agent restore` still work.";
 #[derive(Debug, Args)]
 pub struct ReviewArgs {
     /// Sessions to review (ids or unique prefixes), in parallel.
-    #[arg(required = true)]
+    // Explicit indexes: the completion scripts re-add the ids argument.
+    #[arg(required = true, index = 1)]
     pub ids: Vec<String>,
     /// Run this agent as the reviewer; without a name (or without -a and a
     /// command), agent.reviewer, else agent.default.
@@ -454,7 +455,7 @@ pub struct ReviewArgs {
     #[arg(long, hide = true)]
     pub ready_on_stdin: bool,
     /// The reviewer command to run, after `--` (its prompt is in GIT_AGENT_PROMPT).
-    #[arg(last = true, value_name = "CMD")]
+    #[arg(last = true, index = 2, value_name = "CMD")]
     pub command: Vec<String>,
 }
 

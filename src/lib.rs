@@ -27,6 +27,7 @@ pub mod statcache;
 pub mod submodule;
 pub mod time;
 pub mod treediff;
+pub mod verdict;
 pub mod view;
 pub mod worktree;
 

@@ -11,8 +11,8 @@ use crate::repo::Repo;
 use crate::runs::{self, Capture, Ready, Request};
 use crate::session::{self, Id, Reason, Session, State};
 
+use super::contract::{self, Findings};
 use super::prompt::{self, Subject};
-use super::verdict::{self, Findings};
 use super::{Review, Verdict, history};
 
 /// Who reviews, as `review`'s options say.
@@ -245,7 +245,7 @@ fn run_reviewer(
         .ok()
         .map(|b| String::from_utf8_lossy(&b).into_owned());
     Ok(Attempt {
-        found: verdict::read(file.as_deref(), &output),
+        found: contract::read(file.as_deref(), &output),
         violation: watched.violation,
         output,
         agent: plan.agent,

@@ -221,7 +221,7 @@ pub struct Meta {
     pub clone: Option<String>,
     /// The latest review (see [`crate::review`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub review: Option<crate::review::Review>,
+    pub review: Option<crate::verdict::Review>,
     /// The task prompt, kept here when a `review` or `fix` run replaced
     /// `prompt` with its own (see [`Meta::task_prompt`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
