@@ -4,6 +4,7 @@
 mod architecture;
 mod bad_input;
 mod codex;
+mod codex_review;
 mod color;
 mod common;
 mod completion;
