@@ -400,3 +400,43 @@ fn a_custom_checklist_replaces_the_built_in_one() {
     assert!(prompt.contains("Only check the spelling."), "{prompt}");
     assert!(!prompt.contains("Stragglers"), "{prompt}");
 }
+
+#[test]
+fn reviews_travel_with_pushed_sessions_and_fetched_ones_are_only_shown() {
+    let repo = TestRepo::new();
+    let other = repo.clone_through_origin("other");
+    changed(&repo, "sh");
+    review_with(&repo, &["sh"], &["request"]).success();
+    review_with(&repo, &["sh"], &["approve"]).success();
+    repo.agent(&["push"]).success();
+    repo.agent_in(&other, &["fetch"]).success();
+    let there = repo.agent_in(&other, &["show", "sh", "--json"]).success();
+    let there: serde_json::Value = serde_json::from_str(&there.stdout).unwrap();
+    assert_eq!(there["review"]["verdict"], "approved");
+    assert_eq!(
+        repo.git_in(&other, &["rev-parse", "refs/agents/sh/reviews"]),
+        repo.git(&["rev-parse", "refs/agents/sh/reviews"])
+    );
+    // A fetched session is not this clone's: neither reviewed nor fixed here.
+    let script = reviewer(&repo);
+    let run = repo
+        .agent_in(&other, &["review", "sh", "--", "sh", &script, "approve"])
+        .fails(1);
+    assert!(run.stderr.contains("another clone"), "{}", run.stderr);
+    let run = repo
+        .agent_in(
+            &other,
+            &["fix", "sh", "--force", "--", "sh", &script, "fix"],
+        )
+        .fails(1);
+    assert!(run.stderr.contains("another clone"), "{}", run.stderr);
+    // A later review there replaces the history here on the next fetch.
+    review_with(&repo, &["sh"], &["request"]).success();
+    repo.agent(&["push"]).success();
+    repo.agent_in(&other, &["fetch"]).success();
+    let log = repo.git_in(
+        &other,
+        &["log", "--format=%s", "-1", "refs/agents/sh/reviews"],
+    );
+    assert_eq!(log, "review of sh: changes_requested");
+}
