@@ -123,8 +123,20 @@ fn print_fields(session: &Session, report: &Report) {
     if let Some(command) = &meta.command {
         field("command", &shell_words::join(command));
     }
-    if let Some(prompt) = &meta.prompt {
-        field("prompt", prompt);
+    match (&meta.task, &meta.prompt) {
+        // The last run was a review or a fix: the task, and the size of the
+        // prompt composed for that run (`show --json` has it whole).
+        (Some(task), Some(prompt)) if task != prompt => {
+            field("task", task);
+            println!(
+                "{:<9} (composed for the last run: {} lines; see show --json)",
+                "prompt",
+                prompt.lines().count()
+            );
+        }
+        (_, Some(prompt)) => field("prompt", prompt),
+        (Some(task), None) => field("task", task),
+        (None, None) => {}
     }
 }
 
