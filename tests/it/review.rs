@@ -118,6 +118,9 @@ fn an_approval_on_stdout_is_recorded_with_the_snapshot_it_judged() {
             .unwrap()
             .contains("artifact under review")
     );
+    let show = repo.agent(&["show", "ok"]).success().stdout;
+    assert!(show.contains("task      Shout beta in a.txt"), "{show}");
+    assert!(show.contains("review    approved at"), "{show}");
     repo.fsck_clean("after a review");
 }
 
