@@ -143,29 +143,37 @@ fn compose(
     file: &str,
 ) -> Result<String> {
     let checklist = checklist(repo, reviewer.checklist)?;
-    let diff = repo.git().run_bytes([
-        "diff",
-        "--no-color",
-        "--no-ext-diff",
-        "--no-textconv",
-        "-M",
-        &session.base.to_string(),
-        &of.to_string(),
-    ])?;
-    let diff = String::from_utf8_lossy(&diff);
+    let (base, of) = (session.base.to_string(), of.to_string());
+    let diff = |stat: Option<&str>| -> Result<String> {
+        let mut args = vec!["diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M"];
+        args.extend(stat);
+        args.extend([base.as_str(), of.as_str()]);
+        Ok(String::from_utf8_lossy(&repo.git().run_bytes(args)?).into_owned())
+    };
     let rules = ["AGENTS.md", "CLAUDE.md"]
         .into_iter()
         .filter(|name| session.meta.worktree.join(name).is_file())
         .map(str::to_owned)
         .collect();
-    let subject = Subject {
+    let whole = diff(None)?;
+    let mut subject = Subject {
         id: session.id.as_str(),
         task: session.meta.task_prompt(),
         scope: &session.meta.scope,
-        diff: &diff,
+        diff: &whole,
         rules,
+        whole_diff: None,
     };
     let nonce = format!("{:016x}", getrandom::u64().unwrap_or(0x5eed));
+    let text = prompt::reviewer(&subject, &checklist, file, &nonce);
+    if text.len() <= prompt::MAX_PROMPT {
+        return Ok(text);
+    }
+    // Too large to pass: the summary, and the command that prints it whole
+    // (the snapshot is in the repository the worktree shares).
+    let stat = diff(Some("--stat=200"))?;
+    subject.diff = &stat;
+    subject.whole_diff = Some(format!("git diff --no-ext-diff -M {base} {of}"));
     Ok(prompt::reviewer(&subject, &checklist, file, &nonce))
 }
 

@@ -443,3 +443,24 @@ fn reviews_travel_with_pushed_sessions_and_fetched_ones_are_only_shown() {
     );
     assert_eq!(log, "review of sh: changes_requested");
 }
+
+#[test]
+fn a_diff_too_large_for_one_argument_is_summarized_with_the_command_that_prints_it() {
+    let repo = TestRepo::new();
+    let wt = changed(&repo, "big");
+    let line = "a line of a large generated file, repeated many times over\n";
+    write(&wt.join("big.txt"), &line.repeat(4000));
+    review_with(&repo, &["big"], &["approve"]).success();
+    let prompt = prompt_of(&repo, "big", 1);
+    assert!(prompt.len() < 128 * 1024, "{}", prompt.len());
+    assert!(prompt.contains("too large to send"), "{prompt}");
+    assert!(prompt.contains("big.txt"), "{prompt}");
+    let command = prompt
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("git diff --no-ext-diff -M "))
+        .expect("the command that prints the whole diff");
+    let revs: Vec<&str> = command.split(' ').collect();
+    let whole = repo.git_in(&wt, &["diff", "--no-ext-diff", "-M", revs[0], revs[1]]);
+    assert!(whole.contains("+a line of a large generated file"));
+    assert!(whole.contains("+BETA"));
+}
