@@ -129,6 +129,7 @@ pub fn review(
             Findings::empty(Verdict::Invalid)
         }
     };
+    crate::fault::point("review:ran");
     let review = verdict.into_review(attempt.agent.clone(), of);
     record(repo, id, &review, &asked, &attempt.output)?;
     Ok(review)
@@ -281,6 +282,7 @@ fn agent_name(repo: &Repo, reviewer: &Reviewer) -> Option<String> {
 /// (an approval starts the `fix` cycle count again).
 fn record(repo: &Repo, id: &Id, review: &Review, prompt: &str, output: &str) -> Result<()> {
     history::append(repo, id, review, prompt, output)?;
+    crate::fault::point("review:history-added");
     session::modify(repo, id, |meta| {
         meta.review = Some(review.clone());
         if review.verdict == Verdict::Approved {
