@@ -508,7 +508,12 @@ otherwise. The latest review is in show and list --json (\"review\", with \
 \"stale\" once the change moved on); every review is kept in \
 refs/agents/<id>/reviews (git log -p refs/agents/<id>/reviews). --detach \
 starts one background git-agent per session that runs the review to its \
-recorded verdict, output in the session's log.";
+recorded verdict, output in the session's log. With one id the reviewer \
+owns the terminal and its output is shown as it comes; with several they \
+run in parallel without the terminal, each one's stdout kept in its review \
+history (output.txt). A diff larger than one argument can hold (128 KiB) \
+is sent as its --stat summary with the git diff command that prints it \
+whole.";
 
 const FIX_NOTES: &str = "\
 The corrector's prompt is the session's task prompt, then the latest \
