@@ -14,6 +14,14 @@ use crate::session::{self, Session};
 pub const MAX_FIXES: u32 = 3;
 
 pub fn run(repo: &Repo, args: &FixArgs) -> Result<i32> {
+    if args.agent.is_some() && !args.command.is_empty() {
+        return Err(Error::usage(
+            "give either -a <agent> or a command after --, not both",
+        ));
+    }
+    if let Some(t) = &args.timeout {
+        runs::parse_duration(t)?;
+    }
     let mut session = session::resolve(repo, args.id.as_deref())?;
     session.ensure_local()?;
     let corrector_prompt = corrector_prompt(repo, &session, args)?;
@@ -33,6 +41,12 @@ pub fn run(repo: &Repo, args: &FixArgs) -> Result<i32> {
             run.pid.or(run.supervisor).unwrap_or(0)
         ))
         .with_hint(format!("wait for it: `git agent wait {}`", session.id)));
+    }
+    if session.path().is_none() || session.state(repo) == crate::session::State::Broken {
+        return Err(Error::refused(format!(
+            "session '{}' has no worktree to fix in",
+            session.id
+        )));
     }
     wave::keep_task(repo, &session.id)?;
     session = session::modify(repo, &session.id, |meta| meta.fixes += 1)?;

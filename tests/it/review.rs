@@ -464,3 +464,27 @@ fn a_diff_too_large_for_one_argument_is_summarized_with_the_command_that_prints_
     assert!(whole.contains("+a line of a large generated file"));
     assert!(whole.contains("+BETA"));
 }
+
+#[test]
+fn bad_usage_is_exit_2_and_unknown_sessions_exit_1() {
+    let repo = TestRepo::new();
+    changed(&repo, "u");
+    repo.agent(&["review"]).fails(2);
+    repo.agent(&["review", "u", "--timeout", "soon", "--", "true"])
+        .fails(2);
+    repo.agent(&["review", "u", "-a", "codex", "--", "true"])
+        .fails(2);
+    repo.agent(&["fix", "u", "-a", "codex", "--", "true"])
+        .fails(2);
+    let run = repo.agent(&["review", "nope", "--", "true"]).fails(1);
+    assert!(run.stderr.contains("nope"), "{}", run.stderr);
+    repo.agent(&["fix", "nope", "--", "true"]).fails(1);
+    // A kept session has no worktree to review or fix.
+    review_with(&repo, &["u"], &["request"]).success();
+    repo.agent(&["keep", "u"]).success();
+    let run = review_with(&repo, &["u"], &["approve"]).fails(1);
+    assert!(run.stderr.contains("no worktree"), "{}", run.stderr);
+    let run = repo.agent(&["fix", "u", "--", "true"]).fails(1);
+    assert!(run.stderr.contains("no worktree"), "{}", run.stderr);
+    assert!(repo.json(&["show", "u", "--json"])["review"]["verdict"] == "changes_requested");
+}
