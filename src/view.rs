@@ -51,12 +51,20 @@ impl<'a> Report<'a> {
             (None, None, None) => Changes::default(),
         };
         let out_of_scope = out_of_scope(&session.meta.scope, &changes.paths);
+        // Counted live, and not what was recorded with the latest snapshot:
+        // the worktree moved since (a hand edit no run snapshotted yet).
+        let live_moved = live_path(repo, session).is_some()
+            && session
+                .meta
+                .changes
+                .as_ref()
+                .is_some_and(|recorded| *recorded != changes);
         Ok(Report {
             session,
             state,
             changes,
             out_of_scope,
-            review: review_json(repo, session),
+            review: review_json(repo, session, live_moved),
         })
     }
 
@@ -100,8 +108,10 @@ impl<'a> Report<'a> {
     }
 }
 
-/// The session's latest review as the JSON has it, `stale` computed now.
-fn review_json(repo: &Repo, session: &Session) -> Value {
+/// The session's latest review as the JSON has it, `stale` computed now:
+/// its latest snapshot is not the tree reviewed, or (`live_moved`) the
+/// worktree's live counts or paths differ from those recorded with it.
+fn review_json(repo: &Repo, session: &Session, live_moved: bool) -> Value {
     let Some(review) = &session.meta.review else {
         return Value::Null;
     };
@@ -110,7 +120,7 @@ fn review_json(repo: &Repo, session: &Session) -> Value {
         map.entry("agent").or_insert(Value::Null);
         map.insert(
             "stale".into(),
-            crate::review::is_stale(repo, session, review).into(),
+            (live_moved || crate::review::is_stale(repo, session, review)).into(),
         );
     }
     value

@@ -358,7 +358,8 @@ pub const SESSION_FIELDS: &[Field] = &[
     (
         "review.stale",
         "true once the session's change is no longer the one reviewed (its \
-         latest snapshot differs)",
+         latest snapshot differs, or its live change counts or paths differ \
+         from those recorded with that snapshot)",
     ),
 ];
 

@@ -488,3 +488,18 @@ fn bad_usage_is_exit_2_and_unknown_sessions_exit_1() {
     assert!(run.stderr.contains("no worktree"), "{}", run.stderr);
     assert!(repo.json(&["show", "u", "--json"])["review"]["verdict"] == "changes_requested");
 }
+
+#[test]
+fn a_hand_edit_makes_the_review_stale_and_every_kind_of_change_reviews_fresh() {
+    let repo = TestRepo::new();
+    let wt = crate::common::busy_session(&repo, "busy");
+    review_with(&repo, &["busy"], &["approve"]).success();
+    assert_eq!(review_json(&repo, "busy")["stale"], false);
+    let list = repo.json(&["list", "--json"]);
+    assert_eq!(list[0]["review"]["stale"], false, "{list}");
+    // Edited by hand, no run: nothing snapshotted it, yet it is stale.
+    write(&wt.join("staged.txt"), "staged\nand more\n");
+    assert_eq!(review_json(&repo, "busy")["stale"], true);
+    let list = repo.json(&["list", "--json"]);
+    assert_eq!(list[0]["review"]["stale"], true, "{list}");
+}
