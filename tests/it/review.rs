@@ -503,3 +503,17 @@ fn a_hand_edit_makes_the_review_stale_and_every_kind_of_change_reviews_fresh() {
     let list = repo.json(&["list", "--json"]);
     assert_eq!(list[0]["review"]["stale"], true, "{list}");
 }
+
+#[test]
+fn a_detached_fix_runs_the_corrector_in_the_background() {
+    let repo = TestRepo::new();
+    changed(&repo, "dfx");
+    let script = reviewer(&repo);
+    review_with(&repo, &["dfx"], &["request"]).success();
+    repo.agent(&["fix", "dfx", "--detach", "--", "sh", &script, "fix"])
+        .success();
+    repo.agent(&["wait", "dfx"]).success();
+    assert!(prompt_of(&repo, "dfx", 2).contains("B1 in a.txt"));
+    assert!(repo.read(".worktrees/dfx/a.txt").ends_with("fixed\n"));
+    assert_eq!(review_json(&repo, "dfx")["stale"], true);
+}
