@@ -517,3 +517,38 @@ fn a_detached_fix_runs_the_corrector_in_the_background() {
     assert!(repo.read(".worktrees/dfx/a.txt").ends_with("fixed\n"));
     assert_eq!(review_json(&repo, "dfx")["stale"], true);
 }
+
+#[test]
+fn agent_reviewer_names_the_default_reviewer_which_gets_the_prompt_as_its_last_argument() {
+    let repo = TestRepo::new();
+    changed(&repo, "cfg");
+    let script = reviewer(&repo);
+    let args_file = repo.base().join("last-arg");
+    write(
+        &repo.base().join("wrap.sh"),
+        &format!(
+            "#!/bin/sh\nfor a; do last=$a; done\nprintf '%s' \"$last\" > '{}'\nexec sh '{script}' approve\n",
+            args_file.display()
+        ),
+    );
+    let wrap = repo.base().join("wrap.sh");
+    repo.git(&[
+        "config",
+        "agent.rev.command",
+        &format!("sh {}", wrap.display()),
+    ]);
+    repo.git(&["config", "agent.reviewer", "rev"]);
+    repo.agent(&["review", "cfg"]).success();
+    let review = review_json(&repo, "cfg");
+    assert_eq!(review["verdict"], "approved");
+    assert_eq!(review["agent"], "rev");
+    let last = std::fs::read_to_string(&args_file).unwrap();
+    assert_eq!(
+        last,
+        prompt_of(&repo, "cfg", 1),
+        "the prompt is the last argument"
+    );
+    // `-a` without a name is the configured reviewer too.
+    repo.agent(&["review", "cfg", "-a"]).success();
+    assert_eq!(runs_of(&repo, "cfg"), 2);
+}
