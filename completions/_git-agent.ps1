@@ -43,6 +43,8 @@ Register-ArgumentCompleter -Native -CommandName 'git-agent' -ScriptBlock {
             [CompletionResult]::new('fetch', 'fetch', [CompletionResultType]::ParameterValue, 'Bring sessions and notes from a remote; they list as pushed')
             [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Forget old kept/discarded sessions, repair broken ones, prune leftovers')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the shell completion script')
+            [CompletionResult]::new('review', 'review', [CompletionResultType]::ParameterValue, 'Run a read-only reviewer on sessions'' changes; record its JSON verdict')
+            [CompletionResult]::new('fix', 'fix', [CompletionResultType]::ParameterValue, 'Run a corrector on the latest review''s blocking findings')
             break
         }
         'git-agent;new' {
@@ -220,6 +222,36 @@ Register-ArgumentCompleter -Native -CommandName 'git-agent' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto, always or never')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'git-agent;review' {
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Run this agent as the reviewer; without a name (or without -a and a command), agent.reviewer, else agent.default')
+            [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'Run this agent as the reviewer; without a name (or without -a and a command), agent.reviewer, else agent.default')
+            [CompletionResult]::new('--checklist', '--checklist', [CompletionResultType]::ParameterName, 'A file whose text replaces the built-in checklist (default: agent.reviewChecklist)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Kill each reviewer run after this long (30s, 10m, 2h); default agent.timeout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto, always or never')
+            [CompletionResult]::new('--detach', '--detach', [CompletionResultType]::ParameterName, 'Review in the background; the reviewer''s output goes to the session''s log')
+            [CompletionResult]::new('--ready-on-stdin', '--ready-on-stdin', [CompletionResultType]::ParameterName, 'Stdin is a pipe to write a byte to once the reviewer runs (__review)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'git-agent;fix' {
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Run this agent as the corrector; without a name, agent.default')
+            [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'Run this agent as the corrector; without a name, agent.default')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'More instructions, appended to the corrector''s prompt')
+            [CompletionResult]::new('--more', '--more', [CompletionResultType]::ParameterName, 'More instructions, appended to the corrector''s prompt')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Kill the run after this long (30s, 10m, 2h); default agent.timeout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto, always or never')
+            [CompletionResult]::new('--should-fix', '--should-fix', [CompletionResultType]::ParameterName, 'Also ask for the review''s should_fix items')
+            [CompletionResult]::new('--detach', '--detach', [CompletionResultType]::ParameterName, 'Run in the background; output goes to the session''s log')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Fix even after 3 fix runs without an approved review in between')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break

@@ -15,7 +15,7 @@
 
 # --- Generated from the clap definition --------------------------------------
 
-__git_agent_verbs='new list show path diff run logs wait stop keep discard restore overlap push fetch gc completions'
+__git_agent_verbs='new list show path diff run logs wait stop keep discard restore overlap push fetch gc completions review fix'
 
 # The long options of verb $1 ('' before the verb), in __git_agent_words.
 __git_agent_options ()
@@ -39,6 +39,8 @@ __git_agent_options ()
 	fetch) __git_agent_words='--color --help --version' ;;
 	gc) __git_agent_words='--dry-run --expire --json --color --help --version' ;;
 	completions) __git_agent_words='--color --help --version' ;;
+	review) __git_agent_words='--agent --checklist --detach --timeout --color --help --version' ;;
+	fix) __git_agent_words='--agent --should-fix --more --detach --timeout --force --color --help --version' ;;
 	*) __git_agent_words='--color --help --version' ;;
 	esac
 }
@@ -61,6 +63,12 @@ __git_agent_takes_value ()
 	"wait --timeout") return 0 ;;
 	"keep --message"|"keep -m") return 0 ;;
 	"gc --expire") return 0 ;;
+	"review --agent"|"review -a") return 0 ;;
+	"review --checklist") return 0 ;;
+	"review --timeout") return 0 ;;
+	"fix --agent"|"fix -a") return 0 ;;
+	"fix --more"|"fix -m") return 0 ;;
+	"fix --timeout") return 0 ;;
 	*) return 1 ;;
 	esac
 }
@@ -74,9 +82,11 @@ __git_agent_values ()
 	"new --base") __git_agent_words=$(__git_agent_git for-each-ref --format='%(refname:short)' refs/heads refs/tags refs/remotes | tr '\n' ' ') ;;
 	"new --agent"|"new -a") __git_agent_words="codex claude opencode aider gemini $(__git_agent_git config --name-only --get-regexp '^agent\..*\.command$' | sed 's/^agent\.//; s/\.command$//' | tr '\n' ' ')" ;;
 	"run --agent"|"run -a") __git_agent_words="codex claude opencode aider gemini $(__git_agent_git config --name-only --get-regexp '^agent\..*\.command$' | sed 's/^agent\.//; s/\.command$//' | tr '\n' ' ')" ;;
+	"review --agent"|"review -a") __git_agent_words="codex claude opencode aider gemini $(__git_agent_git config --name-only --get-regexp '^agent\..*\.command$' | sed 's/^agent\.//; s/\.command$//' | tr '\n' ' ')" ;;
+	"fix --agent"|"fix -a") __git_agent_words="codex claude opencode aider gemini $(__git_agent_git config --name-only --get-regexp '^agent\..*\.command$' | sed 's/^agent\.//; s/\.command$//' | tr '\n' ' ')" ;;
 	"restore 1") __git_agent_ids 'kept discarded' ;;
 	"completions 1") __git_agent_words='bash elvish fish powershell zsh' ;;
-	"show 1"|"path 1"|"diff 1"|"run 1"|"logs 1"|"wait "[1-9]*|"stop 1"|"keep 1"|"discard 1"|"push "[2-9]*) __git_agent_ids ;;
+	"show 1"|"path 1"|"diff 1"|"run 1"|"logs 1"|"wait "[1-9]*|"stop 1"|"keep 1"|"discard 1"|"push "[2-9]*|"review "[1-9]*|"fix 1") __git_agent_ids ;;
 	*) return 1 ;;
 	esac
 }

@@ -40,6 +40,8 @@ set edit:completion:arg-completer[git-agent] = {|@words|
             cand fetch 'Bring sessions and notes from a remote; they list as pushed'
             cand gc 'Forget old kept/discarded sessions, repair broken ones, prune leftovers'
             cand completions 'Print the shell completion script'
+            cand review 'Run a read-only reviewer on sessions'' changes; record its JSON verdict'
+            cand fix 'Run a corrector on the latest review''s blocking findings'
         }
         &'git-agent;new'= {
             cand --base 'Start from this commit instead of HEAD'
@@ -200,6 +202,34 @@ set edit:completion:arg-completer[git-agent] = {|@words|
             cand --color 'When to colour output: auto, always or never'
             cand -h 'Print help'
             cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'git-agent;review'= {
+            cand -a 'Run this agent as the reviewer; without a name (or without -a and a command), agent.reviewer, else agent.default'
+            cand --agent 'Run this agent as the reviewer; without a name (or without -a and a command), agent.reviewer, else agent.default'
+            cand --checklist 'A file whose text replaces the built-in checklist (default: agent.reviewChecklist)'
+            cand --timeout 'Kill each reviewer run after this long (30s, 10m, 2h); default agent.timeout'
+            cand --color 'When to colour output: auto, always or never'
+            cand --detach 'Review in the background; the reviewer''s output goes to the session''s log'
+            cand --ready-on-stdin 'Stdin is a pipe to write a byte to once the reviewer runs (__review)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'git-agent;fix'= {
+            cand -a 'Run this agent as the corrector; without a name, agent.default'
+            cand --agent 'Run this agent as the corrector; without a name, agent.default'
+            cand -m 'More instructions, appended to the corrector''s prompt'
+            cand --more 'More instructions, appended to the corrector''s prompt'
+            cand --timeout 'Kill the run after this long (30s, 10m, 2h); default agent.timeout'
+            cand --color 'When to colour output: auto, always or never'
+            cand --should-fix 'Also ask for the review''s should_fix items'
+            cand --detach 'Run in the background; output goes to the session''s log'
+            cand --force 'Fix even after 3 fix runs without an approved review in between'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }

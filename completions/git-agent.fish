@@ -46,6 +46,8 @@ complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "push" -d 'Send 
 complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "fetch" -d 'Bring sessions and notes from a remote; they list as pushed'
 complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "gc" -d 'Forget old kept/discarded sessions, repair broken ones, prune leftovers'
 complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "completions" -d 'Print the shell completion script'
+complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "review" -d 'Run a read-only reviewer on sessions\' changes; record its JSON verdict'
+complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "fix" -d 'Run a corrector on the latest review\'s blocking findings'
 complete -c git-agent -n "__fish_git_agent_using_subcommand new" -l base -d 'Start from this commit instead of HEAD' -r
 complete -c git-agent -n "__fish_git_agent_using_subcommand new" -l scope -d 'Paths the session may change (git glob pathspec, repeatable)' -r
 complete -c git-agent -n "__fish_git_agent_using_subcommand new" -s a -l agent -d 'Run the configured agent (agent.<name>.command, or a built-in: codex, claude, opencode, aider, gemini); without a name, agent.default' -r
@@ -163,6 +165,27 @@ always\t''
 never\t''"
 complete -c git-agent -n "__fish_git_agent_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c git-agent -n "__fish_git_agent_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c git-agent -n "__fish_git_agent_using_subcommand review" -s a -l agent -d 'Run this agent as the reviewer; without a name (or without -a and a command), agent.reviewer, else agent.default' -r
+complete -c git-agent -n "__fish_git_agent_using_subcommand review" -l checklist -d 'A file whose text replaces the built-in checklist (default: agent.reviewChecklist)' -r -F
+complete -c git-agent -n "__fish_git_agent_using_subcommand review" -l timeout -d 'Kill each reviewer run after this long (30s, 10m, 2h); default agent.timeout' -r
+complete -c git-agent -n "__fish_git_agent_using_subcommand review" -l color -d 'When to colour output: auto, always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c git-agent -n "__fish_git_agent_using_subcommand review" -l detach -d 'Review in the background; the reviewer\'s output goes to the session\'s log'
+complete -c git-agent -n "__fish_git_agent_using_subcommand review" -l ready-on-stdin -d 'Stdin is a pipe to write a byte to once the reviewer runs (__review)'
+complete -c git-agent -n "__fish_git_agent_using_subcommand review" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-agent -n "__fish_git_agent_using_subcommand review" -s V -l version -d 'Print version'
+complete -c git-agent -n "__fish_git_agent_using_subcommand fix" -s a -l agent -d 'Run this agent as the corrector; without a name, agent.default' -r
+complete -c git-agent -n "__fish_git_agent_using_subcommand fix" -s m -l more -d 'More instructions, appended to the corrector\'s prompt' -r
+complete -c git-agent -n "__fish_git_agent_using_subcommand fix" -l timeout -d 'Kill the run after this long (30s, 10m, 2h); default agent.timeout' -r
+complete -c git-agent -n "__fish_git_agent_using_subcommand fix" -l color -d 'When to colour output: auto, always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c git-agent -n "__fish_git_agent_using_subcommand fix" -l should-fix -d 'Also ask for the review\'s should_fix items'
+complete -c git-agent -n "__fish_git_agent_using_subcommand fix" -l detach -d 'Run in the background; output goes to the session\'s log'
+complete -c git-agent -n "__fish_git_agent_using_subcommand fix" -l force -d 'Fix even after 3 fix runs without an approved review in between'
+complete -c git-agent -n "__fish_git_agent_using_subcommand fix" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-agent -n "__fish_git_agent_using_subcommand fix" -s V -l version -d 'Print version'
 
 # Live session ids, read from the repository (refs/agents/*/meta) by one git
 # process, without starting git-agent.
@@ -181,3 +204,5 @@ complete -c git-agent -n "__fish_git_agent_using_subcommand keep" -f -a "(__fish
 complete -c git-agent -n "__fish_git_agent_using_subcommand discard" -f -a "(__fish_git_agent_ids)" -d 'Session'
 complete -c git-agent -n "__fish_git_agent_using_subcommand restore" -f -a "(__fish_git_agent_ids)" -d 'Session'
 complete -c git-agent -n "__fish_git_agent_using_subcommand push" -f -a "(__fish_git_agent_ids)" -d 'Session'
+complete -c git-agent -n "__fish_git_agent_using_subcommand review" -f -a "(__fish_git_agent_ids)" -d 'Session'
+complete -c git-agent -n "__fish_git_agent_using_subcommand fix" -f -a "(__fish_git_agent_ids)" -d 'Session'

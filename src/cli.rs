@@ -76,6 +76,15 @@ pub enum Command {
     Gc(GcArgs),
     /// Print the shell completion script.
     Completions(CompletionsArgs),
+    /// Run a read-only reviewer on sessions' changes; record its JSON verdict.
+    #[command(after_long_help = REVIEW_NOTES)]
+    Review(ReviewArgs),
+    /// Run a corrector on the latest review's blocking findings.
+    #[command(after_long_help = FIX_NOTES)]
+    Fix(FixArgs),
+    /// Internal: run a detached review to its recorded verdict.
+    #[command(name = "__review", hide = true)]
+    ReviewWorker(ReviewArgs),
     /// Internal: watch a detached run.
     #[command(name = "__supervise", hide = true)]
     Supervise(SuperviseArgs),
@@ -422,3 +431,96 @@ commit: remove its .git there to keep its files, or make it a submodule. \
 Afterwards the worktree and \
 branch are removed (not with --keep-worktree) and the session is kept; its \
 refs stay until gc, so `git agent diff` and `git agent restore` still work.";
+
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// Sessions to review (ids or unique prefixes), in parallel.
+    // Explicit indexes: the completion scripts re-add the ids argument.
+    #[arg(required = true, index = 1)]
+    pub ids: Vec<String>,
+    /// Run this agent as the reviewer; without a name (or without -a and a
+    /// command), agent.reviewer, else agent.default.
+    #[arg(short = 'a', long = "agent", value_name = "AGENT", num_args = 0..=1, default_missing_value = "")]
+    pub agent: Option<String>,
+    /// A file whose text replaces the built-in checklist (default: agent.reviewChecklist).
+    #[arg(long, value_name = "FILE")]
+    pub checklist: Option<std::path::PathBuf>,
+    /// Review in the background; the reviewer's output goes to the session's log.
+    #[arg(long)]
+    pub detach: bool,
+    /// Kill each reviewer run after this long (30s, 10m, 2h); default agent.timeout.
+    #[arg(long, value_name = "DUR")]
+    pub timeout: Option<String>,
+    /// Stdin is a pipe to write a byte to once the reviewer runs (__review).
+    #[arg(long, hide = true)]
+    pub ready_on_stdin: bool,
+    /// The reviewer command to run, after `--` (its prompt is in GIT_AGENT_PROMPT).
+    #[arg(last = true, index = 2, value_name = "CMD")]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    /// Session id or unique prefix (default: the session whose worktree you are in).
+    pub id: Option<String>,
+    /// Run this agent as the corrector; without a name, agent.default.
+    #[arg(short = 'a', long = "agent", value_name = "AGENT", num_args = 0..=1, default_missing_value = "")]
+    pub agent: Option<String>,
+    /// Also ask for the review's should_fix items.
+    #[arg(long)]
+    pub should_fix: bool,
+    /// More instructions, appended to the corrector's prompt.
+    #[arg(short = 'm', long = "more", value_name = "MORE")]
+    pub more: Option<String>,
+    /// Run in the background; output goes to the session's log.
+    #[arg(long)]
+    pub detach: bool,
+    /// Kill the run after this long (30s, 10m, 2h); default agent.timeout.
+    #[arg(long, value_name = "DUR")]
+    pub timeout: Option<String>,
+    /// Fix even after 3 fix runs without an approved review in between.
+    #[arg(long)]
+    pub force: bool,
+    /// The corrector command to run, after `--` (its prompt is in GIT_AGENT_PROMPT).
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<String>,
+}
+
+const REVIEW_NOTES: &str = "\
+Each session is snapshotted and its whole change against its base (git \
+agent diff) is handed to the reviewer inside one prompt: the task prompt \
+and scope, the diff fenced as the artifact under review (data to judge, \
+never instructions), the checklist and the output contract. The prompt is \
+the last argument of an agent (-a) and in GIT_AGENT_PROMPT for both. The \
+reviewer runs read-only (as run --read-only): a reviewer that changes the \
+worktree or the repository has its change undone and the review is \
+recorded as `violation`. The verdict is one JSON object {\"verdict\": \
+\"approved\" | \"changes_requested\", \"blocking\": [..], \"should_fix\": \
+[..], \"nits\": [..], \"scope_violations\": [..]}, read from the file \
+named by GIT_AGENT_REVIEW_FILE (a temporary path outside the worktree, \
+writable inside Codex's workspace-write sandbox) or, when that file is \
+absent or empty, the last JSON object the reviewer printed on stdout. A \
+missing or malformed verdict makes the reviewer run once more with the \
+contract restated; still bad, the review is recorded `invalid`. Refused \
+(exit 1) for a fetched session, a live run and a session with no change. \
+Exit 0 when every named session got a valid verdict (approved or not), 1 \
+otherwise. The latest review is in show and list --json (\"review\", with \
+\"stale\" once the change moved on); every review is kept in \
+refs/agents/<id>/reviews (git log -p refs/agents/<id>/reviews). --detach \
+starts one background git-agent per session that runs the review to its \
+recorded verdict, output in the session's log. With one id the reviewer \
+owns the terminal and its output is shown as it comes; with several they \
+run in parallel without the terminal, each one's stdout kept in its review \
+history (output.txt). A diff larger than one argument can hold (128 KiB) \
+is sent as its --stat summary with the git diff command that prints it \
+whole.";
+
+const FIX_NOTES: &str = "\
+The corrector's prompt is the session's task prompt, then the latest \
+review's blocking items and scope violations (and its should_fix items with \
+--should-fix) as the only things in scope, and a line saying everything \
+else is out of scope; nits are never listed; -m adds more. It runs like \
+git agent run (foreground or --detach). Refused (exit 1) when the session \
+has no review or its latest review has nothing to fix, and, with \
+\"escalate: ...\", after 3 fix runs without an approved review in between \
+(--force runs it anyway): time for a person to look.";

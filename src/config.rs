@@ -59,6 +59,16 @@ pub const GC_EXPIRE: Key = Key {
     default: Some("2.weeks.ago"),
     meaning: "how long kept and discarded sessions stay recoverable",
 };
+pub const REVIEWER: Key = Key {
+    name: "agent.reviewer",
+    default: None,
+    meaning: "agent `review` runs (default: agent.default)",
+};
+pub const REVIEW_CHECKLIST: Key = Key {
+    name: "agent.reviewChecklist",
+    default: None,
+    meaning: "file whose text replaces the reviewer's built-in checklist (relative paths are relative to the main worktree)",
+};
 
 /// All keys, in the order the README and man page list them.
 pub const KEYS: &[Key] = &[
@@ -71,6 +81,8 @@ pub const KEYS: &[Key] = &[
     AUTO_COMMIT,
     TIMEOUT,
     GC_EXPIRE,
+    REVIEWER,
+    REVIEW_CHECKLIST,
 ];
 
 /// Configuration as seen by one invocation.

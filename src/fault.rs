@@ -36,6 +36,8 @@ pub const POINTS: &[&str] = &[
     "gc:branch-recreated",
     "gc:records-unlocked",
     "gc:records-pruned",
+    "review:ran",
+    "review:history-added",
 ];
 
 /// Exit here if the fault-injection variable names this point.

@@ -27,6 +27,7 @@ pub mod statcache;
 pub mod submodule;
 pub mod time;
 pub mod treediff;
+pub mod verdict;
 pub mod view;
 pub mod worktree;
 
@@ -108,6 +109,9 @@ fn run(cli: Cli) -> Result<i32, Error> {
         Command::Push(args) => commands::push::run(&repo, args),
         Command::Fetch(args) => commands::fetch::run(&repo, args),
         Command::Gc(args) => commands::gc::run(&repo, args),
+        Command::Review(args) => commands::review::run(&repo, args),
+        Command::ReviewWorker(args) => commands::review::worker(&repo, args),
+        Command::Fix(args) => commands::fix::run(&repo, args),
         Command::Snapshot(args) => {
             let state = snapshot::capture(&repo, &args.worktree)?;
             println!("{} {} {}", state.head, state.index_tree, state.full_tree);

@@ -23,6 +23,11 @@ pub fn text(session: &Session, how: &str) -> String {
     if let Some(prompt) = &meta.prompt {
         table.insert("prompt".into(), prompt.as_str().into());
     }
+    if let Some(review) = &meta.review {
+        table.insert("review".into(), review.verdict.as_str().into());
+        table.insert("reviewed".into(), review.at.as_str().into());
+        table.insert("reviewed_of".into(), review.of.as_str().into());
+    }
     table.insert("base".into(), session.base.to_string().into());
     table.insert("created".into(), meta.created.as_str().into());
     table.insert("recorded".into(), now().into());

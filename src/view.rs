@@ -17,6 +17,8 @@ pub struct Report<'a> {
     pub path: Option<&'a std::path::Path>,
     pub changes: Changes,
     pub out_of_scope: Vec<String>,
+    /// The latest review as `"review"` in the JSON (with `stale`), or null.
+    pub review: Value,
 }
 
 impl<'a> Report<'a> {
@@ -54,12 +56,21 @@ impl<'a> Report<'a> {
             (None, None, None) => Changes::default(),
         };
         let out_of_scope = out_of_scope(&session.meta.scope, &changes.paths);
+        // Counted live, and not what was recorded with the latest snapshot:
+        // the worktree moved since (a hand edit no run snapshotted yet).
+        let live_moved = live_path(located).is_some()
+            && session
+                .meta
+                .changes
+                .as_ref()
+                .is_some_and(|recorded| *recorded != changes);
         Ok(Report {
             session,
             state,
             path,
             changes,
             out_of_scope,
+            review: review_json(repo, session, live_moved),
         })
     }
 
@@ -98,15 +109,32 @@ impl<'a> Report<'a> {
                 "deletions": self.changes.deletions,
                 "out_of_scope": self.out_of_scope,
             },
+            "review": self.review,
         })
     }
 }
 
+/// The session's latest review as the JSON has it, `stale` computed now:
+/// its latest snapshot is not the tree reviewed, or (`live_moved`) the
+/// worktree's live counts or paths differ from those recorded with it.
+fn review_json(repo: &Repo, session: &Session, live_moved: bool) -> Value {
+    let Some(review) = &session.meta.review else {
+        return Value::Null;
+    };
+    let mut value = serde_json::to_value(review).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut value {
+        map.entry("agent").or_insert(Value::Null);
+        map.insert(
+            "stale".into(),
+            (live_moved || crate::review::is_stale(repo, session, review)).into(),
+        );
+    }
+    value
+}
+
 /// The worktree whose live state counts, when the session has a usable
 /// one, from what [`Session::locate`] said.
-pub fn live_path(
-    (state, path): (State, Option<&std::path::Path>),
-) -> Option<&std::path::Path> {
+pub fn live_path((state, path): (State, Option<&std::path::Path>)) -> Option<&std::path::Path> {
     path.filter(|_| state != State::Broken)
 }
 

@@ -88,6 +88,18 @@ fn import(repo: &Repo) -> Result<(usize, usize)> {
                 old.and_then(|o| o.snapshot),
             );
         }
+        // The review history, as pushed (or gone, when theirs has none).
+        let reviews = |name: &str| {
+            repo.git()
+                .run(["rev-parse", "--verify", "-q", name])
+                .ok()
+                .and_then(|o| crate::snapshot::parse_oid(&o).ok())
+        };
+        let their_reviews = reviews(&format!("{INCOMING_SESSIONS}{id}/reviews"));
+        let our_reviews = old.and_then(|_| reviews(&id.reviews_ref()));
+        if their_reviews.is_some() || our_reviews.is_some() {
+            script += &line(id.reviews_ref(), their_reviews, our_reviews);
+        }
         repo.git()
             .run_stdin(["update-ref", "--stdin"], script.as_bytes())
             .map_err(|_| {

@@ -57,8 +57,8 @@ pub fn run(repo: &Repo, args: &ListArgs) -> Result<i32> {
         .max(2);
     let bold = Style::new().bold();
     println!(
-        "{bold}{:<width$}  {:<9}  {:>4}  {:<8}  {:>5}  {:>7}  {:>7}{bold:#}",
-        "ID", "STATE", "AGE", "AGENT", "FILES", "+", "-"
+        "{bold}{:<width$}  {:<9}  {:>4}  {:<8}  {:>5}  {:>7}  {:>7}  {:<18}{bold:#}",
+        "ID", "STATE", "AGE", "AGENT", "FILES", "+", "-", "REVIEW"
     );
     for r in &reports {
         let style = crate::view::state_style(r.state);
@@ -71,7 +71,7 @@ pub fn run(repo: &Repo, args: &ListArgs) -> Result<i32> {
             flag += "  (fetched)";
         }
         println!(
-            "{:<width$}  {style}{:<9}{style:#}  {:>4}  {:<8}  {:>5}  {:>7}  {:>7}{flag}",
+            "{:<width$}  {style}{:<9}{style:#}  {:>4}  {:<8}  {:>5}  {:>7}  {:>7}  {:<18}{flag}",
             r.session.id.as_str(),
             r.state.as_str(),
             crate::time::age(&r.session.meta.created),
@@ -79,9 +79,20 @@ pub fn run(repo: &Repo, args: &ListArgs) -> Result<i32> {
             r.changes.files,
             format!("+{}", r.changes.insertions),
             format!("-{}", r.changes.deletions),
+            review_cell(&r.review),
         );
     }
     Ok(0)
+}
+
+/// The REVIEW column: the latest verdict (`-` for none), marked `*` when
+/// stale (the change moved on since).
+fn review_cell(review: &serde_json::Value) -> String {
+    match review["verdict"].as_str() {
+        None => "-".into(),
+        Some(v) if review["stale"] == true => format!("{v}*"),
+        Some(v) => v.into(),
+    }
 }
 
 /// Count every live worktree's changes, spread over the machine's cores

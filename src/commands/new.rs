@@ -114,6 +114,8 @@ impl Creation {
             }),
             clone: Some(clone),
             review: None,
+            task: None,
+            fixes: 0,
             land: None,
         }
     }

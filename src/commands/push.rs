@@ -38,6 +38,13 @@ pub fn run(repo: &Repo, args: &PushArgs) -> Result<i32> {
             session::save(repo, session, "push")?;
         }
         specs.extend(leased_refspecs(session, &theirs));
+        if crate::review::history::head(repo, &session.id)?.is_some() {
+            // The review history (`refs/agents/<id>/reviews`) goes along.
+            let name = session.id.reviews_ref();
+            let seen = theirs.get(&name).map(String::as_str).unwrap_or("");
+            specs.push(format!("--force-with-lease={name}:{seen}"));
+            specs.push(format!("{name}:{name}"));
+        }
     }
     let notes = repo
         .shared

@@ -39,6 +39,8 @@ pub fn supervise(repo: &Repo, args: &SuperviseArgs) -> Result<i32> {
         prompt: session.meta.prompt.clone(),
         timeout: args.timeout_ms.map(std::time::Duration::from_millis),
         read_only: args.read_only,
+        env: Vec::new(),
+        capture: None,
     };
     let ready = if args.ready_on_stdin {
         Some(runs::Ready::from_stdin()?)

@@ -47,7 +47,32 @@ pub fn run(repo: &Repo, args: &ShowArgs) -> Result<i32> {
         field("snapshot", &snap.to_string());
     }
     print_changes(&report);
+    print_review(&report.review);
     Ok(0)
+}
+
+/// The latest review: verdict, who and when, and its items.
+fn print_review(review: &serde_json::Value) {
+    let Some(verdict) = review["verdict"].as_str() else {
+        return;
+    };
+    let stale = if review["stale"] == true {
+        " (stale: the change moved since)"
+    } else {
+        ""
+    };
+    let by = review["agent"]
+        .as_str()
+        .map(|a| format!(" by {a}"))
+        .unwrap_or_default();
+    let at = review["at"].as_str().unwrap_or_default();
+    field("review", &format!("{verdict}{by} at {at}{stale}"));
+    for key in ["blocking", "scope_violations", "should_fix", "nits"] {
+        for item in review[key].as_array().into_iter().flatten() {
+            let text = item.as_str().unwrap_or_default();
+            println!("          {key}: {}", output::quoted(text));
+        }
+    }
 }
 
 // Everything shown but the id and object ids may come from another clone
@@ -98,8 +123,20 @@ fn print_fields(session: &Session, report: &Report) {
     if let Some(command) = &meta.command {
         field("command", &shell_words::join(command));
     }
-    if let Some(prompt) = &meta.prompt {
-        field("prompt", prompt);
+    match (&meta.task, &meta.prompt) {
+        // The last run was a review or a fix: the task, and the size of the
+        // prompt composed for that run (`show --json` has it whole).
+        (Some(task), Some(prompt)) if task != prompt => {
+            field("task", task);
+            println!(
+                "{:<9} (composed for the last run: {} lines; see show --json)",
+                "prompt",
+                prompt.lines().count()
+            );
+        }
+        (_, Some(prompt)) => field("prompt", prompt),
+        (Some(task), None) => field("task", task),
+        (None, None) => {}
     }
 }
 

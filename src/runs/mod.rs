@@ -25,9 +25,9 @@ mod stop;
 mod supervise;
 mod terminal;
 
-pub use plan::{MAX_DURATION, PRESETS, Plan, Request, parse_duration, plan};
+pub use plan::{Capture, MAX_DURATION, PRESETS, Plan, Request, parse_duration, plan};
 pub use stop::stop_live;
-pub use supervise::{Ready, execute};
+pub use supervise::{Ready, Watched, execute, execute_watched};
 
 /// Where a session's run output goes.
 fn log_path(repo: &Repo, id: &Id) -> Result<PathBuf> {
@@ -115,4 +115,18 @@ pub fn start(repo: &Repo, session: &mut Session, plan: &Plan, detach: bool) -> R
         return Ok(0);
     }
     execute(repo, &session.id, plan, true, None)
+}
+
+/// Record a run and watch it from this process to its end (`attached`: in
+/// the foreground with the terminal), for a caller that goes on after it
+/// (`review`); see [`execute_watched`].
+pub fn start_watched(
+    repo: &Repo,
+    session: &mut Session,
+    plan: &Plan,
+    attached: bool,
+    ready: Option<Ready>,
+) -> Result<Watched> {
+    begin(repo, session, plan, None)?;
+    execute_watched(repo, &session.id, plan, attached, ready)
 }

@@ -41,6 +41,19 @@ pub struct Plan {
     pub prompt: Option<String>,
     pub timeout: Option<Duration>,
     pub read_only: bool,
+    /// More environment for the child (`review` sets `GIT_AGENT_REVIEW_FILE`).
+    pub env: Vec<(String, String)>,
+    /// Where the child's stdout is also written, if anywhere (see [`Capture`]).
+    pub capture: Option<Capture>,
+}
+
+/// A run whose stdout git-agent reads afterwards (a reviewer's verdict):
+/// the child's stdout is written to `file` and, with `echo`, passed on to
+/// git-agent's own stdout as it comes.
+#[derive(Debug, Clone)]
+pub struct Capture {
+    pub file: PathBuf,
+    pub echo: bool,
 }
 
 /// The run options shared by `new` and `run`, as given on the command line.
@@ -109,6 +122,8 @@ pub fn plan(repo: &Repo, req: &Request) -> Result<Plan> {
         prompt,
         timeout,
         read_only: req.read_only,
+        env: Vec::new(),
+        capture: None,
     })
 }
 

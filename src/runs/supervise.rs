@@ -136,6 +136,67 @@ pub fn execute(
     attached: bool,
     ready: Option<Ready>,
 ) -> Result<i32> {
+    match run_to_end(repo, id, plan, attached, ready)? {
+        Some((ending, undone)) => report(id, plan, &ending, undone),
+        None => Ok(1),
+    }
+}
+
+/// How a run watched by [`execute_watched`] ended.
+pub struct Watched {
+    /// The exit code recorded (1 for a read-only violation).
+    pub code: i32,
+    /// A read-only run that changed something: what changed, undone (the
+    /// error `run --read-only` would report).
+    pub violation: Option<Error>,
+    /// Why something other than the run ended it, if it did.
+    pub reason: Option<Reason>,
+}
+
+/// [`execute`] for a caller that goes on after the run (`review`): a
+/// read-only violation is returned as data, not as the error.
+pub fn execute_watched(
+    repo: &Repo,
+    id: &Id,
+    plan: &Plan,
+    attached: bool,
+    ready: Option<Ready>,
+) -> Result<Watched> {
+    let Some((ending, undone)) = run_to_end(repo, id, plan, attached, ready)? else {
+        return Ok(Watched {
+            code: 1,
+            violation: None,
+            reason: Some(Reason::Stopped),
+        });
+    };
+    let violated = matches!(undone, Some(Ok(_)));
+    let reason = ending.reason;
+    match report(id, plan, &ending, undone) {
+        Ok(code) => Ok(Watched {
+            code,
+            violation: None,
+            reason,
+        }),
+        Err(e) if violated => Ok(Watched {
+            code: 1,
+            violation: Some(e),
+            reason,
+        }),
+        Err(e) => Err(e),
+    }
+}
+
+/// The run to its end and its end recorded; `None` when it was stopped
+/// before it started.
+type Ended = Option<(Ending, Option<Result<Violation>>)>;
+
+fn run_to_end(
+    repo: &Repo,
+    id: &Id,
+    plan: &Plan,
+    attached: bool,
+    ready: Option<Ready>,
+) -> Result<Ended> {
     let session = session::resolve(repo, Some(id.as_str()))?;
     let started = session
         .meta
@@ -158,13 +219,21 @@ pub fn execute(
     if !still_wanted(repo, id, &started)? {
         record_end(repo, id, &started, None, Some(Reason::Stopped))?;
         anstream::eprintln!("The run in session {id} was stopped before it started.");
-        return Ok(1);
+        return Ok(None);
     }
-    let (child, stopped) = spawn(repo, id, &started, plan, &mut cmd)?;
+    let (mut child, stopped) = spawn(repo, id, &started, plan, &mut cmd)?;
     if let Some(ready) = ready {
         ready.signal();
     }
+    let tee = plan
+        .capture
+        .as_ref()
+        .zip(child.stdout.take())
+        .map(|(capture, out)| tee(out, capture.clone()));
     let mut ending = watch(child, stopped, plan.timeout, attached)?;
+    if let Some(tee) = tee {
+        let _ = tee.join();
+    }
     let undone = match &before {
         Some((checkout, guard)) => undo_read_only(repo, id, &worktree, checkout, guard).transpose(),
         None => None,
@@ -176,7 +245,32 @@ pub fn execute(
         ending.code = 1;
     }
     finish(repo, id, &started, &worktree, ending.code, ending.reason)?;
-    report(id, plan, &ending, undone)
+    Ok(Some((ending, undone)))
+}
+
+/// Copy the child's stdout into the capture file (and to ours with `echo`)
+/// until it closes.
+fn tee(
+    mut out: std::process::ChildStdout,
+    capture: super::plan::Capture,
+) -> std::thread::JoinHandle<()> {
+    use std::io::{Read, Write};
+    std::thread::spawn(move || {
+        let mut file = std::fs::File::create(&capture.file).ok();
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = out.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            if let Some(f) = file.as_mut() {
+                let _ = f.write_all(&buf[..n]);
+            }
+            if capture.echo {
+                let mut stdout = std::io::stdout().lock();
+                let _ = stdout.write_all(&buf[..n]).and_then(|()| stdout.flush());
+            }
+        }
+    })
 }
 
 /// The child's command: the plan's program (a relative path names a file in
@@ -195,6 +289,10 @@ fn command(plan: &Plan, id: &Id, session: &Session, attached: bool) -> Command {
         cmd.env_remove(key);
     }
     cmd.envs(super::env::vars(id, session.base, worktree));
+    cmd.envs(plan.env.iter().map(|(k, v)| (k, v)));
+    if plan.capture.is_some() {
+        cmd.stdout(Stdio::piped());
+    }
     match &plan.prompt {
         Some(p) => cmd.env("GIT_AGENT_PROMPT", p),
         None => cmd.env_remove("GIT_AGENT_PROMPT"),

@@ -54,6 +54,10 @@ impl Id {
     pub fn snapshot_ref(&self) -> String {
         format!("{REF_ROOT}{}/snapshot", self.0)
     }
+    /// The history of the session's reviews (see `review::history`).
+    pub fn reviews_ref(&self) -> String {
+        format!("{REF_ROOT}{}/reviews", self.0)
+    }
 }
 
 impl std::fmt::Display for Id {

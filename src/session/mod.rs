@@ -221,10 +221,29 @@ pub struct Meta {
     pub clone: Option<String>,
     /// The latest review (see [`crate::review`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub review: Option<crate::review::Review>,
+    pub review: Option<crate::verdict::Review>,
+    /// The task prompt, kept here when a `review` or `fix` run replaced
+    /// `prompt` with its own (see [`Meta::task_prompt`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
+    /// `fix` runs since the last approved review (see `fix`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub fixes: u32,
     /// Why the last `land` left this session live (see `land`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub land: Option<Landing>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+impl Meta {
+    /// The session's task: the prompt it was given, not a reviewer's or
+    /// corrector's prompt that a later run recorded.
+    pub fn task_prompt(&self) -> Option<&str> {
+        self.task.as_deref().or(self.prompt.as_deref())
+    }
 }
 
 /// What `land` recorded on a session it could not land.

@@ -370,6 +370,18 @@ pub fn delete(repo: &Repo, session: &Session) -> Result<()> {
     if let Some(snap) = session.snapshot {
         script.push_str(&format!("delete {} {snap}\n", session.id.snapshot_ref()));
     }
+    // The review history (`review::history`), when the session has one.
+    let reviews = repo
+        .git()
+        .output(["rev-parse", "--verify", "-q", &session.id.reviews_ref()])?;
+    if reviews.status.success() {
+        let oid = String::from_utf8_lossy(&reviews.stdout);
+        script.push_str(&format!(
+            "delete {} {}\n",
+            session.id.reviews_ref(),
+            oid.trim()
+        ));
+    }
     repo.git()
         .run_stdin(["update-ref", "--stdin"], script.as_bytes())
         .map(drop)

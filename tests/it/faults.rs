@@ -131,6 +131,7 @@ fn every_crash_point_leaves_a_valid_repository_and_a_recoverable_session() {
                 assert_eq!(repo.agent(&["gc"]).success().stdout, "", "{p}");
             }
             p if p.starts_with("gc:") => gc_scenario(&repo, p),
+            p if p.starts_with("review:") => review_scenario(&repo, p),
             p if p.starts_with("restore:") => {
                 let (wt, commit) = repo.session_with_work("s", A_TXT);
                 let before = repo.fingerprint(&wt);
@@ -152,6 +153,37 @@ fn every_crash_point_leaves_a_valid_repository_and_a_recoverable_session() {
         tested.insert(*point);
     }
     assert_eq!(tested.len(), git_agent::fault::POINTS.len());
+}
+
+/// A review killed after its reviewer ran (and after its history entry):
+/// the session is as before the review, and the next review records.
+fn review_scenario(repo: &TestRepo, p: &str) {
+    let wt = repo.new_session(&["s"]);
+    write(&wt.join("a.txt"), "reviewed\n");
+    let verdict = r#"echo '{"verdict":"approved","blocking":[],"should_fix":[],"nits":[],"scope_violations":[]}'"#;
+    crash(repo, p, &["review", "s", "--", "sh", "-c", verdict]);
+    assert_valid(repo, p);
+    assert_eq!(repo.state("s"), "done", "{p}: the reviewer's run ended");
+    let show = repo.json(&["show", "s", "--json"]);
+    assert!(show["review"].is_null(), "{p}: no review recorded: {show}");
+    assert_eq!(
+        std::fs::read_to_string(wt.join("a.txt")).unwrap(),
+        "reviewed\n"
+    );
+    repo.agent(&["review", "s", "--", "sh", "-c", verdict])
+        .success();
+    assert_eq!(
+        repo.json(&["show", "s", "--json"])["review"]["verdict"],
+        "approved",
+        "{p}"
+    );
+    let entries = repo.git(&["rev-list", "--count", "refs/agents/s/reviews"]);
+    let expected = if p == "review:history-added" {
+        "2"
+    } else {
+        "1"
+    };
+    assert_eq!(entries, expected, "{p}");
 }
 
 /// What each gc crash point interrupts, and how the next gc finishes it.

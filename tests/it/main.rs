@@ -4,6 +4,7 @@
 mod architecture;
 mod bad_input;
 mod codex;
+mod codex_review;
 mod color;
 mod common;
 mod completion;
@@ -22,6 +23,7 @@ mod overlap;
 mod ownership;
 mod pager;
 mod restore;
+mod review;
 mod runs;
 mod share;
 mod snapshot;

@@ -332,6 +332,35 @@ pub const SESSION_FIELDS: &[Field] = &[
         "changes.out_of_scope",
         "changed paths outside scope (an array)",
     ),
+    (
+        "review",
+        "the latest review (git agent review), or null when there was none:",
+    ),
+    (
+        "review.verdict",
+        "\"approved\" or \"changes_requested\" (the reviewer's), \"invalid\" \
+         (no valid verdict after a retry) or \"violation\" (the reviewer changed \
+         the worktree)",
+    ),
+    ("review.blocking", "what must change (an array of strings)"),
+    ("review.should_fix", "worth fixing, not required"),
+    ("review.nits", "cosmetic remarks"),
+    (
+        "review.scope_violations",
+        "changes outside the task's scope",
+    ),
+    ("review.agent", "the reviewer agent, or null for a command"),
+    ("review.at", "when the review ended (RFC 3339, UTC)"),
+    (
+        "review.of",
+        "the full object id of the snapshot commit reviewed",
+    ),
+    (
+        "review.stale",
+        "true once the session's change is no longer the one reviewed (its \
+         latest snapshot differs, or its live change counts or paths differ \
+         from those recorded with that snapshot)",
+    ),
 ];
 
 /// `overlap --json`: an array of these.
@@ -648,6 +677,29 @@ pub fn examples(verb: &str) -> &'static [Example] {
                 "git agent fetch",
                 "git agent diff fix-login",
                 "git agent restore fix-login",
+            ],
+        )],
+        "review" => &[
+            (
+                "Review two sessions in parallel with Codex, then see the verdicts:",
+                &[
+                    "git agent review fix-login fix-logout -a codex",
+                    "git agent list --json | jq '.[] | {id, review: .review.verdict}'",
+                ],
+            ),
+            (
+                "A scripted reviewer, and the history of a session's reviews:",
+                &[
+                    "git agent review fix-login -- ./review.sh",
+                    "git log -p refs/agents/fix-login/reviews",
+                ],
+            ),
+        ],
+        "fix" => &[(
+            "Correct what the review found, then review again:",
+            &[
+                "git agent fix fix-login -a codex",
+                "git agent review fix-login -a codex",
             ],
         )],
         "completions" => &[
