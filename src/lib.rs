@@ -10,6 +10,8 @@ pub mod copy;
 pub mod error;
 pub mod fault;
 pub mod git;
+pub mod keeping;
+pub mod land;
 pub mod livestat;
 pub mod merge;
 pub mod notes;
