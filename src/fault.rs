@@ -36,6 +36,13 @@ pub const POINTS: &[&str] = &[
     "gc:branch-recreated",
     "gc:records-unlocked",
     "gc:records-pruned",
+    "land:snapshotted",
+    "land:committed",
+    "land:noted",
+    "land:head-moved",
+    "land:worktree-removed",
+    "sync:committed",
+    "sync:merged",
 ];
 
 /// Exit here if the fault-injection variable names this point.

@@ -110,6 +110,9 @@ fn run(cli: Cli) -> Result<i32, Error> {
         Command::Push(args) => commands::push::run(&repo, args),
         Command::Fetch(args) => commands::fetch::run(&repo, args),
         Command::Gc(args) => commands::gc::run(&repo, args),
+        Command::Land(args) => commands::land::run(&repo, args),
+        Command::Sync(args) => commands::sync::run(&repo, args),
+        Command::Audit(args) => commands::audit::run(&repo, args),
         Command::Snapshot(args) => {
             let state = snapshot::capture(&repo, &args.worktree)?;
             println!("{} {} {}", state.head, state.index_tree, state.full_tree);

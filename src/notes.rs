@@ -26,6 +26,12 @@ pub fn text(session: &Session, how: &str) -> String {
     table.insert("base".into(), session.base.to_string().into());
     table.insert("created".into(), meta.created.as_str().into());
     table.insert("recorded".into(), now().into());
+    if let Some(run) = &meta.run {
+        table.insert("ran".into(), run.started.as_str().into());
+    }
+    if let Some(review) = &meta.review {
+        table.insert("review".into(), review.verdict.as_str().into());
+    }
     toml::to_string(&table).unwrap_or_default()
 }
 

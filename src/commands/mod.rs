@@ -17,3 +17,6 @@ pub mod run;
 pub mod show;
 pub mod stop;
 pub mod wait;
+pub mod land;
+pub mod sync;
+pub mod audit;
