@@ -92,6 +92,7 @@ impl<'a> Report<'a> {
                 "deletions": self.changes.deletions,
                 "out_of_scope": self.out_of_scope,
             },
+            "land": meta.land,
         })
     }
 }

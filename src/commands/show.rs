@@ -47,6 +47,12 @@ pub fn run(repo: &Repo, args: &ShowArgs) -> Result<i32> {
         field("snapshot", &snap.to_string());
     }
     print_changes(&report);
+    if let Some(land) = &session.meta.land {
+        field(
+            "land",
+            &format!("{} {} ({})", land.result, land.paths.join(", "), land.at),
+        );
+    }
     Ok(0)
 }
 

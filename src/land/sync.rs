@@ -60,7 +60,14 @@ pub fn merge_in(path: &Path, theirs: gix::ObjectId, name: &str, s: &Session) -> 
         return Ok(Merged::UpToDate);
     }
     let message = format!("Merge {name} into {} (git agent sync)", s.meta.branch);
-    let out = git.output(["merge", "--no-edit", "-m", &message, &theirs_hex])?;
+    // Conflict markers name the branch, not a commit id.
+    let out = git.clone().env(format!("GITHEAD_{theirs_hex}"), name).output([
+        "merge",
+        "--no-edit",
+        "-m",
+        &message,
+        &theirs_hex,
+    ])?;
     if out.status.success() {
         return Ok(Merged::Clean(parse_oid(&git.run(["rev-parse", "HEAD"])?)?));
     }

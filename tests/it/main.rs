@@ -15,6 +15,7 @@ mod gc;
 mod generated;
 mod head_moves;
 mod keep;
+mod land;
 mod keep_hooks;
 mod keep_paths;
 mod manpage;
