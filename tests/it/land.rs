@@ -215,7 +215,7 @@ fn the_caller_s_unstaged_and_untracked_work_stays_byte_identical() {
     assert_eq!(repo.git(&["diff", "--cached", "--name-only"]), "");
     assert_eq!(
         repo.git(&["status", "--porcelain", "--untracked-files=all"]),
-        "M a.txt\n?? notes/todo.txt"
+        " M a.txt\n?? notes/todo.txt"
     );
 }
 
