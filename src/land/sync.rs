@@ -60,14 +60,16 @@ pub fn merge_in(path: &Path, theirs: gix::ObjectId, name: &str, s: &Session) -> 
         return Ok(Merged::UpToDate);
     }
     let message = format!("Merge {name} into {} (git agent sync)", s.meta.branch);
-    // Conflict markers name the branch, not a commit id.
-    let out = git.clone().env(format!("GITHEAD_{theirs_hex}"), name).output([
-        "merge",
-        "--no-edit",
-        "-m",
-        &message,
-        &theirs_hex,
-    ])?;
+    // Conflict markers name the branch when it is still at that commit.
+    let what = git
+        .output(["rev-parse", "-q", "--verify", &format!("refs/heads/{name}^{{commit}}")])?
+        .stdout;
+    let what = if String::from_utf8_lossy(&what).trim() == theirs_hex {
+        name
+    } else {
+        theirs_hex.as_str()
+    };
+    let out = git.output(["merge", "--no-edit", "-m", &message, what])?;
     if out.status.success() {
         return Ok(Merged::Clean(parse_oid(&git.run(["rev-parse", "HEAD"])?)?));
     }

@@ -2,6 +2,7 @@
 //! the real git.
 
 mod architecture;
+mod audit;
 mod bad_input;
 mod codex;
 mod color;
@@ -28,4 +29,5 @@ mod share;
 mod snapshot;
 mod stress;
 mod submodule;
+mod sync;
 mod untrusted;
