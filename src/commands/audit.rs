@@ -130,11 +130,17 @@ fn line(e: &Entry) -> String {
     let Some(session) = &e.session else {
         return format!("{short} {subject}\n    none");
     };
-    let mut out = format!("{short} {subject}\n    session {}", crate::output::quoted(session));
+    let mut out = format!(
+        "{short} {subject}\n    session {}",
+        crate::output::quoted(session)
+    );
     if let Some(agent) = &e.agent {
         out.push_str(&format!(", agent {}", crate::output::quoted(agent)));
     }
-    out.push_str(&format!(", review {}", e.review.as_deref().unwrap_or("none")));
+    out.push_str(&format!(
+        ", review {}",
+        e.review.as_deref().unwrap_or("none")
+    ));
     if let Some(at) = &e.at {
         out.push_str(&format!(", at {at}"));
     }

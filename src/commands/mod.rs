@@ -1,11 +1,13 @@
 //! One file per verb. Each exposes `run(&Repo, &Args) -> Result<exit code>`.
 
+pub mod audit;
 pub mod completions;
 pub mod diff;
 pub mod discard;
 pub mod fetch;
 pub mod gc;
 pub mod keep;
+pub mod land;
 pub mod list;
 pub mod logs;
 pub mod new;
@@ -16,7 +18,5 @@ pub mod restore;
 pub mod run;
 pub mod show;
 pub mod stop;
-pub mod wait;
-pub mod land;
 pub mod sync;
-pub mod audit;
+pub mod wait;

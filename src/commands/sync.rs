@@ -69,8 +69,12 @@ pub fn run(repo: &Repo, args: &SyncArgs) -> Result<i32> {
 /// The session's worktree; refused when it has none or a run is live.
 fn worktree_of(repo: &Repo, session: &Session) -> Result<PathBuf> {
     if session.meta.run.as_ref().is_some_and(|r| r.is_live()) {
-        return Err(Error::refused(format!("session '{}' has a live run", session.id))
-            .with_hint(format!("wait for it (`git agent wait {0}`), then sync again", session.id)));
+        return Err(
+            Error::refused(format!("session '{}' has a live run", session.id)).with_hint(format!(
+                "wait for it (`git agent wait {0}`), then sync again",
+                session.id
+            )),
+        );
     }
     let state = session.state(repo);
     match session.path().filter(|_| state.is_live()) {

@@ -149,15 +149,13 @@ pub fn land(
             Report::new(&id, Outcome::TestFailed),
         ));
     }
+    // The note goes on the commits before the branch moves to them (a note
+    // on a commit that does not land harms nothing), and before the
+    // caller's index is locked, so a kill never leaves that lock behind.
     let how = if opts.replay { "land --commit" } else { "land" };
-    match write(
-        repo,
-        target,
-        &mut cand,
-        (head, head_tree),
-        (new_head, &made),
-        how,
-    )? {
+    notes::add(repo, &made, &notes::text(&cand.session, how))?;
+    crate::fault::point("land:noted");
+    match write(repo, target, &mut cand, (head, head_tree), new_head)? {
         Some(report) => Ok(record(repo, &cand.session, report)),
         None => {
             if !made.is_empty() {
@@ -214,8 +212,7 @@ fn listed_paths(message: &str) -> Vec<String> {
 }
 
 /// Write the landing into the caller's checkout under its index lock:
-/// refused again if it changed meanwhile, the note on the commits, the
-/// files and index where the caller has not touched them, HEAD
+/// refused again if it changed meanwhile, the files and index where the caller has not touched them, HEAD
 /// compare-and-swapped. `Some(report)` when the caller's own work is in
 /// the way (nothing written).
 fn write(
@@ -223,8 +220,7 @@ fn write(
     target: &Path,
     cand: &mut Candidate,
     (head, head_tree): (gix::ObjectId, gix::ObjectId),
-    (new_head, made): (gix::ObjectId, &[gix::ObjectId]),
-    how: &str,
+    new_head: gix::ObjectId,
 ) -> Result<Option<Report>> {
     let lock = merge::IndexLock::take(target)?;
     keeping::check_target(target)?;
@@ -250,8 +246,6 @@ fn write(
         }
         Merge::Clean(files) => files,
     };
-    notes::add(repo, made, &notes::text(&cand.session, how))?;
-    crate::fault::point("land:noted");
     if let Err(e) = session::claim(repo, &mut cand.session, "land") {
         return Ok(Some(Report::skipped(cand.session.id.as_str(), e.message)));
     }

@@ -62,7 +62,12 @@ pub fn merge_in(path: &Path, theirs: gix::ObjectId, name: &str, s: &Session) -> 
     let message = format!("Merge {name} into {} (git agent sync)", s.meta.branch);
     // Conflict markers name the branch when it is still at that commit.
     let what = git
-        .output(["rev-parse", "-q", "--verify", &format!("refs/heads/{name}^{{commit}}")])?
+        .output([
+            "rev-parse",
+            "-q",
+            "--verify",
+            &format!("refs/heads/{name}^{{commit}}"),
+        ])?
         .stdout;
     let what = if String::from_utf8_lossy(&what).trim() == theirs_hex {
         name

@@ -13,7 +13,9 @@ fn audit_names_landed_reviewed_and_hand_made_commits() {
     crate::common::set_meta(
         &repo,
         "checked",
-        &format!("{meta}\n\n[review]\nverdict = \"approved\"\nat = \"2026-01-01T00:00:00Z\"\nof = \"{snap}\"\n"),
+        &format!(
+            "{meta}\n\n[review]\nverdict = \"approved\"\nat = \"2026-01-01T00:00:00Z\"\nof = \"{snap}\"\n"
+        ),
     );
     repo.agent(&["land"]).success();
     repo.write("hand.txt", "by hand\n");
@@ -32,11 +34,18 @@ fn audit_names_landed_reviewed_and_hand_made_commits() {
     assert_eq!(by("plain")["commit"].as_str().unwrap().len(), 40);
     let text = repo.agent(&["audit"]).success().stdout;
     assert!(text.contains("by hand\n    none"), "{text}");
-    assert!(text.contains("session checked") && text.contains("review approved"), "{text}");
+    assert!(
+        text.contains("session checked") && text.contains("review approved"),
+        "{text}"
+    );
     // --require: the hand-made and the initial commit have none.
     let run = repo.agent(&["audit", "--require"]).fails(1);
-    assert!(run.stderr.contains("2 of 4 commits have no provenance"), "{run:?}");
-    repo.agent(&["audit", "--require", "HEAD~3..HEAD~1"]).success();
+    assert!(
+        run.stderr.contains("2 of 4 commits have no provenance"),
+        "{run:?}"
+    );
+    repo.agent(&["audit", "--require", "HEAD~3..HEAD~1"])
+        .success();
     repo.agent(&["audit", "no-such-rev"]).fails(1);
 }
 

@@ -10,7 +10,8 @@ use crate::common::{TestRepo, set_meta, write};
 /// `append`), made with a foreground run.
 pub(crate) fn done(repo: &TestRepo, id: &str, file: &str, text: &str) {
     let script = format!("mkdir -p \"$(dirname '{file}')\"; printf '%s\\n' '{text}' >> '{file}'");
-    repo.agent(&["new", id, "--", "sh", "-c", &script]).success();
+    repo.agent(&["new", id, "--", "sh", "-c", &script])
+        .success();
     assert_eq!(repo.state(id), "done");
 }
 
@@ -102,7 +103,12 @@ fn a_fleet_of_twelve_lands_a_maximal_set() {
         done(&repo, &format!("p{pair}y"), &file, "y");
     }
     for alone in 0..4 {
-        done(&repo, &format!("solo{alone}"), &format!("solo{alone}.txt"), "solo");
+        done(
+            &repo,
+            &format!("solo{alone}"),
+            &format!("solo{alone}.txt"),
+            "solo",
+        );
     }
     let (code, json) = land_json(&repo, &[]);
     assert_eq!(code, 1);
@@ -153,7 +159,12 @@ fn the_test_runs_on_the_exact_tree_in_a_scratch_checkout_and_a_failure_leaves_th
     assert_eq!(bad["state"], "done");
     assert_eq!(repo.read("mine.txt"), "mine\n");
     // No scratch checkout is left behind.
-    assert_eq!(repo.git(&["worktree", "list", "--porcelain"]).matches("worktree ").count(), 2);
+    assert_eq!(
+        repo.git(&["worktree", "list", "--porcelain"])
+            .matches("worktree ")
+            .count(),
+        2
+    );
 }
 
 #[test]
@@ -211,7 +222,10 @@ fn the_caller_s_unstaged_and_untracked_work_stays_byte_identical() {
             .map(str::to_owned)
             .collect()
     };
-    assert_eq!(hunks(&repo.git(&["diff", "-U0", "--no-prefix"])), hunks(&diff_before));
+    assert_eq!(
+        hunks(&repo.git(&["diff", "-U0", "--no-prefix"])),
+        hunks(&diff_before)
+    );
     assert_eq!(repo.git(&["diff", "--cached", "--name-only"]), "");
     assert_eq!(
         repo.git(&["status", "--porcelain", "--untracked-files=all"]),
@@ -252,7 +266,12 @@ fn staged_work_a_detached_head_or_a_merge_in_progress_are_refused_before_anythin
     repo.git(&["checkout", "-q", "main"]);
     // A merge in progress.
     repo.diverge_on_a_txt();
-    assert!(!repo.git_out(&repo.root, &["merge", "side"]).status.success());
+    assert!(
+        !repo
+            .git_out(&repo.root, &["merge", "side"])
+            .status
+            .success()
+    );
     let before = refs();
     let run = repo.agent(&["land"]).fails(1);
     assert!(run.stderr.contains("middle of a merge"), "{run:?}");
@@ -283,20 +302,34 @@ fn unapproved_or_stale_reviews_are_skipped_unless_named() {
     done(&repo, "old", "docs/old.md", "old");
     review(&repo, "ok", "approved", None);
     review(&repo, "no", "changes_requested", None);
-    review(&repo, "old", "approved", Some(&repo.git(&["rev-parse", "HEAD"])));
+    review(
+        &repo,
+        "old",
+        "approved",
+        Some(&repo.git(&["rev-parse", "HEAD"])),
+    );
     let (code, json) = land_json(&repo, &[]);
     assert_eq!(code, 0, "skipped ones are not failures: {json:#}");
     assert_eq!(order(&json), ["ok"]);
     let results = results(&json);
-    assert!(results.contains(&("no".into(), "skipped".into())), "{json:#}");
-    assert!(results.contains(&("old".into(), "skipped".into())), "{json:#}");
+    assert!(
+        results.contains(&("no".into(), "skipped".into())),
+        "{json:#}"
+    );
+    assert!(
+        results.contains(&("old".into(), "skipped".into())),
+        "{json:#}"
+    );
     let reasons: Vec<&str> = json["results"]
         .as_array()
         .unwrap()
         .iter()
         .filter_map(|r| r["reason"].as_str())
         .collect();
-    assert!(reasons.iter().any(|r| r.contains("changes_requested")), "{reasons:?}");
+    assert!(
+        reasons.iter().any(|r| r.contains("changes_requested")),
+        "{reasons:?}"
+    );
     assert!(reasons.iter().any(|r| r.contains("stale")), "{reasons:?}");
     // The review verdict travels in the note.
     let note = repo.git(&["notes", "--ref=refs/notes/agents", "show", "HEAD"]);
@@ -321,7 +354,12 @@ fn named_sessions_that_cannot_land_are_skipped_and_unknown_ids_refused() {
     assert_eq!(order(&json), ["idle", "s"]);
     let (_, json) = land_json(&repo, &["s"]);
     assert_eq!(results(&json), [("s".to_owned(), "skipped".to_owned())]);
-    assert!(json["results"][0]["reason"].as_str().unwrap().contains("already kept"));
+    assert!(
+        json["results"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("already kept")
+    );
 }
 
 #[test]
@@ -335,7 +373,10 @@ fn commit_replays_the_session_s_commits() {
     let head = repo.git(&["rev-parse", "HEAD"]);
     repo.agent(&["land", "s", "--commit"]).success();
     assert_eq!(repo.git(&["rev-parse", "HEAD~2"]), head);
-    assert_eq!(repo.git(&["log", "-1", "--format=%s", "HEAD~1"]), "first of s");
+    assert_eq!(
+        repo.git(&["log", "-1", "--format=%s", "HEAD~1"]),
+        "first of s"
+    );
     let note = repo.git(&["notes", "--ref=refs/notes/agents", "show", "HEAD~1"]);
     assert!(note.contains("how = \"land --commit\""), "{note}");
 }
@@ -349,9 +390,17 @@ fn keep_and_land_refuse_a_session_with_unresolved_conflicts_naming_them() {
     let run = repo.agent(&["sync", "s"]);
     assert_eq!(run.code, 1, "{run:?}");
     let run = repo.agent(&["keep", "s"]).fails(1);
-    assert!(run.stderr.contains("unresolved conflicts: a.txt"), "{run:?}");
+    assert!(
+        run.stderr.contains("unresolved conflicts: a.txt"),
+        "{run:?}"
+    );
     let (code, json) = land_json(&repo, &["s"]);
     assert_eq!(code, 0);
     assert_eq!(results(&json), [("s".to_owned(), "skipped".to_owned())]);
-    assert!(json["results"][0]["reason"].as_str().unwrap().contains("a.txt"));
+    assert!(
+        json["results"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("a.txt")
+    );
 }

@@ -62,12 +62,18 @@ fn a_conflicted_sync_leaves_markers_lists_the_paths_and_exits_1() {
     assert_eq!(run.code, 1, "{run:?}");
     assert_eq!(run.stdout, "conflict s: a.txt\n");
     let text = std::fs::read_to_string(wt.join("a.txt")).unwrap();
-    assert!(text.contains("<<<<<<< HEAD") && text.contains(">>>>>>> main"), "{text}");
+    assert!(
+        text.contains("<<<<<<< HEAD") && text.contains(">>>>>>> main"),
+        "{text}"
+    );
     // The base moves only once the merge is committed.
     assert_eq!(repo.json(&["show", "s", "--json"])["base"], base);
     // Asked again, it says the same without merging twice.
     let again = repo.agent(&["sync", "s"]);
-    assert_eq!((again.code, again.stdout.as_str()), (1, "conflict s: a.txt\n"));
+    assert_eq!(
+        (again.code, again.stdout.as_str()),
+        (1, "conflict s: a.txt\n")
+    );
 }
 
 #[test]
@@ -87,7 +93,10 @@ fn an_agent_resolves_the_conflict_and_only_the_session_s_own_change_lands() {
     assert!(run.stdout.contains("commit the merge"), "{run:?}");
     assert!(run.stdout.contains("Be careful."), "{run:?}");
     assert_eq!(repo.json(&["show", "s", "--json"])["base"], main.as_str());
-    assert_eq!(repo.json(&["show", "s", "--json"])["prompt"], serde_json::Value::Null);
+    assert_eq!(
+        repo.json(&["show", "s", "--json"])["prompt"],
+        serde_json::Value::Null
+    );
     let run = repo.agent(&["land", "s"]).success();
     assert!(run.stdout.contains("landed s "), "{run:?}");
     assert_eq!(repo.git(&["rev-parse", "HEAD~1"]), main);
