@@ -31,10 +31,14 @@ pub struct Candidate {
     pub paths: BTreeSet<BString>,
 }
 
+/// Sessions to consider (each with whether it was named), and the named
+/// ones already skipped.
+pub type Found = (Vec<(Session, bool)>, Vec<Report>);
+
 /// The sessions to consider, in the order found, with the named ones that
 /// cannot be candidates already reported as skipped. Unknown or ambiguous
 /// ids are refused before anything happens.
-pub fn sessions(repo: &Repo, ids: &[String]) -> Result<(Vec<(Session, bool)>, Vec<Report>)> {
+pub fn sessions(repo: &Repo, ids: &[String]) -> Result<Found> {
     let mut skipped = Vec::new();
     if ids.is_empty() {
         let done = session::list(repo)?
