@@ -5,6 +5,7 @@ mod architecture;
 mod audit;
 mod bad_input;
 mod codex;
+mod codex_land;
 mod color;
 mod common;
 mod completion;
