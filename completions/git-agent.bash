@@ -15,7 +15,7 @@
 
 # --- Generated from the clap definition --------------------------------------
 
-__git_agent_verbs='new list show path diff run logs wait stop keep discard restore overlap push fetch gc completions'
+__git_agent_verbs='new list show path diff run logs wait stop keep discard restore overlap push fetch gc completions land sync audit'
 
 # The long options of verb $1 ('' before the verb), in __git_agent_words.
 __git_agent_options ()
@@ -39,6 +39,9 @@ __git_agent_options ()
 	fetch) __git_agent_words='--color --help --version' ;;
 	gc) __git_agent_words='--dry-run --expire --json --color --help --version' ;;
 	completions) __git_agent_words='--color --help --version' ;;
+	land) __git_agent_words='--commit --test --dry-run --json --no-verify --color --help --version' ;;
+	sync) __git_agent_words='--agent --prompt --prompt-file --detach --timeout --color --help --version' ;;
+	audit) __git_agent_words='--require --json --color --help --version' ;;
 	*) __git_agent_words='--color --help --version' ;;
 	esac
 }
@@ -61,6 +64,11 @@ __git_agent_takes_value ()
 	"wait --timeout") return 0 ;;
 	"keep --message"|"keep -m") return 0 ;;
 	"gc --expire") return 0 ;;
+	"land --test") return 0 ;;
+	"sync --agent"|"sync -a") return 0 ;;
+	"sync --prompt"|"sync -m") return 0 ;;
+	"sync --prompt-file") return 0 ;;
+	"sync --timeout") return 0 ;;
 	*) return 1 ;;
 	esac
 }
@@ -74,9 +82,10 @@ __git_agent_values ()
 	"new --base") __git_agent_words=$(__git_agent_git for-each-ref --format='%(refname:short)' refs/heads refs/tags refs/remotes | tr '\n' ' ') ;;
 	"new --agent"|"new -a") __git_agent_words="codex claude opencode aider gemini $(__git_agent_git config --name-only --get-regexp '^agent\..*\.command$' | sed 's/^agent\.//; s/\.command$//' | tr '\n' ' ')" ;;
 	"run --agent"|"run -a") __git_agent_words="codex claude opencode aider gemini $(__git_agent_git config --name-only --get-regexp '^agent\..*\.command$' | sed 's/^agent\.//; s/\.command$//' | tr '\n' ' ')" ;;
+	"sync --agent"|"sync -a") __git_agent_words="codex claude opencode aider gemini $(__git_agent_git config --name-only --get-regexp '^agent\..*\.command$' | sed 's/^agent\.//; s/\.command$//' | tr '\n' ' ')" ;;
 	"restore 1") __git_agent_ids 'kept discarded' ;;
 	"completions 1") __git_agent_words='bash elvish fish powershell zsh' ;;
-	"show 1"|"path 1"|"diff 1"|"run 1"|"logs 1"|"wait "[1-9]*|"stop 1"|"keep 1"|"discard 1"|"push "[2-9]*) __git_agent_ids ;;
+	"show 1"|"path 1"|"diff 1"|"run 1"|"logs 1"|"wait "[1-9]*|"stop 1"|"keep 1"|"discard 1"|"push "[2-9]*|"land "[1-9]*|"sync 1") __git_agent_ids ;;
 	*) return 1 ;;
 	esac
 }
