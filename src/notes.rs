@@ -63,6 +63,12 @@ pub fn add(repo: &Repo, commits: &[gix::ObjectId], note: &str) -> Result<()> {
 
 /// `notes.rewriteRef` includes our notes, so they follow rebases and amends.
 pub fn ensure_rewrite_ref(repo: &Repo) -> Result<()> {
+    // Once a process: the config read at start does not see an entry this
+    // process added (`land` notes many commits).
+    static ADDED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if ADDED.load(std::sync::atomic::Ordering::Relaxed) {
+        return Ok(());
+    }
     if repo
         .config
         .strings("notes.rewriteRef")
@@ -72,6 +78,7 @@ pub fn ensure_rewrite_ref(repo: &Repo) -> Result<()> {
         return Ok(());
     }
     repo.git()
-        .run(["config", "--add", "notes.rewriteRef", NOTES_REF])
-        .map(drop)
+        .run(["config", "--add", "notes.rewriteRef", NOTES_REF])?;
+    ADDED.store(true, std::sync::atomic::Ordering::Relaxed);
+    Ok(())
 }

@@ -53,7 +53,11 @@ fn implement(repo: &TestRepo, codex: &Path, id: &str, file: &str, prompt: &str) 
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "codex run in {id} failed: {stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "codex run in {id} failed: {stderr}"
+    );
     assert_eq!(repo.state(id), "done", "{stderr}");
 }
 
@@ -70,25 +74,34 @@ fn two_codex_implementers_land_and_every_landed_commit_has_provenance() {
     };
     let repo = TestRepo::new();
     let head = repo.git(&["rev-parse", "HEAD"]);
-    implement(&repo, &codex, "greet", "greet.txt", "Add greet.txt");
-    implement(&repo, &codex, "farewell", "docs/farewell.md", "Add the farewell page");
+    implement(&repo, &codex, "a-greet", "greet.txt", "Add greet.txt");
+    implement(
+        &repo,
+        &codex,
+        "b-farewell",
+        "docs/farewell.md",
+        "Add the farewell page",
+    );
     let run = repo.agent(&["land"]);
     assert_eq!(run.code, 0, "{run:?}");
-    assert!(run.stdout.starts_with("order: greet farewell\n"), "{run:?}");
-    assert_eq!(repo.read("greet.txt"), "written by greet\n");
-    assert_eq!(repo.read("docs/farewell.md"), "written by farewell\n");
+    assert!(
+        run.stdout.starts_with("order: a-greet b-farewell\n"),
+        "{run:?}"
+    );
+    assert_eq!(repo.read("greet.txt"), "written by a-greet\n");
+    assert_eq!(repo.read("docs/farewell.md"), "written by b-farewell\n");
     assert_eq!(repo.git(&["rev-parse", "HEAD~2"]), head);
-    assert_eq!(repo.state("greet"), "kept");
-    assert_eq!(repo.state("farewell"), "kept");
+    assert_eq!(repo.state("a-greet"), "kept");
+    assert_eq!(repo.state("b-farewell"), "kept");
     let range = format!("{head}..HEAD");
     repo.agent(&["audit", "--require", &range]).success();
     let audit = repo.json(&["audit", "--json", &range]);
     let rows = audit.as_array().unwrap();
     assert_eq!(rows.len(), 2);
-    for (row, (id, prompt)) in rows
-        .iter()
-        .zip([("farewell", "Add the farewell page"), ("greet", "Add greet.txt")])
-    {
+    for (row, (id, prompt)) in rows.iter().zip([
+        ("b-farewell", "Add the farewell page"),
+        ("a-greet", "Add greet.txt"),
+    ]) {
         assert_eq!(row["session"], id, "{audit:#}");
         assert_eq!(row["agent"], "codex", "{audit:#}");
         assert_eq!(row["prompt"], prompt, "{audit:#}");

@@ -71,6 +71,11 @@ fn two_land_and_the_conflicting_one_stays_live_with_its_reason() {
     let note = repo.git(&["notes", "--ref=refs/notes/agents", "show", "HEAD"]);
     assert!(note.contains("session = \"b\""), "{note}");
     assert!(note.contains("how = \"land\""), "{note}");
+    assert_eq!(
+        repo.git(&["config", "--get-all", "notes.rewriteRef"]),
+        "refs/notes/agents",
+        "set once, not once a landing"
+    );
     assert_eq!(repo.state("a"), "kept");
     assert_eq!(repo.state("b"), "kept");
     assert!(!repo.path(".worktrees/a").exists());
@@ -344,14 +349,15 @@ fn unapproved_or_stale_reviews_are_skipped_unless_named() {
 fn named_sessions_that_cannot_land_are_skipped_and_unknown_ids_refused() {
     let repo = TestRepo::new();
     done(&repo, "s", "docs/s.md", "s");
-    let wt = repo.new_session(&["idle"]);
+    let wt = repo.new_session(&["t-idle"]);
     write(&wt.join("docs/idle.md"), "idle\n");
     repo.agent(&["land", "nope"]).fails(1);
     assert_eq!(repo.state("s"), "done");
-    // An active session lands when named; a kept one is skipped.
-    let (code, json) = land_json(&repo, &["idle", "s"]);
+    // An active session lands when named (after the older one); a kept one
+    // is skipped.
+    let (code, json) = land_json(&repo, &["s", "t-idle"]);
     assert_eq!(code, 0, "{json:#}");
-    assert_eq!(order(&json), ["idle", "s"]);
+    assert_eq!(order(&json), ["s", "t-idle"]);
     let (_, json) = land_json(&repo, &["s"]);
     assert_eq!(results(&json), [("s".to_owned(), "skipped".to_owned())]);
     assert!(
@@ -403,4 +409,24 @@ fn keep_and_land_refuse_a_session_with_unresolved_conflicts_naming_them() {
             .unwrap()
             .contains("a.txt")
     );
+}
+
+#[test]
+fn fetched_sessions_are_never_landed_or_synced() {
+    let repo = TestRepo::new();
+    done(&repo, "s", "docs/s.md", "s");
+    let other = repo.clone_through_origin("other");
+    repo.agent(&["push"]).success();
+    repo.agent_in(&other, &["fetch"]).success();
+    let head = repo.git_in(&other, &["rev-parse", "HEAD"]);
+    let run = repo.agent_in(&other, &["land"]).success();
+    assert_eq!(run.stdout, "order: nothing to land\n");
+    let run = repo.agent_in(&other, &["land", "s"]).success();
+    assert!(
+        run.stdout.contains("skipped s: fetched from another clone"),
+        "{run:?}"
+    );
+    repo.agent_in(&other, &["sync", "s"]).fails(1);
+    assert_eq!(repo.git_in(&other, &["rev-parse", "HEAD"]), head);
+    assert!(!other.join("docs/s.md").exists());
 }

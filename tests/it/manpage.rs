@@ -338,10 +338,7 @@ pub const SESSION_FIELDS: &[Field] = &[
         "changes.out_of_scope",
         "changed paths outside scope (an array)",
     ),
-    (
-        "land",
-        "why the last land left the session live, or null:",
-    ),
+    ("land", "why the last land left the session live, or null:"),
     ("land.result", "\"conflict\" or \"test-failed\""),
     ("land.paths", "the conflicting paths (an array)"),
     ("land.at", "when (RFC 3339, UTC)"),
@@ -350,7 +347,10 @@ pub const SESSION_FIELDS: &[Field] = &[
 /// `land --json`: one object.
 pub const LAND_FIELDS: &[Field] = &[
     ("dry_run", "true when nothing was done (--dry-run)"),
-    ("order", "the ids of the queue in landing order (skipped ones are not in it)"),
+    (
+        "order",
+        "the ids of the queue in landing order (skipped ones are not in it)",
+    ),
     ("results", "one object per session, skipped ones first:"),
     ("results.session", "the session id"),
     (
@@ -362,17 +362,26 @@ pub const LAND_FIELDS: &[Field] = &[
         "the full object id the branch moved to, null unless it landed with a commit",
     ),
     ("results.paths", "the conflicting paths (an array)"),
-    ("results.reason", "why it was skipped (or what was in the way), or null"),
+    (
+        "results.reason",
+        "why it was skipped (or what was in the way), or null",
+    ),
 ];
 
 /// `audit --json`: an array of these.
 pub const AUDIT_FIELDS: &[Field] = &[
     ("commit", "the full object id"),
     ("subject", "its subject line"),
-    ("session", "the session that made it, or null when it has no provenance"),
+    (
+        "session",
+        "the session that made it, or null when it has no provenance",
+    ),
     ("agent", "the agent of the session's run, or null"),
     ("prompt", "the session's prompt, or null"),
-    ("review", "the review verdict the session had when it landed, or null"),
+    (
+        "review",
+        "the review verdict the session had when it landed, or null",
+    ),
 ];
 
 /// `overlap --json`: an array of these.
