@@ -20,19 +20,12 @@ pub fn run(repo: &Repo, args: &LandArgs) -> Result<i32> {
     let target = repo.current_worktree.clone();
     keeping::check_target(&target)?;
     keeping::check_can_commit(&target)?;
-    let (sessions, mut results) = candidates::sessions(repo, &args.ids)?;
     let _lock = if args.dry_run {
         None
     } else {
         Some(repo.lock_wait("keep", Duration::from_secs(120))?)
     };
-    let mut cands: Vec<Candidate> = Vec::new();
-    for (session, named) in sessions {
-        match candidates::freshen(repo, session, named, args.dry_run, &target)? {
-            Ok(c) => cands.push(c),
-            Err(skipped) => results.push(skipped),
-        }
-    }
+    let (cands, mut results) = gather(repo, args, &target)?;
     let order = order::decide(repo, &cands)?;
     let ids: Vec<String> = order
         .iter()
@@ -55,11 +48,24 @@ pub fn run(repo: &Repo, args: &LandArgs) -> Result<i32> {
     };
     let mut slots: Vec<Option<Candidate>> = cands.into_iter().map(Some).collect();
     let committer = Committer::new(repo, &target, !args.no_verify)?;
+    if dry.is_none() {
+        // Ctrl-C or a kill reaches the git children, whose failure ends the
+        // queue between landings (each one is all-or-nothing).
+        let _ = ctrlc::set_handler(|| {});
+    }
+    let mut failure = None;
     for i in &order {
         let cand = slots[*i].take().expect("each candidate once");
         let report = match dry.as_mut() {
-            Some(v) => step::predict(repo, &cand, &opts, v)?,
-            None => step::land(repo, &target, cand, &opts, &committer)?,
+            Some(v) => step::predict(repo, &cand, &opts, v),
+            None => step::land(repo, &target, cand, &opts, &committer),
+        };
+        let report = match report {
+            Ok(report) => report,
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
         };
         if !args.json {
             println!("{}", report.line());
@@ -67,6 +73,7 @@ pub fn run(repo: &Repo, args: &LandArgs) -> Result<i32> {
         results.push(report);
     }
     if args.json {
+        // What landed before a failure is reported with it.
         let doc = json!({
             "dry_run": args.dry_run,
             "order": ids,
@@ -74,11 +81,31 @@ pub fn run(repo: &Repo, args: &LandArgs) -> Result<i32> {
         });
         println!("{doc:#}");
     }
+    if let Some(e) = failure {
+        return Err(e);
+    }
     Ok(if results.iter().any(|r| r.outcome.failed()) {
         1
     } else {
         0
     })
+}
+
+/// The candidates, each snapshotted afresh, and the sessions skipped.
+fn gather(
+    repo: &Repo,
+    args: &LandArgs,
+    target: &std::path::Path,
+) -> Result<(Vec<Candidate>, Vec<Report>)> {
+    let (sessions, mut skipped) = candidates::sessions(repo, &args.ids)?;
+    let mut cands: Vec<Candidate> = Vec::new();
+    for (session, named) in sessions {
+        match candidates::freshen(repo, session, named, args.dry_run, target)? {
+            Ok(c) => cands.push(c),
+            Err(report) => skipped.push(report),
+        }
+    }
+    Ok((cands, skipped))
 }
 
 fn print_order(ids: &[String], dry_run: bool) {
