@@ -97,6 +97,16 @@ fn an_agent_resolves_the_conflict_and_only_the_session_s_own_change_lands() {
         repo.json(&["show", "s", "--json"])["prompt"],
         serde_json::Value::Null
     );
+    // The resolver's run noted its merge, not main's commits it merged in.
+    assert!(
+        repo.git_out(
+            &repo.root,
+            &["notes", "--ref=refs/notes/agents", "show", &main]
+        )
+        .stdout
+        .is_empty(),
+        "main's commit got the session's note"
+    );
     let run = repo.agent(&["land", "s"]).success();
     assert!(run.stdout.contains("landed s "), "{run:?}");
     assert_eq!(repo.git(&["rev-parse", "HEAD~1"]), main);
