@@ -139,3 +139,25 @@ fn sync_refuses_what_it_cannot_sync() {
     repo.new_session(&["t"]);
     repo.agent(&["sync", "t", "-a", "no-such-agent"]).fails(1);
 }
+
+#[test]
+fn a_detached_resolver_s_merge_lands_only_the_session_s_own_change() {
+    let repo = TestRepo::new();
+    diverged(&repo, true);
+    let main = repo.git(&["rev-parse", "HEAD"]);
+    let resolve = "printf 'alpha\\nbeta\\ngamma\\nfrom main\\nfrom s\\n' > a.txt && git add a.txt && git commit -q --no-edit";
+    let run = repo.agent(&["sync", "s", "--detach", "--", "sh", "-c", resolve]);
+    assert_eq!(run.code, 0, "{run:?}");
+    repo.agent(&["wait", "s"]).success();
+    let run = repo.agent(&["land", "s"]).success();
+    assert!(run.stdout.contains("landed s "), "{run:?}");
+    assert_eq!(repo.git(&["rev-parse", "HEAD~1"]), main);
+    assert_eq!(
+        repo.git(&["diff", "--name-only", "HEAD~1", "HEAD"]),
+        "a.txt\nnew.txt"
+    );
+    assert_eq!(
+        repo.read("a.txt"),
+        "alpha\nbeta\ngamma\nfrom main\nfrom s\n"
+    );
+}
