@@ -117,6 +117,10 @@ pub fn freshen(
     if let Err(e) = keeping::refuse_unresolved(&s) {
         return Ok(Err(Report::skipped(&id, e.message)));
     }
+    if !dry_run && s.meta.state.is_live() {
+        // A worktree whose `.git` an agent deleted is still its work.
+        crate::worktree::relink(repo, &s.meta.worktree)?;
+    }
     let tip = if dry_run {
         if let Some(path) = s.path() {
             let state = snapshot::capture(repo, path)?;

@@ -284,6 +284,18 @@ fn finish(repo: &Repo, cand: &mut Candidate) -> Result<()> {
     }
     let path = s.meta.worktree.clone();
     if s.path().is_some() {
+        crate::submodule::preserve(&s.id, &path)?;
+        // What was written there since its snapshot goes into the
+        // session's refs before the worktree goes.
+        session::save(repo, s, "land: before its worktree is removed")?;
+        if s.snapshot
+            .is_some_and(|snap| repo.resolve_tree(snap).ok() != Some(cand.snap_tree))
+        {
+            crate::output::warn(&format!(
+                "session '{0}' changed while it was being landed; those late changes are not on the branch, but `git agent restore {0}` brings them back",
+                s.id
+            ));
+        }
         worktree::remove(repo, &path)?;
     }
     crate::fault::point("land:worktree-removed");

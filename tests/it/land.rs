@@ -430,3 +430,26 @@ fn fetched_sessions_are_never_landed_or_synced() {
     assert_eq!(repo.git_in(&other, &["rev-parse", "HEAD"]), head);
     assert!(!other.join("docs/s.md").exists());
 }
+
+#[test]
+fn what_is_written_in_a_session_while_it_lands_is_saved_before_its_worktree_goes() {
+    let repo = TestRepo::new();
+    done(&repo, "s", "docs/s.md", "s");
+    let pause = repo.base().join("paused");
+    let child = repo.spawn_agent(Some(("land:head-moved", &pause)), &["land"]);
+    crate::common::wait_for_pause(&pause);
+    write(&repo.path(".worktrees/s/late.txt"), "late\n");
+    std::fs::remove_file(&pause).unwrap();
+    let out = crate::common::finishes_ok(child);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("changed while it was being landed"),
+        "{stderr}"
+    );
+    assert!(!repo.path("late.txt").exists());
+    assert_eq!(repo.state("s"), "kept");
+    assert_eq!(
+        repo.git(&["show", "refs/agents/s/snapshot:late.txt"]),
+        "late"
+    );
+}
