@@ -45,6 +45,9 @@ Register-ArgumentCompleter -Native -CommandName 'git-agent' -ScriptBlock {
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the shell completion script')
             [CompletionResult]::new('review', 'review', [CompletionResultType]::ParameterValue, 'Run a read-only reviewer on sessions'' changes; record its JSON verdict')
             [CompletionResult]::new('fix', 'fix', [CompletionResultType]::ParameterValue, 'Run a corrector on the latest review''s blocking findings')
+            [CompletionResult]::new('land', 'land', [CompletionResultType]::ParameterValue, 'Land sessions as commits on this branch, in an order that lands the most')
+            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Merge this checkout''s branch into a session (conflicts: an agent can resolve them)')
+            [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Every commit of a range with its provenance (session, agent, prompt, review)')
             break
         }
         'git-agent;new' {
@@ -250,6 +253,45 @@ Register-ArgumentCompleter -Native -CommandName 'git-agent' -ScriptBlock {
             [CompletionResult]::new('--should-fix', '--should-fix', [CompletionResultType]::ParameterName, 'Also ask for the review''s should_fix items')
             [CompletionResult]::new('--detach', '--detach', [CompletionResultType]::ParameterName, 'Run in the background; output goes to the session''s log')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Fix even after 3 fix runs without an approved review in between')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'git-agent;land' {
+            [CompletionResult]::new('--test', '--test', [CompletionResultType]::ParameterName, 'Run `sh -c <CMD>` in a scratch checkout of each tree before it lands; a failure skips that session')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto, always or never')
+            [CompletionResult]::new('--commit', '--commit', [CompletionResultType]::ParameterName, 'Replay each session''s commits (plus one for leftovers) instead of one squash commit')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the order and each predicted result; change nothing')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document: {dry_run, order, results}')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Skip the pre-commit and commit-msg hooks, as `git commit --no-verify`')
+            [CompletionResult]::new('--no-verify', '--no-verify', [CompletionResultType]::ParameterName, 'Skip the pre-commit and commit-msg hooks, as `git commit --no-verify`')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'git-agent;sync' {
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Run the configured agent (agent.<name>.command, or a built-in: codex, claude, opencode, aider, gemini); without a name, agent.default')
+            [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'Run the configured agent (agent.<name>.command, or a built-in: codex, claude, opencode, aider, gemini); without a name, agent.default')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The prompt: appended as the last argument of an agent (-a), and in GIT_AGENT_PROMPT for agents and commands alike')
+            [CompletionResult]::new('--prompt', '--prompt', [CompletionResultType]::ParameterName, 'The prompt: appended as the last argument of an agent (-a), and in GIT_AGENT_PROMPT for agents and commands alike')
+            [CompletionResult]::new('--prompt-file', '--prompt-file', [CompletionResultType]::ParameterName, 'Read the prompt from a file')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Kill the run after this long (30s, 10m, 2h); default agent.timeout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto, always or never')
+            [CompletionResult]::new('--detach', '--detach', [CompletionResultType]::ParameterName, 'Run in the background; output goes to the session''s log')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'git-agent;audit' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto, always or never')
+            [CompletionResult]::new('--require', '--require', [CompletionResultType]::ParameterName, 'Exit 1 if any commit in the range has no provenance')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print a JSON array of {commit, subject, session, agent, prompt, review}')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')

@@ -15,7 +15,7 @@
 
 # --- Generated from the clap definition --------------------------------------
 
-__git_agent_verbs='new list show path diff run logs wait stop keep discard restore overlap push fetch gc completions review fix'
+__git_agent_verbs='new list show path diff run logs wait stop keep discard restore overlap push fetch gc completions review fix land sync audit'
 
 # The long options of verb $1 ('' before the verb), in __git_agent_words.
 __git_agent_options ()
@@ -41,6 +41,9 @@ __git_agent_options ()
 	completions) __git_agent_words='--color --help --version' ;;
 	review) __git_agent_words='--agent --checklist --detach --timeout --color --help --version' ;;
 	fix) __git_agent_words='--agent --should-fix --more --detach --timeout --force --color --help --version' ;;
+	land) __git_agent_words='--commit --test --dry-run --json --no-verify --color --help --version' ;;
+	sync) __git_agent_words='--agent --prompt --prompt-file --detach --timeout --color --help --version' ;;
+	audit) __git_agent_words='--require --json --color --help --version' ;;
 	*) __git_agent_words='--color --help --version' ;;
 	esac
 }
@@ -69,6 +72,11 @@ __git_agent_takes_value ()
 	"fix --agent"|"fix -a") return 0 ;;
 	"fix --more"|"fix -m") return 0 ;;
 	"fix --timeout") return 0 ;;
+	"land --test") return 0 ;;
+	"sync --agent"|"sync -a") return 0 ;;
+	"sync --prompt"|"sync -m") return 0 ;;
+	"sync --prompt-file") return 0 ;;
+	"sync --timeout") return 0 ;;
 	*) return 1 ;;
 	esac
 }
@@ -84,9 +92,10 @@ __git_agent_values ()
 	"run --agent"|"run -a") __git_agent_words="codex claude opencode aider gemini $(__git_agent_git config --name-only --get-regexp '^agent\..*\.command$' | sed 's/^agent\.//; s/\.command$//' | tr '\n' ' ')" ;;
 	"review --agent"|"review -a") __git_agent_words="codex claude opencode aider gemini $(__git_agent_git config --name-only --get-regexp '^agent\..*\.command$' | sed 's/^agent\.//; s/\.command$//' | tr '\n' ' ')" ;;
 	"fix --agent"|"fix -a") __git_agent_words="codex claude opencode aider gemini $(__git_agent_git config --name-only --get-regexp '^agent\..*\.command$' | sed 's/^agent\.//; s/\.command$//' | tr '\n' ' ')" ;;
+	"sync --agent"|"sync -a") __git_agent_words="codex claude opencode aider gemini $(__git_agent_git config --name-only --get-regexp '^agent\..*\.command$' | sed 's/^agent\.//; s/\.command$//' | tr '\n' ' ')" ;;
 	"restore 1") __git_agent_ids 'kept discarded' ;;
 	"completions 1") __git_agent_words='bash elvish fish powershell zsh' ;;
-	"show 1"|"path 1"|"diff 1"|"run 1"|"logs 1"|"wait "[1-9]*|"stop 1"|"keep 1"|"discard 1"|"push "[2-9]*|"review "[1-9]*|"fix 1") __git_agent_ids ;;
+	"show 1"|"path 1"|"diff 1"|"run 1"|"logs 1"|"wait "[1-9]*|"stop 1"|"keep 1"|"discard 1"|"push "[2-9]*|"review "[1-9]*|"fix 1"|"land "[1-9]*|"sync 1") __git_agent_ids ;;
 	*) return 1 ;;
 	esac
 }

@@ -42,6 +42,9 @@ set edit:completion:arg-completer[git-agent] = {|@words|
             cand completions 'Print the shell completion script'
             cand review 'Run a read-only reviewer on sessions'' changes; record its JSON verdict'
             cand fix 'Run a corrector on the latest review''s blocking findings'
+            cand land 'Land sessions as commits on this branch, in an order that lands the most'
+            cand sync 'Merge this checkout''s branch into a session (conflicts: an agent can resolve them)'
+            cand audit 'Every commit of a range with its provenance (session, agent, prompt, review)'
         }
         &'git-agent;new'= {
             cand --base 'Start from this commit instead of HEAD'
@@ -228,6 +231,42 @@ set edit:completion:arg-completer[git-agent] = {|@words|
             cand --should-fix 'Also ask for the review''s should_fix items'
             cand --detach 'Run in the background; output goes to the session''s log'
             cand --force 'Fix even after 3 fix runs without an approved review in between'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'git-agent;land'= {
+            cand --test 'Run `sh -c <CMD>` in a scratch checkout of each tree before it lands; a failure skips that session'
+            cand --color 'When to colour output: auto, always or never'
+            cand --commit 'Replay each session''s commits (plus one for leftovers) instead of one squash commit'
+            cand --dry-run 'Print the order and each predicted result; change nothing'
+            cand --json 'Print one JSON document: {dry_run, order, results}'
+            cand -n 'Skip the pre-commit and commit-msg hooks, as `git commit --no-verify`'
+            cand --no-verify 'Skip the pre-commit and commit-msg hooks, as `git commit --no-verify`'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'git-agent;sync'= {
+            cand -a 'Run the configured agent (agent.<name>.command, or a built-in: codex, claude, opencode, aider, gemini); without a name, agent.default'
+            cand --agent 'Run the configured agent (agent.<name>.command, or a built-in: codex, claude, opencode, aider, gemini); without a name, agent.default'
+            cand -m 'The prompt: appended as the last argument of an agent (-a), and in GIT_AGENT_PROMPT for agents and commands alike'
+            cand --prompt 'The prompt: appended as the last argument of an agent (-a), and in GIT_AGENT_PROMPT for agents and commands alike'
+            cand --prompt-file 'Read the prompt from a file'
+            cand --timeout 'Kill the run after this long (30s, 10m, 2h); default agent.timeout'
+            cand --color 'When to colour output: auto, always or never'
+            cand --detach 'Run in the background; output goes to the session''s log'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'git-agent;audit'= {
+            cand --color 'When to colour output: auto, always or never'
+            cand --require 'Exit 1 if any commit in the range has no provenance'
+            cand --json 'Print a JSON array of {commit, subject, session, agent, prompt, review}'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'

@@ -48,6 +48,9 @@ complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "gc" -d 'Forget 
 complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "completions" -d 'Print the shell completion script'
 complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "review" -d 'Run a read-only reviewer on sessions\' changes; record its JSON verdict'
 complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "fix" -d 'Run a corrector on the latest review\'s blocking findings'
+complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "land" -d 'Land sessions as commits on this branch, in an order that lands the most'
+complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "sync" -d 'Merge this checkout\'s branch into a session (conflicts: an agent can resolve them)'
+complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "audit" -d 'Every commit of a range with its provenance (session, agent, prompt, review)'
 complete -c git-agent -n "__fish_git_agent_using_subcommand new" -l base -d 'Start from this commit instead of HEAD' -r
 complete -c git-agent -n "__fish_git_agent_using_subcommand new" -l scope -d 'Paths the session may change (git glob pathspec, repeatable)' -r
 complete -c git-agent -n "__fish_git_agent_using_subcommand new" -s a -l agent -d 'Run the configured agent (agent.<name>.command, or a built-in: codex, claude, opencode, aider, gemini); without a name, agent.default' -r
@@ -186,6 +189,33 @@ complete -c git-agent -n "__fish_git_agent_using_subcommand fix" -l detach -d 'R
 complete -c git-agent -n "__fish_git_agent_using_subcommand fix" -l force -d 'Fix even after 3 fix runs without an approved review in between'
 complete -c git-agent -n "__fish_git_agent_using_subcommand fix" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agent -n "__fish_git_agent_using_subcommand fix" -s V -l version -d 'Print version'
+complete -c git-agent -n "__fish_git_agent_using_subcommand land" -l test -d 'Run `sh -c <CMD>` in a scratch checkout of each tree before it lands; a failure skips that session' -r
+complete -c git-agent -n "__fish_git_agent_using_subcommand land" -l color -d 'When to colour output: auto, always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c git-agent -n "__fish_git_agent_using_subcommand land" -l commit -d 'Replay each session\'s commits (plus one for leftovers) instead of one squash commit'
+complete -c git-agent -n "__fish_git_agent_using_subcommand land" -l dry-run -d 'Print the order and each predicted result; change nothing'
+complete -c git-agent -n "__fish_git_agent_using_subcommand land" -l json -d 'Print one JSON document: {dry_run, order, results}'
+complete -c git-agent -n "__fish_git_agent_using_subcommand land" -s n -l no-verify -d 'Skip the pre-commit and commit-msg hooks, as `git commit --no-verify`'
+complete -c git-agent -n "__fish_git_agent_using_subcommand land" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-agent -n "__fish_git_agent_using_subcommand land" -s V -l version -d 'Print version'
+complete -c git-agent -n "__fish_git_agent_using_subcommand sync" -s a -l agent -d 'Run the configured agent (agent.<name>.command, or a built-in: codex, claude, opencode, aider, gemini); without a name, agent.default' -r
+complete -c git-agent -n "__fish_git_agent_using_subcommand sync" -s m -l prompt -d 'The prompt: appended as the last argument of an agent (-a), and in GIT_AGENT_PROMPT for agents and commands alike' -r
+complete -c git-agent -n "__fish_git_agent_using_subcommand sync" -l prompt-file -d 'Read the prompt from a file' -r -F
+complete -c git-agent -n "__fish_git_agent_using_subcommand sync" -l timeout -d 'Kill the run after this long (30s, 10m, 2h); default agent.timeout' -r
+complete -c git-agent -n "__fish_git_agent_using_subcommand sync" -l color -d 'When to colour output: auto, always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c git-agent -n "__fish_git_agent_using_subcommand sync" -l detach -d 'Run in the background; output goes to the session\'s log'
+complete -c git-agent -n "__fish_git_agent_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-agent -n "__fish_git_agent_using_subcommand sync" -s V -l version -d 'Print version'
+complete -c git-agent -n "__fish_git_agent_using_subcommand audit" -l color -d 'When to colour output: auto, always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c git-agent -n "__fish_git_agent_using_subcommand audit" -l require -d 'Exit 1 if any commit in the range has no provenance'
+complete -c git-agent -n "__fish_git_agent_using_subcommand audit" -l json -d 'Print a JSON array of {commit, subject, session, agent, prompt, review}'
+complete -c git-agent -n "__fish_git_agent_using_subcommand audit" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-agent -n "__fish_git_agent_using_subcommand audit" -s V -l version -d 'Print version'
 
 # Live session ids, read from the repository (refs/agents/*/meta) by one git
 # process, without starting git-agent.
@@ -206,3 +236,5 @@ complete -c git-agent -n "__fish_git_agent_using_subcommand restore" -f -a "(__f
 complete -c git-agent -n "__fish_git_agent_using_subcommand push" -f -a "(__fish_git_agent_ids)" -d 'Session'
 complete -c git-agent -n "__fish_git_agent_using_subcommand review" -f -a "(__fish_git_agent_ids)" -d 'Session'
 complete -c git-agent -n "__fish_git_agent_using_subcommand fix" -f -a "(__fish_git_agent_ids)" -d 'Session'
+complete -c git-agent -n "__fish_git_agent_using_subcommand land" -f -a "(__fish_git_agent_ids)" -d 'Session'
+complete -c git-agent -n "__fish_git_agent_using_subcommand sync" -f -a "(__fish_git_agent_ids)" -d 'Session'

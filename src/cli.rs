@@ -85,6 +85,15 @@ pub enum Command {
     /// Internal: run a detached review to its recorded verdict.
     #[command(name = "__review", hide = true)]
     ReviewWorker(ReviewArgs),
+    /// Land sessions as commits on this branch, in an order that lands the most.
+    #[command(after_long_help = LAND_NOTES)]
+    Land(LandArgs),
+    /// Merge this checkout's branch into a session (conflicts: an agent can resolve them).
+    #[command(after_long_help = SYNC_NOTES)]
+    Sync(SyncArgs),
+    /// Every commit of a range with its provenance (session, agent, prompt, review).
+    #[command(after_long_help = AUDIT_NOTES)]
+    Audit(AuditArgs),
     /// Internal: watch a detached run.
     #[command(name = "__supervise", hide = true)]
     Supervise(SuperviseArgs),
@@ -486,6 +495,39 @@ pub struct FixArgs {
     pub command: Vec<String>,
 }
 
+#[derive(Debug, Args)]
+pub struct LandArgs {
+    /// Sessions to land, by id or unique prefix (default: every `done` session).
+    #[arg(value_name = "ID")]
+    pub ids: Vec<String>,
+    /// Replay each session's commits (plus one for leftovers) instead of one squash commit.
+    #[arg(long)]
+    pub commit: bool,
+    /// Run `sh -c <CMD>` in a scratch checkout of each tree before it lands; a failure skips that session.
+    #[arg(long, value_name = "CMD")]
+    pub test: Option<String>,
+    /// Print the order and each predicted result; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print one JSON document: {dry_run, order, results}.
+    #[arg(long)]
+    pub json: bool,
+    /// Skip the pre-commit and commit-msg hooks, as `git commit --no-verify`.
+    #[arg(long, short = 'n')]
+    pub no_verify: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Session id or unique prefix (default: the session whose worktree you are in).
+    pub id: Option<String>,
+    #[command(flatten)]
+    pub options: RunOptions,
+    /// A command to resolve conflicts, after `--`.
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<String>,
+}
+
 const REVIEW_NOTES: &str = "\
 Each session is snapshotted and its whole change against its base (git \
 agent diff) is handed to the reviewer inside one prompt: the task prompt \
@@ -524,3 +566,51 @@ git agent run (foreground or --detach). Refused (exit 1) when the session \
 has no review or its latest review has nothing to fix, and, with \
 \"escalate: ...\", after 3 fix runs without an approved review in between \
 (--force runs it anyway): time for a person to look.";
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The commits to audit (default: HEAD's commits not on its upstream, else the last 50).
+    #[arg(value_name = "RANGE")]
+    pub range: Option<String>,
+    /// Exit 1 if any commit in the range has no provenance.
+    #[arg(long)]
+    pub require: bool,
+    /// Print a JSON array of {commit, subject, session, agent, prompt, review}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+const LAND_NOTES: &str = "\
+Candidates: the named sessions (any live session without a running run), else every `done`
+session. A session whose latest review is not `approved`, or is stale, is skipped unless named.
+
+Order: sessions that overlap no other first, then those whose overlaps merge cleanly, then the
+conflicting ones chosen so that the most land (ties: creation time, then id). The order is
+printed first. Each session lands like `keep --squash` (`--commit`: like `keep --commit`),
+merged three-way against the branch as the previous landings left it, with its provenance note,
+and becomes `kept`. `--test <CMD>` runs in a scratch checkout of the exact tree about to be
+committed, never in yours.
+
+A session that conflicts or fails its test stays live and records why (`land` in its JSON:
+{result, paths, at}); the queue goes on. Output: `landed <id> <commit>`, `conflict <id>:
+<paths>`, `test-failed <id>`, `skipped <id>: <reason>`. Exit 0 when nothing conflicted or failed
+its test. Your unstaged and untracked work stays as it was; staged work, a detached HEAD or a
+merge in progress are refused before anything lands.
+
+--json: {\"dry_run\": bool, \"order\": [id], \"results\": [{\"session\", \"result\":
+landed|conflict|test-failed|skipped, \"commit\": oid|null, \"paths\": [], \"reason\": str|null}]}";
+
+const SYNC_NOTES: &str = "\
+The session's uncommitted work is committed on its branch first (with a note), then the branch of
+the checkout sync runs in is merged into the session branch in its worktree. A clean merge is
+committed and the session's base moves to the commit merged in, so `diff`, `keep` and `land` show
+only the session's own work. A conflicted merge stays in the worktree with conflict markers and
+the paths are listed (exit 1). With -a <agent> or -- <cmd>, a run starts at once whose prompt
+names the paths and asks for them to be resolved and the merge committed; in the foreground,
+sync exits 0 only if the merge was committed with no conflict left. `keep` and `land` refuse a
+session with unresolved conflicts.";
+
+const AUDIT_NOTES: &str = "\
+Each commit with its provenance from refs/notes/agents: session, agent, prompt, when it was
+recorded, and the review verdict the session had when it landed; `none` for a commit without a
+note. --json: [{\"commit\", \"subject\", \"session\", \"agent\", \"prompt\", \"review\"}].";

@@ -38,6 +38,13 @@ pub const POINTS: &[&str] = &[
     "gc:records-pruned",
     "review:ran",
     "review:history-added",
+    "land:snapshotted",
+    "land:committed",
+    "land:noted",
+    "land:head-moved",
+    "land:worktree-removed",
+    "sync:committed",
+    "sync:merged",
 ];
 
 /// Exit here if the fault-injection variable names this point.

@@ -10,6 +10,8 @@ pub mod copy;
 pub mod error;
 pub mod fault;
 pub mod git;
+pub mod keeping;
+pub mod land;
 pub mod livestat;
 pub mod merge;
 pub mod notes;
@@ -112,6 +114,9 @@ fn run(cli: Cli) -> Result<i32, Error> {
         Command::Review(args) => commands::review::run(&repo, args),
         Command::ReviewWorker(args) => commands::review::worker(&repo, args),
         Command::Fix(args) => commands::fix::run(&repo, args),
+        Command::Land(args) => commands::land::run(&repo, args),
+        Command::Sync(args) => commands::sync::run(&repo, args),
+        Command::Audit(args) => commands::audit::run(&repo, args),
         Command::Snapshot(args) => {
             let state = snapshot::capture(&repo, &args.worktree)?;
             println!("{} {} {}", state.head, state.index_tree, state.full_tree);

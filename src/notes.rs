@@ -31,6 +31,12 @@ pub fn text(session: &Session, how: &str) -> String {
     table.insert("base".into(), session.base.to_string().into());
     table.insert("created".into(), meta.created.as_str().into());
     table.insert("recorded".into(), now().into());
+    if let Some(run) = &meta.run {
+        table.insert("ran".into(), run.started.as_str().into());
+    }
+    if let Some(review) = &meta.review {
+        table.insert("review".into(), review.verdict.as_str().into());
+    }
     toml::to_string(&table).unwrap_or_default()
 }
 
@@ -62,6 +68,12 @@ pub fn add(repo: &Repo, commits: &[gix::ObjectId], note: &str) -> Result<()> {
 
 /// `notes.rewriteRef` includes our notes, so they follow rebases and amends.
 pub fn ensure_rewrite_ref(repo: &Repo) -> Result<()> {
+    // Once a process: the config read at start does not see an entry this
+    // process added (`land` notes many commits).
+    static ADDED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if ADDED.load(std::sync::atomic::Ordering::Relaxed) {
+        return Ok(());
+    }
     if repo
         .config
         .strings("notes.rewriteRef")
@@ -71,6 +83,7 @@ pub fn ensure_rewrite_ref(repo: &Repo) -> Result<()> {
         return Ok(());
     }
     repo.git()
-        .run(["config", "--add", "notes.rewriteRef", NOTES_REF])
-        .map(drop)
+        .run(["config", "--add", "notes.rewriteRef", NOTES_REF])?;
+    ADDED.store(true, std::sync::atomic::Ordering::Relaxed);
+    Ok(())
 }

@@ -110,6 +110,7 @@ impl<'a> Report<'a> {
                 "out_of_scope": self.out_of_scope,
             },
             "review": self.review,
+            "land": meta.land,
         })
     }
 }

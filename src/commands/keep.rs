@@ -10,11 +10,9 @@
 //!
 //! [`run`] reads as those steps: `save` the session, decide a `Plan`
 //! (`keep/plan.rs`, with the commits of `--squash`/`--commit` made in
-//! `keep/commits.rs`), `apply` it, `finish` with the session, `report`.
-//! Its refusals are in `keep/checks.rs`.
+//! `keeping/commits.rs`, shared with `land`), `apply` it, `finish` with the session, `report`.
+//! Its refusals are in `keeping/checks.rs`.
 
-mod checks;
-mod commits;
 mod plan;
 
 use std::path::Path;
@@ -24,13 +22,15 @@ use std::time::Duration;
 use crate::cli::KeepArgs;
 use crate::error::{Error, Result};
 use crate::git::Git;
+use crate::keeping::{
+    check_can_commit, check_target, refuse_embedded_repositories, refuse_unresolved, target,
+};
 use crate::merge;
 use crate::repo::Repo;
 use crate::runs::stop_live;
 use crate::session::{self, Session, State};
 use crate::snapshot;
 use crate::{notes, view, worktree};
-use checks::{check_can_commit, check_target, refuse_embedded_repositories, target};
 use plan::{Plan, decide};
 
 pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
@@ -48,6 +48,7 @@ pub fn run(repo: &Repo, args: &KeepArgs) -> Result<i32> {
         std::thread::spawn(move || snapshot::Watch::start(&path))
     });
     refuse_settled(repo, &session)?;
+    refuse_unresolved(&session)?;
     let target = target(repo, &session)?;
     check_target(&target)?;
     let committing = args.squash || args.commit;

@@ -1,5 +1,6 @@
 //! One file per verb. Each exposes `run(&Repo, &Args) -> Result<exit code>`.
 
+pub mod audit;
 pub mod completions;
 pub mod diff;
 pub mod discard;
@@ -7,6 +8,7 @@ pub mod fetch;
 pub mod fix;
 pub mod gc;
 pub mod keep;
+pub mod land;
 pub mod list;
 pub mod logs;
 pub mod new;
@@ -18,4 +20,5 @@ pub mod review;
 pub mod run;
 pub mod show;
 pub mod stop;
+pub mod sync;
 pub mod wait;

@@ -48,6 +48,12 @@ pub fn run(repo: &Repo, args: &ShowArgs) -> Result<i32> {
     }
     print_changes(&report);
     print_review(&report.review);
+    if let Some(land) = &session.meta.land {
+        field(
+            "land",
+            &format!("{} {} ({})", land.result, land.paths.join(", "), land.at),
+        );
+    }
     Ok(0)
 }
 

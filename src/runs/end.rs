@@ -68,7 +68,16 @@ fn save_result(repo: &Repo, id: &Id, worktree: &Path) -> Vec<String> {
         else {
             return Ok(());
         };
-        let made = Git::new(worktree).run(["rev-list", &format!("{before}..HEAD")])?;
+        // The run's own commits: not those a merge it made brought in (a
+        // `sync` merges the caller's branch), nor any on another branch.
+        let made = Git::new(worktree).run([
+            "rev-list",
+            "--first-parent",
+            &format!("{before}..HEAD"),
+            "--not",
+            &format!("--exclude={}", session.meta.branch),
+            "--branches",
+        ])?;
         let commits: Vec<gix::ObjectId> = made
             .lines()
             .filter_map(|l| snapshot::parse_oid(l).ok())

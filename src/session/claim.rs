@@ -27,7 +27,7 @@ pub fn claim(repo: &Repo, session: &mut Session, op: &str) -> Result<Claim> {
     if let Some(p) = claimed_by_another(session) {
         return Err(busy(&session.id, p));
     }
-    let lock = if op == "keep" {
+    let lock = if op == "keep" || op == "land" {
         None
     } else {
         Some(repo.lock_wait("keep", std::time::Duration::from_secs(120))?)

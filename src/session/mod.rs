@@ -37,6 +37,7 @@ pub use claim::{Claim, claim, interrupted_hint, still_ours, unclaim};
 pub use id::{Id, generate_id};
 pub use resolve::resolve;
 pub use save::save;
+pub use store::rebase;
 pub use store::{
     adopt, create, delete, list, list_settled, modify, modify_checked, owns, read_sessions,
     resolve_exact, settle, update,

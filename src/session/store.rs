@@ -394,3 +394,42 @@ pub fn delete(repo: &Repo, session: &Session) -> Result<()> {
             })
         })
 }
+
+/// Move the session's base to `base` (after `sync` merged the branch it
+/// lands on into it: what that branch had is no longer the session's
+/// change), with `meta`, in one compare-and-swap of both refs.
+pub fn rebase(
+    repo: &Repo,
+    session: &mut Session,
+    mut meta: Meta,
+    base: gix::ObjectId,
+) -> Result<()> {
+    if let Some(p) = claimed_by_another(session) {
+        return Err(busy(&session.id, p));
+    }
+    meta.base = base.to_string();
+    meta.updated = now();
+    let blob = write_meta(repo, &session.id, &meta)?;
+    let script = format!(
+        "update {} {blob} {}\nupdate {} {base} {}\n",
+        session.id.meta_ref(),
+        session.meta_blob,
+        session.id.base_ref(),
+        session.base
+    );
+    repo.git()
+        .run_stdin(["update-ref", "--stdin"], script.as_bytes())
+        .map_err(|e| {
+            e.race_as(|| {
+                Error::busy(format!(
+                    "session '{}' was changed by another git-agent command at the same time; its base was not moved",
+                    session.id
+                ))
+                .with_hint("run the command again")
+            })
+        })?;
+    session.meta = meta;
+    session.meta_blob = blob;
+    session.base = base;
+    Ok(())
+}

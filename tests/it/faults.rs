@@ -148,6 +148,49 @@ fn every_crash_point_leaves_a_valid_repository_and_a_recoverable_session() {
                     "{p}"
                 );
             }
+            p if p.starts_with("land:") => {
+                // Two sessions to land; killed at the step, land again
+                // lands both, once each.
+                for (id, file) in [("s", "one.txt"), ("t", "two.txt")] {
+                    let script = format!("echo {id} > {file}");
+                    repo.agent(&["new", id, "--", "sh", "-c", &script])
+                        .success();
+                }
+                crash(&repo, p, &["land"]);
+                assert_valid(&repo, p);
+                let again = repo.agent(&["land"]);
+                assert_eq!(again.code, 0, "{p}: {again:?}");
+                assert_eq!(repo.read("one.txt"), "s\n", "{p}");
+                assert_eq!(repo.read("two.txt"), "t\n", "{p}");
+                assert_eq!(repo.git(&["rev-list", "--count", "HEAD"]), "3", "{p}");
+                assert_eq!(repo.git(&["status", "--porcelain"]), "", "{p}");
+                assert_eq!(repo.state("s"), "kept", "{p}");
+                assert_eq!(repo.state("t"), "kept", "{p}");
+                repo.fsck_clean(p);
+            }
+            p if p.starts_with("sync:") => {
+                // The session's uncommitted edit, main moved on elsewhere.
+                let wt = repo.new_session(&["s"]);
+                write(&wt.join("mine.txt"), "mine\n");
+                repo.write("docs/guide.md", "# Guide, main\n");
+                repo.git(&["commit", "-qam", "main moves"]);
+                let main = repo.git(&["rev-parse", "HEAD"]);
+                crash(&repo, p, &["sync", "s"]);
+                assert_valid(&repo, p);
+                assert_eq!(
+                    std::fs::read_to_string(wt.join("mine.txt")).unwrap(),
+                    "mine\n"
+                );
+                repo.agent(&["land", "s"]).success();
+                assert_eq!(repo.git(&["rev-parse", "HEAD~1"]), main, "{p}");
+                assert_eq!(
+                    repo.git(&["diff", "--name-only", "HEAD~1", "HEAD"]),
+                    "mine.txt",
+                    "{p}: only the session's own work lands"
+                );
+                assert_eq!(repo.read("docs/guide.md"), "# Guide, main\n", "{p}");
+                repo.fsck_clean(p);
+            }
             p => panic!("no scenario for crash point {p}"),
         }
         tested.insert(*point);

@@ -2,8 +2,10 @@
 //! the real git.
 
 mod architecture;
+mod audit;
 mod bad_input;
 mod codex;
+mod codex_land;
 mod codex_review;
 mod color;
 mod common;
@@ -18,6 +20,7 @@ mod head_moves;
 mod keep;
 mod keep_hooks;
 mod keep_paths;
+mod land;
 mod manpage;
 mod overlap;
 mod ownership;
@@ -29,4 +32,5 @@ mod share;
 mod snapshot;
 mod stress;
 mod submodule;
+mod sync;
 mod untrusted;

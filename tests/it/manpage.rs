@@ -241,6 +241,10 @@ pub enum Json {
     Overlap,
     /// `gc --json`.
     Gc,
+    /// `land --json`.
+    Land,
+    /// `audit --json`.
+    Audit,
 }
 
 /// The JSON a verb prints with `--json`, if it has that option.
@@ -251,6 +255,8 @@ pub fn json_output(verb: &Command) -> Option<Json> {
         "list" => Json::Sessions,
         "overlap" => Json::Overlap,
         "gc" => Json::Gc,
+        "land" => Json::Land,
+        "audit" => Json::Audit,
         _ => Json::Session,
     })
 }
@@ -361,6 +367,50 @@ pub const SESSION_FIELDS: &[Field] = &[
          latest snapshot differs, or its live change counts or paths differ \
          from those recorded with that snapshot)",
     ),
+    ("land", "why the last land left the session live, or null:"),
+    ("land.result", "\"conflict\" or \"test-failed\""),
+    ("land.paths", "the conflicting paths (an array)"),
+    ("land.at", "when (RFC 3339, UTC)"),
+];
+
+/// `land --json`: one object.
+pub const LAND_FIELDS: &[Field] = &[
+    ("dry_run", "true when nothing was done (--dry-run)"),
+    (
+        "order",
+        "the ids of the queue in landing order (skipped ones are not in it)",
+    ),
+    ("results", "one object per session, skipped ones first:"),
+    ("results.session", "the session id"),
+    (
+        "results.result",
+        "\"landed\", \"conflict\", \"test-failed\" or \"skipped\"",
+    ),
+    (
+        "results.commit",
+        "the full object id the branch moved to, null unless it landed with a commit",
+    ),
+    ("results.paths", "the conflicting paths (an array)"),
+    (
+        "results.reason",
+        "why it was skipped (or what was in the way), or null",
+    ),
+];
+
+/// `audit --json`: an array of these.
+pub const AUDIT_FIELDS: &[Field] = &[
+    ("commit", "the full object id"),
+    ("subject", "its subject line"),
+    (
+        "session",
+        "the session that made it, or null when it has no provenance",
+    ),
+    ("agent", "the agent of the session's run, or null"),
+    ("prompt", "the session's prompt, or null"),
+    (
+        "review",
+        "the review verdict the session had when it landed, or null",
+    ),
 ];
 
 /// `overlap --json`: an array of these.
@@ -403,6 +453,11 @@ fn json_section(r: &mut Roff, json: Json) {
             OVERLAP_FIELDS,
         ),
         Json::Gc => ("With --json one JSON object is printed:", GC_FIELDS),
+        Json::Land => ("With --json one JSON object is printed:", LAND_FIELDS),
+        Json::Audit => (
+            "With --json the commits are printed as one JSON array of objects, newest first:",
+            AUDIT_FIELDS,
+        ),
     };
     r.control("SH", ["JSON OUTPUT"]);
     r.text([roman(intro)]);

@@ -7,12 +7,14 @@ use std::path::Path;
 use gix::bstr::BString;
 
 use super::Saved;
-use super::commits::{replay_commits, squash_commit};
 use crate::cli::KeepArgs;
 use crate::commit::Committer;
 use crate::error::{Error, Result};
 use crate::git::Git;
-use crate::merge::{self, Merge};
+use crate::keeping::{
+    clean, clean_or, meeting_point, replay_commits, squash_commit, yours_in_the_way,
+};
+use crate::merge;
 use crate::repo::Repo;
 use crate::session::{self, Session};
 use crate::snapshot::{self, WorktreeState, parse_oid};
@@ -252,80 +254,6 @@ fn untracked_deleted(id: &session::Id, target: &Path, gone: &[String]) -> Error 
         gone.join(", ")
     ))
     .with_hint("delete them yourself if you agree, or `git add` them first; nothing was changed")
-}
-
-/// The base of keep's three-way merges: the session's base, or where the
-/// session and the target's HEAD last met when that is later — after the
-/// session merged (or rebased onto) the target's branch to resolve a
-/// conflict, what HEAD already has is not the session's change.
-fn meeting_point(
-    repo: &Repo,
-    base: gix::ObjectId,
-    head: gix::ObjectId,
-    worked: Option<gix::ObjectId>,
-) -> Result<gix::ObjectId> {
-    let Some(worked) = worked else {
-        return Ok(base);
-    };
-    let git = repo.git();
-    let out = git.output(["merge-base", &head.to_string(), &worked.to_string()])?;
-    let Ok(met) = parse_oid(&String::from_utf8_lossy(&out.stdout)) else {
-        return Ok(base); // unrelated histories
-    };
-    let later = met != base
-        && git
-            .output([
-                "merge-base",
-                "--is-ancestor",
-                &base.to_string(),
-                &met.to_string(),
-            ])?
-            .status
-            .success();
-    Ok(if later { met } else { base })
-}
-
-pub(super) fn clean(session: &Session, merge: Merge) -> Result<gix::ObjectId> {
-    clean_or(session, merge, |first| {
-        format!(
-            "see the session's side with `git agent diff {id} -- {first}`; resolve it in the session (for example merge your branch into it there) or in your checkout, then keep again — after a merge, with --squash",
-            id = session.id
-        )
-    })
-}
-
-/// The hint for a conflict with the target's uncommitted changes, which no
-/// merge in the session can resolve.
-pub(super) fn yours_in_the_way(id: &session::Id) -> impl Fn(&str) -> String + '_ {
-    move |first| {
-        format!(
-            "see the session's side with `git agent diff {id} -- {first}`; your uncommitted changes there are in the way: commit or stash them (`git stash -u`), keep again, then `git stash pop`"
-        )
-    }
-}
-
-/// [`clean`], with the hint made from the first conflicting path.
-pub(super) fn clean_or(
-    session: &Session,
-    merge: Merge,
-    hint: impl FnOnce(&str) -> String,
-) -> Result<gix::ObjectId> {
-    match merge {
-        Merge::Clean(tree) => Ok(tree),
-        Merge::Conflict(paths) => {
-            let mut message = format!(
-                "keeping session '{}' would conflict in {} path{}; nothing was changed:",
-                session.id,
-                paths.len(),
-                if paths.len() == 1 { "" } else { "s" }
-            );
-            for p in &paths {
-                message.push_str(&format!("\n    {p}"));
-            }
-            let first = paths.first().map(String::as_str).unwrap_or(".");
-            Err(Error::refused(message).with_hint(hint(first)))
-        }
-    }
 }
 
 #[cfg(test)]

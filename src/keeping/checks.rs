@@ -11,7 +11,7 @@ use crate::session::Session;
 
 /// The checkout to keep into: where keep runs, or the session's origin when
 /// run inside the session's own worktree.
-pub(super) fn target(repo: &Repo, session: &Session) -> Result<PathBuf> {
+pub fn target(repo: &Repo, session: &Session) -> Result<PathBuf> {
     let here = &repo.current_worktree;
     if session.path().map(tidy).as_ref() != Some(here) {
         return Ok(here.clone());
@@ -31,7 +31,7 @@ pub(super) fn target(repo: &Repo, session: &Session) -> Result<PathBuf> {
 
 /// Refuse a checkout in the middle of a merge, rebase, cherry-pick or revert,
 /// on a branch without commits, or with unresolved conflicts.
-pub(super) fn check_target(target: &Path) -> Result<()> {
+pub fn check_target(target: &Path) -> Result<()> {
     let git = Git::new(target);
     let git_dir = PathBuf::from(git.run(["rev-parse", "--absolute-git-dir"])?);
     for (marker, what) in [
@@ -74,7 +74,7 @@ pub(super) fn check_target(target: &Path) -> Result<()> {
 /// `--squash` and `--commit` need a branch (with commits: see
 /// [`check_target`]), no staged work of the target's own, and an identity
 /// to commit with.
-pub(super) fn check_can_commit(target: &Path) -> Result<()> {
+pub fn check_can_commit(target: &Path) -> Result<()> {
     let git = Git::new(target);
     if git.output(["symbolic-ref", "-q", "HEAD"])?.status.code() != Some(0) {
         return Err(
@@ -108,7 +108,7 @@ pub(super) fn check_can_commit(target: &Path) -> Result<()> {
 /// and its commits would go with the session's worktree. As `git add`
 /// warns for an embedded repository, the person decides: plain files or a
 /// submodule.
-pub(super) fn refuse_embedded_repositories(
+pub fn refuse_embedded_repositories(
     repo: &Repo,
     session: &Session,
     base_tree: gix::ObjectId,
@@ -157,5 +157,35 @@ pub(super) fn refuse_embedded_repositories(
     ))
     .with_hint(format!(
         "in the session, remove {first}/.git to keep its files as plain files, or make it a submodule (`git submodule add`), then keep again"
+    )))
+}
+
+/// The paths with unresolved conflicts in a session's worktree (a `sync`
+/// whose merge is not committed yet), sorted.
+pub fn unresolved(worktree: &Path) -> Result<Vec<String>> {
+    let out = Git::new(worktree).run(["diff", "--name-only", "--diff-filter=U"])?;
+    let mut paths: Vec<String> = out.lines().map(str::to_owned).collect();
+    paths.dedup();
+    Ok(paths)
+}
+
+/// `keep` and `land` refuse a session whose worktree has unresolved
+/// conflicts, naming them.
+pub fn refuse_unresolved(session: &Session) -> Result<()> {
+    let Some(path) = session.path() else {
+        return Ok(());
+    };
+    let paths = unresolved(path)?;
+    if paths.is_empty() {
+        return Ok(());
+    }
+    Err(Error::refused(format!(
+        "session '{}' has unresolved conflicts: {}",
+        session.id,
+        paths.join(", ")
+    ))
+    .with_hint(format!(
+        "resolve them in {} and commit the merge (or `git merge --abort` there), then try again",
+        path.display()
     )))
 }

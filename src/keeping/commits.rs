@@ -3,7 +3,7 @@
 //! session's commits replayed (authors and messages kept) plus one for what
 //! it left uncommitted. Made through [`Committer`], hooks included.
 
-use super::plan::{clean, clean_or};
+use super::{clean, clean_or};
 use crate::commit::Committer;
 use crate::error::{Error, Result};
 use crate::git::Git;
@@ -13,7 +13,7 @@ use crate::session::Session;
 use crate::snapshot::parse_oid;
 
 /// One commit on the target's HEAD holding the whole change.
-pub(super) fn squash_commit(
+pub fn squash_commit(
     repo: &Repo,
     committer: &Committer,
     session: &Session,
@@ -43,7 +43,7 @@ pub(super) fn squash_commit(
 /// The session's commits since `base` replayed onto HEAD (authors and
 /// messages kept), plus one commit for what was left uncommitted
 /// ([`commit_leftovers`]).
-pub(super) fn replay_commits(
+pub fn replay_commits(
     repo: &Repo,
     committer: &Committer,
     session: &Session,
