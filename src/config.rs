@@ -59,6 +59,11 @@ pub const GC_EXPIRE: Key = Key {
     default: Some("2.weeks.ago"),
     meaning: "how long kept and discarded sessions stay recoverable",
 };
+pub const NOTIFY: Key = Key {
+    name: "agent.notify",
+    default: None,
+    meaning: "shell command run when a run ends (GIT_AGENT_ID, GIT_AGENT_STATE, GIT_AGENT_EXIT_CODE, GIT_AGENT_REASON set)",
+};
 
 /// All keys, in the order the README and man page list them.
 pub const KEYS: &[Key] = &[
@@ -71,6 +76,7 @@ pub const KEYS: &[Key] = &[
     AUTO_COMMIT,
     TIMEOUT,
     GC_EXPIRE,
+    NOTIFY,
 ];
 
 /// Configuration as seen by one invocation.

@@ -13,6 +13,7 @@ pub mod git;
 pub mod livestat;
 pub mod merge;
 pub mod notes;
+pub mod notify;
 pub mod output;
 pub mod pager;
 pub mod paths;
@@ -27,6 +28,7 @@ pub mod statcache;
 pub mod submodule;
 pub mod time;
 pub mod treediff;
+pub mod usage;
 pub mod view;
 pub mod worktree;
 

@@ -54,8 +54,8 @@ pub fn run(repo: &Repo, args: &ListArgs) -> Result<i32> {
         .max(2);
     let bold = Style::new().bold();
     println!(
-        "{bold}{:<width$}  {:<9}  {:>4}  {:<8}  {:>5}  {:>7}  {:>7}{bold:#}",
-        "ID", "STATE", "AGE", "AGENT", "FILES", "+", "-"
+        "{bold}{:<width$}  {:<9}  {:>4}  {:<8}  {:>5}  {:>7}  {:>7}  {:>9}{bold:#}",
+        "ID", "STATE", "AGE", "AGENT", "FILES", "+", "-", "TOKENS"
     );
     for r in &reports {
         let style = crate::view::state_style(r.state);
@@ -68,7 +68,7 @@ pub fn run(repo: &Repo, args: &ListArgs) -> Result<i32> {
             flag += "  (fetched)";
         }
         println!(
-            "{:<width$}  {style}{:<9}{style:#}  {:>4}  {:<8}  {:>5}  {:>7}  {:>7}{flag}",
+            "{:<width$}  {style}{:<9}{style:#}  {:>4}  {:<8}  {:>5}  {:>7}  {:>7}  {:>9}{flag}",
             r.session.id.as_str(),
             r.state.as_str(),
             crate::time::age(&r.session.meta.created),
@@ -76,9 +76,26 @@ pub fn run(repo: &Repo, args: &ListArgs) -> Result<i32> {
             r.changes.files,
             format!("+{}", r.changes.insertions),
             format!("-{}", r.changes.deletions),
+            tokens(r.session),
         );
     }
+    let usages = reports
+        .iter()
+        .filter_map(|r| r.session.meta.run.as_ref()?.usage.as_ref());
+    if let Some(total) = crate::usage::total(usages) {
+        println!("total: {}", crate::usage::describe(&total));
+    }
     Ok(0)
+}
+
+/// The TOKENS cell: what the session's last run reported, or `-`.
+fn tokens(session: &Session) -> String {
+    session
+        .meta
+        .run
+        .as_ref()
+        .and_then(|r| r.usage.as_ref())
+        .map_or("-".into(), |u| crate::usage::grouped(u.tokens))
 }
 
 /// Count every live worktree's changes, spread over the machine's cores

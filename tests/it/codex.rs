@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 
 use crate::common::{BIN, TestRepo, hermetic};
 
-fn codex_bin() -> Option<PathBuf> {
+pub(crate) fn codex_bin() -> Option<PathBuf> {
     if let Some(bin) = std::env::var_os("CODEX_BIN") {
         return Some(PathBuf::from(bin));
     }
@@ -25,11 +25,11 @@ fn codex_bin() -> Option<PathBuf> {
     })
 }
 
-fn server_script() -> PathBuf {
+pub(crate) fn server_script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/codex-e2e/server.py")
 }
 
-struct Server(std::process::Child);
+pub(crate) struct Server(std::process::Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -38,7 +38,7 @@ impl Drop for Server {
     }
 }
 
-fn start_server(script: &Path, log: &Path) -> (Server, u16) {
+pub(crate) fn start_server(script: &Path, log: &Path) -> (Server, u16) {
     let mut child = Command::new("python3")
         .arg(server_script())
         .arg("--script")
