@@ -9,6 +9,7 @@ pub mod config;
 pub mod copy;
 pub mod error;
 pub mod fault;
+pub mod fleet;
 pub mod git;
 pub mod livestat;
 pub mod merge;
@@ -110,6 +111,8 @@ fn run(cli: Cli) -> Result<i32, Error> {
         Command::Push(args) => commands::push::run(&repo, args),
         Command::Fetch(args) => commands::fetch::run(&repo, args),
         Command::Gc(args) => commands::gc::run(&repo, args),
+        Command::Watch(args) => commands::watch::run(&repo, args),
+        Command::Board(args) => commands::board::run(&repo, args),
         Command::Snapshot(args) => {
             let state = snapshot::capture(&repo, &args.worktree)?;
             println!("{} {} {}", state.head, state.index_tree, state.full_tree);

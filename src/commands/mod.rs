@@ -1,5 +1,6 @@
 //! One file per verb. Each exposes `run(&Repo, &Args) -> Result<exit code>`.
 
+pub mod board;
 pub mod completions;
 pub mod diff;
 pub mod discard;
@@ -17,3 +18,4 @@ pub mod run;
 pub mod show;
 pub mod stop;
 pub mod wait;
+pub mod watch;

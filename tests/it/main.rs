@@ -30,3 +30,4 @@ mod stress;
 mod submodule;
 mod untrusted;
 mod usage;
+mod watch;
