@@ -1,6 +1,7 @@
 //! git-agent: one worktree and branch per AI coding agent, all state in the
 //! repository. `main.rs` only calls [`main_with_args`].
 
+pub mod board;
 pub mod cli;
 pub mod commands;
 pub mod commit;

@@ -42,6 +42,8 @@ pub struct Row {
     pub json: Value,
     /// The last lines of its run log (none without a detached run).
     pub tail: Vec<String>,
+    /// The paths it changes.
+    pub paths: Vec<String>,
     log_len: Option<u64>,
     measured: Instant,
 }
@@ -235,7 +237,9 @@ impl Fleet {
 
 /// A row for `session`: measured now (live counts), its log's tail read.
 pub fn measure(repo: &Repo, session: Session) -> Result<Row> {
-    let mut json = Report::measure(repo, &session)?.to_json();
+    let report = Report::measure(repo, &session)?;
+    let mut json = report.to_json();
+    let paths = report.changes.paths.clone();
     if let Some(fields) = json.as_object_mut() {
         fields
             .entry("review")
@@ -248,6 +252,7 @@ pub fn measure(repo: &Repo, session: Session) -> Result<Row> {
         session,
         json,
         tail,
+        paths,
         log_len,
         measured: Instant::now(),
     })
