@@ -3,6 +3,7 @@
 
 mod architecture;
 mod bad_input;
+mod board;
 mod codex;
 mod color;
 mod common;
