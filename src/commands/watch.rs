@@ -73,20 +73,14 @@ fn full_screen(
     mut fleet: Fleet,
     until_done: bool,
 ) -> Result<i32> {
-    let (signals, signal_in) =
-        UnixStream::pair().map_err(|e| Error::io("cannot watch for signals", e))?;
-    for signal in [
-        signal_hook::consts::SIGWINCH,
+    // Each signal writes a byte to its socket: a resize to one, the
+    // signals that end the view to the other.
+    let resized = signal_socket(&[signal_hook::consts::SIGWINCH])?;
+    let ended = signal_socket(&[
         signal_hook::consts::SIGTERM,
         signal_hook::consts::SIGINT,
         signal_hook::consts::SIGHUP,
-    ] {
-        let writer = signal_in
-            .try_clone()
-            .map_err(|e| Error::io("cannot watch for signals", e))?;
-        signal_hook::low_level::pipe::register(signal, writer)
-            .map_err(|e| Error::io("cannot watch for signals", e))?;
-    }
+    ])?;
     let screen = Screen::enter()?;
     let stdin = std::io::stdin();
     let mut since_settle = std::time::Instant::now();
@@ -96,10 +90,12 @@ fn full_screen(
             return Ok(0);
         }
         let tick = fleet.any_running().then_some(Duration::from_secs(1));
-        let (dirty, woken) = watcher.wait(&[stdin.as_fd(), signals.as_fd()], tick);
+        let fds = [stdin.as_fd(), resized.as_fd(), ended.as_fd()];
+        let (dirty, woken) = watcher.wait(&fds, tick);
         match woken {
             Some(0) if quits(&mut stdin.lock()) => return Ok(0),
-            Some(1) if !only_resized(&signals) => return Ok(0),
+            Some(1) => drain(&resized),
+            Some(2) => return Ok(0),
             _ => {}
         }
         if since_settle.elapsed() >= HEARTBEAT {
@@ -121,14 +117,22 @@ fn quits(stdin: &mut impl Read) -> bool {
     }
 }
 
-/// Read the signals that came: true when all were window resizes.
-fn only_resized(mut signals: &UnixStream) -> bool {
+/// A socket that receives a byte whenever one of `signals` comes.
+fn signal_socket(signals: &[i32]) -> Result<UnixStream> {
+    let fail = |e| Error::io("cannot watch for signals", e);
+    let (read, write) = UnixStream::pair().map_err(fail)?;
+    read.set_nonblocking(true).map_err(fail)?;
+    for signal in signals {
+        let writer = write.try_clone().map_err(fail)?;
+        signal_hook::low_level::pipe::register(*signal, writer).map_err(fail)?;
+    }
+    Ok(read)
+}
+
+/// Take what the signals wrote, so the next wait sleeps again.
+fn drain(mut socket: &UnixStream) {
     let mut buf = [0u8; 64];
-    let _ = signals.set_nonblocking(true);
-    let n = signals.read(&mut buf).unwrap_or(0);
-    buf[..n]
-        .iter()
-        .all(|b| i32::from(*b) == signal_hook::consts::SIGWINCH)
+    while socket.read(&mut buf).is_ok_and(|n| n > 0) {}
 }
 
 /// The terminal in the alternate screen, raw (keys come one at a time,

@@ -76,7 +76,7 @@ fn header(fleet: &Fleet) -> String {
         .filter_map(|r| r.json["run"]["usage"]["tokens"].as_u64())
         .sum();
     format!(
-        "git agent watch · {} session{}{}{} · {} tokens · q quits",
+        "{} session{}{}{} · {} tokens · q quits",
         fleet.rows.len(),
         if fleet.rows.len() == 1 { "" } else { "s" },
         if states.is_empty() { "" } else { ": " },
