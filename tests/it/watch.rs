@@ -157,3 +157,105 @@ fn wait_any_gives_up_at_its_timeout() {
     std::fs::write(&gate, "").unwrap();
     repo.agent(&["wait", "slow"]).success();
 }
+
+/// What a terminal shows, read as it comes: a reader thread appends to it.
+struct Screen {
+    text: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Screen {
+    fn follow(out: impl std::io::Read + Send + 'static) -> Screen {
+        let text = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = std::sync::Arc::clone(&text);
+        std::thread::spawn(move || {
+            let mut out = out;
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = out.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                if let Ok(mut text) = sink.lock() {
+                    text.push_str(&String::from_utf8_lossy(&buf[..n]));
+                }
+            }
+        });
+        Screen { text }
+    }
+
+    /// Wait until what was shown so far satisfies `seen` (a minute at most).
+    fn until(&self, what: &str, seen: impl Fn(&str) -> bool) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !seen(&self.text.lock().unwrap()) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "never shown: {what}\n{}",
+                self.text.lock().unwrap()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
+#[test]
+fn on_a_terminal_watch_redraws_in_place_when_a_run_ends_and_q_quits() {
+    use std::io::Write;
+    let repo = TestRepo::new();
+    let gate = repo.base().join("gate");
+    repo.new_session(&["idle"]);
+    gated_run(&repo, "w", &gate, 0);
+    let mut child = hermetic("script", &repo.home)
+        .current_dir(&repo.root)
+        .env("SHELL", "/bin/sh")
+        .env("TERM", "xterm")
+        .args([
+            "-qec",
+            "stty cols 100 rows 20; git agent watch",
+            "/dev/null",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script(1) from util-linux");
+    let screen = Screen::follow(child.stdout.take().unwrap());
+    let row = |text: &str, id: &str, state: &str| {
+        plain(text)
+            .split(['\n', '\r'])
+            .any(|l| l.starts_with(&format!("{id:<4} {state} ")))
+    };
+    screen.until("the alternate screen, w running", |t| {
+        t.contains("\x1b[?1049h") && row(t, "w", "running") && row(t, "idle", "active")
+    });
+    std::fs::write(&gate, "").unwrap();
+    screen.until("w done", |t| row(t, "w", "done"));
+    // Redrawn in place: from the top-left corner, never a clear of the screen.
+    let shown = screen.text.lock().unwrap().clone();
+    assert_eq!(
+        shown.matches("\x1b[2J").count(),
+        1,
+        "cleared once, on entry"
+    );
+    assert!(shown.matches("\x1b[H").count() >= 2, "redrawn from home");
+    child.stdin.as_mut().unwrap().write_all(b"q").unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    screen.until("the terminal given back", |t| t.contains("\x1b[?1049l"));
+}
+
+/// Terminal output without its escape sequences (`ESC [ … letter`).
+fn plain(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
