@@ -13,15 +13,17 @@ pub mod screen;
 
 use std::collections::BTreeMap;
 use std::io::{Read, Seek, SeekFrom};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use crate::error::Result;
 use crate::repo::Repo;
-use crate::session::{self, Session, State};
-use crate::view::Report;
+use crate::session::{self, Changes, Session, State};
+use crate::view::{self, Report};
 pub use changes::{Dirty, Watcher};
 
 /// How many of a log's last lines a row keeps.
@@ -114,11 +116,12 @@ impl Fleet {
     /// The live sessions as they are now (what `list` shows).
     pub fn load(repo: &Repo) -> Result<Fleet> {
         let mut fleet = Fleet::default();
-        for session in session::list_settled(repo)? {
-            if session.state(repo).is_live() {
-                let row = measure(repo, session)?;
-                fleet.rows.insert(row.session.id.as_str().to_owned(), row);
-            }
+        let live: Vec<Session> = session::list_settled(repo)?
+            .into_iter()
+            .filter(|s| s.state(repo).is_live())
+            .collect();
+        for row in measure_all(repo, live)? {
+            fleet.rows.insert(row.session.id.as_str().to_owned(), row);
         }
         Ok(fleet)
     }
@@ -130,23 +133,20 @@ impl Fleet {
     /// Bring the rows `dirty` names up to date; what changed, in id order.
     pub fn refresh(&mut self, repo: &Repo, dirty: &Dirty) -> Result<Vec<Change>> {
         let mut changes = Vec::new();
+        let mut stale = Vec::new();
         if dirty.all {
             let stored = session::list(repo)?;
             let present: Vec<String> = stored.iter().map(|s| s.id.as_str().to_owned()).collect();
-            for session in stored {
-                self.reread(repo, session, &mut changes)?;
-            }
+            stale.extend(stored.into_iter().filter(|s| self.is_stale(s)));
             self.drop_missing(&present, &mut changes);
-            for id in self.rows.keys().cloned().collect::<Vec<_>>() {
-                self.reread_log(repo, &id, &mut changes)?;
-            }
         }
         for id in &dirty.refs {
             let Ok(parsed) = session::Id::parse(id) else {
                 continue;
             };
             match session::resolve_exact(repo, &parsed)? {
-                Some(session) => self.reread(repo, session, &mut changes)?,
+                Some(session) if self.is_stale(&session) => stale.push(session),
+                Some(_) => {}
                 None => {
                     if self.rows.remove(id).is_some() {
                         changes.push(Change::Removed(id.clone()));
@@ -154,8 +154,23 @@ impl Fleet {
                 }
             }
         }
-        for id in &dirty.logs {
-            self.reread_log(repo, id, &mut changes)?;
+        for session in stale.iter_mut() {
+            session::settle(repo, session);
+        }
+        for row in measure_all(repo, stale)? {
+            let id = row.session.id.as_str().to_owned();
+            if self.rows.get(&id).is_none_or(|r| r.json != row.json) {
+                changes.push(Change::Session(id.clone()));
+            }
+            self.rows.insert(id, row);
+        }
+        let logs: Vec<String> = if dirty.all {
+            self.rows.keys().cloned().collect()
+        } else {
+            dirty.logs.iter().cloned().collect()
+        };
+        for id in logs {
+            self.reread_log(repo, &id, &mut changes)?;
         }
         changes.dedup();
         Ok(changes)
@@ -168,31 +183,15 @@ impl Fleet {
         }
     }
 
-    /// A session read again from its refs: measured again when its
-    /// metadata or snapshot changed (or it is new).
-    fn reread(
-        &mut self,
-        repo: &Repo,
-        mut session: Session,
-        changes: &mut Vec<Change>,
-    ) -> Result<()> {
-        let id = session.id.as_str().to_owned();
-        let known = self.rows.get(&id);
-        if known.is_some_and(|r| {
-            r.session.meta_blob == session.meta_blob && r.session.snapshot == session.snapshot
-        }) {
-            return Ok(());
+    /// Whether a session read again from its refs must be measured again:
+    /// its metadata or snapshot changed, or it is new (and live).
+    fn is_stale(&self, session: &Session) -> bool {
+        match self.rows.get(session.id.as_str()) {
+            Some(r) => {
+                r.session.meta_blob != session.meta_blob || r.session.snapshot != session.snapshot
+            }
+            None => session.meta.state.is_live(),
         }
-        if known.is_none() && !session.meta.state.is_live() {
-            return Ok(());
-        }
-        session::settle(repo, &mut session);
-        let row = measure(repo, session)?;
-        if known.is_none_or(|r| r.json != row.json) {
-            changes.push(Change::Session(id.clone()));
-        }
-        self.rows.insert(id, row);
-        Ok(())
     }
 
     /// Rows of sessions not in `present` are removed.
@@ -237,7 +236,49 @@ impl Fleet {
 
 /// A row for `session`: measured now (live counts), its log's tail read.
 pub fn measure(repo: &Repo, session: Session) -> Result<Row> {
-    let report = Report::measure(repo, &session)?;
+    let live = view::live_path(repo, &session).map(|p| view::live_changes(p, session.base));
+    row_of(repo, session, live)
+}
+
+/// Rows for `sessions`, their worktrees' change counts taken in parallel
+/// (gix in process, as `list` does), the rest in this thread: a
+/// repository handle is not shared between threads.
+pub fn measure_all(repo: &Repo, sessions: Vec<Session>) -> Result<Vec<Row>> {
+    let jobs: Vec<Option<(PathBuf, gix::ObjectId)>> = sessions
+        .iter()
+        .map(|s| view::live_path(repo, s).map(|p| (p.to_path_buf(), s.base)))
+        .collect();
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(jobs.len());
+    let next = AtomicUsize::new(0);
+    let counted: Vec<Mutex<Option<Option<Changes>>>> =
+        jobs.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(job) = jobs.get(i) else { break };
+                    let Some((path, base)) = job else { continue };
+                    let changes = view::live_changes(path, *base);
+                    if let Ok(mut slot) = counted[i].lock() {
+                        *slot = Some(changes);
+                    }
+                }
+            });
+        }
+    });
+    sessions
+        .into_iter()
+        .zip(counted)
+        .map(|(s, slot)| row_of(repo, s, slot.into_inner().ok().flatten()))
+        .collect()
+}
+
+/// A row from a session and its live counts (see [`Report::with_live`]).
+fn row_of(repo: &Repo, session: Session, live: Option<Option<Changes>>) -> Result<Row> {
+    let report = Report::with_live(repo, &session, live)?;
     let mut json = report.to_json();
     let paths = report.changes.paths.clone();
     if let Some(fields) = json.as_object_mut() {
