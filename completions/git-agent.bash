@@ -15,7 +15,7 @@
 
 # --- Generated from the clap definition --------------------------------------
 
-__git_agent_verbs='new list show path diff run logs wait stop keep discard restore overlap push fetch gc completions review fix land sync audit'
+__git_agent_verbs='new list show path diff run logs wait stop keep discard restore overlap push fetch gc watch board completions review fix land sync audit'
 
 # The long options of verb $1 ('' before the verb), in __git_agent_words.
 __git_agent_options ()
@@ -29,7 +29,7 @@ __git_agent_options ()
 	diff) __git_agent_words='--color --help --version' ;;
 	run) __git_agent_words='--agent --prompt --prompt-file --detach --timeout --read-only --color --help --version' ;;
 	logs) __git_agent_words='--follow --color --help --version' ;;
-	wait) __git_agent_words='--timeout --color --help --version' ;;
+	wait) __git_agent_words='--timeout --any --color --help --version' ;;
 	stop) __git_agent_words='--color --help --version' ;;
 	keep) __git_agent_words='--squash --message --commit --keep-worktree --no-verify --force --color --help --version' ;;
 	discard) __git_agent_words='--force --color --help --version' ;;
@@ -38,6 +38,8 @@ __git_agent_options ()
 	push) __git_agent_words='--force --color --help --version' ;;
 	fetch) __git_agent_words='--color --help --version' ;;
 	gc) __git_agent_words='--dry-run --expire --json --color --help --version' ;;
+	watch) __git_agent_words='--json --until-done --color --help --version' ;;
+	board) __git_agent_words='--port --color --help --version' ;;
 	completions) __git_agent_words='--color --help --version' ;;
 	review) __git_agent_words='--agent --checklist --detach --timeout --color --help --version' ;;
 	fix) __git_agent_words='--agent --should-fix --more --detach --timeout --force --color --help --version' ;;
@@ -66,6 +68,7 @@ __git_agent_takes_value ()
 	"wait --timeout") return 0 ;;
 	"keep --message"|"keep -m") return 0 ;;
 	"gc --expire") return 0 ;;
+	"board --port") return 0 ;;
 	"review --agent"|"review -a") return 0 ;;
 	"review --checklist") return 0 ;;
 	"review --timeout") return 0 ;;

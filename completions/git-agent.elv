@@ -39,6 +39,8 @@ set edit:completion:arg-completer[git-agent] = {|@words|
             cand push 'Send sessions (their refs, snapshotted first) and notes to a remote'
             cand fetch 'Bring sessions and notes from a remote; they list as pushed'
             cand gc 'Forget old kept/discarded sessions, repair broken ones, prune leftovers'
+            cand watch 'Watch the sessions live: a full-screen view, or one JSON line per change'
+            cand board 'Serve a live, read-only web page of the sessions on 127.0.0.1'
             cand completions 'Print the shell completion script'
             cand review 'Run a read-only reviewer on sessions'' changes; record its JSON verdict'
             cand fix 'Run a corrector on the latest review''s blocking findings'
@@ -122,6 +124,7 @@ set edit:completion:arg-completer[git-agent] = {|@words|
         &'git-agent;wait'= {
             cand --timeout 'Give up after this long (exit 1)'
             cand --color 'When to colour output: auto, always or never'
+            cand --any 'Return as soon as one of them ends; print its id on stdout (exit 0 if it ended `done`, 1 otherwise)'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -198,6 +201,23 @@ set edit:completion:arg-completer[git-agent] = {|@words|
             cand --json 'Print {"dry_run": …, "actions": [{"session", "action", "reason"}…]}'
             cand -h 'Print help'
             cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'git-agent;watch'= {
+            cand --color 'When to colour output: auto, always or never'
+            cand --json 'One JSON line per change (also what is printed when stdout is not a terminal)'
+            cand --until-done 'End when no session is running'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'git-agent;board'= {
+            cand --port 'Port to listen on (default: a free one)'
+            cand --color 'When to colour output: auto, always or never'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }

@@ -45,6 +45,8 @@ complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "overlap" -d 'Pa
 complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "push" -d 'Send sessions (their refs, snapshotted first) and notes to a remote'
 complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "fetch" -d 'Bring sessions and notes from a remote; they list as pushed'
 complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "gc" -d 'Forget old kept/discarded sessions, repair broken ones, prune leftovers'
+complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "watch" -d 'Watch the sessions live: a full-screen view, or one JSON line per change'
+complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "board" -d 'Serve a live, read-only web page of the sessions on 127.0.0.1'
 complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "completions" -d 'Print the shell completion script'
 complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "review" -d 'Run a read-only reviewer on sessions\' changes; record its JSON verdict'
 complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "fix" -d 'Run a corrector on the latest review\'s blocking findings'
@@ -109,6 +111,7 @@ complete -c git-agent -n "__fish_git_agent_using_subcommand wait" -l timeout -d 
 complete -c git-agent -n "__fish_git_agent_using_subcommand wait" -l color -d 'When to colour output: auto, always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c git-agent -n "__fish_git_agent_using_subcommand wait" -l any -d 'Return as soon as one of them ends; print its id on stdout (exit 0 if it ended `done`, 1 otherwise)'
 complete -c git-agent -n "__fish_git_agent_using_subcommand wait" -s h -l help -d 'Print help'
 complete -c git-agent -n "__fish_git_agent_using_subcommand wait" -s V -l version -d 'Print version'
 complete -c git-agent -n "__fish_git_agent_using_subcommand stop" -l color -d 'When to colour output: auto, always or never' -r -f -a "auto\t''
@@ -163,6 +166,19 @@ complete -c git-agent -n "__fish_git_agent_using_subcommand gc" -s n -l dry-run 
 complete -c git-agent -n "__fish_git_agent_using_subcommand gc" -l json -d 'Print {"dry_run": …, "actions": [{"session", "action", "reason"}…]}'
 complete -c git-agent -n "__fish_git_agent_using_subcommand gc" -s h -l help -d 'Print help'
 complete -c git-agent -n "__fish_git_agent_using_subcommand gc" -s V -l version -d 'Print version'
+complete -c git-agent -n "__fish_git_agent_using_subcommand watch" -l color -d 'When to colour output: auto, always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c git-agent -n "__fish_git_agent_using_subcommand watch" -l json -d 'One JSON line per change (also what is printed when stdout is not a terminal)'
+complete -c git-agent -n "__fish_git_agent_using_subcommand watch" -l until-done -d 'End when no session is running'
+complete -c git-agent -n "__fish_git_agent_using_subcommand watch" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-agent -n "__fish_git_agent_using_subcommand watch" -s V -l version -d 'Print version'
+complete -c git-agent -n "__fish_git_agent_using_subcommand board" -l port -d 'Port to listen on (default: a free one)' -r
+complete -c git-agent -n "__fish_git_agent_using_subcommand board" -l color -d 'When to colour output: auto, always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c git-agent -n "__fish_git_agent_using_subcommand board" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-agent -n "__fish_git_agent_using_subcommand board" -s V -l version -d 'Print version'
 complete -c git-agent -n "__fish_git_agent_using_subcommand completions" -l color -d 'When to colour output: auto, always or never' -r -f -a "auto\t''
 always\t''
 never\t''"

@@ -74,6 +74,12 @@ pub enum Command {
     Fetch(FetchArgs),
     /// Forget old kept/discarded sessions, repair broken ones, prune leftovers.
     Gc(GcArgs),
+    /// Watch the sessions live: a full-screen view, or one JSON line per change.
+    #[command(after_long_help = WATCH_NOTES)]
+    Watch(WatchArgs),
+    /// Serve a live, read-only web page of the sessions on 127.0.0.1.
+    #[command(after_long_help = BOARD_NOTES)]
+    Board(BoardArgs),
     /// Print the shell completion script.
     Completions(CompletionsArgs),
     /// Run a read-only reviewer on sessions' changes; record its JSON verdict.
@@ -173,6 +179,10 @@ pub struct WaitArgs {
     /// Give up after this long (exit 1).
     #[arg(long, value_name = "DUR")]
     pub timeout: Option<String>,
+    /// Return as soon as one of them ends; print its id on stdout (exit 0
+    /// if it ended `done`, 1 otherwise).
+    #[arg(long)]
+    pub any: bool,
 }
 
 #[derive(Debug, Args)]
@@ -614,3 +624,45 @@ const AUDIT_NOTES: &str = "\
 Each commit with its provenance from refs/notes/agents: session, agent, prompt, when it was
 recorded, and the review verdict the session had when it landed; `none` for a commit without a
 note. --json: [{\"commit\", \"subject\", \"session\", \"agent\", \"prompt\", \"review\"}].";
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// One JSON line per change (also what is printed when stdout is not a terminal).
+    #[arg(long)]
+    pub json: bool,
+    /// End when no session is running.
+    #[arg(long)]
+    pub until_done: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BoardArgs {
+    /// Port to listen on (default: a free one).
+    #[arg(long, value_name = "N")]
+    pub port: Option<u16>,
+}
+
+const WATCH_NOTES: &str = "\
+On a terminal: one line per live session (those that need you first: failed, \
+done, running, active) with its state, the time its last run took or has \
+taken, agent, files, +/-, review verdict, tokens and the last line of its \
+log; redrawn when a session's refs or log change, and every second while a \
+run is live. q quits.
+
+Otherwise, and with --json: first one line per live session, then one line \
+per change, each {\"session\": id, \"state\": ..., \"at\": time, ...the session's \
+JSON fields}; a session whose refs are gone gives {\"session\": id, \"state\": \
+null, \"removed\": true, \"at\": time}. --until-done ends when nothing is running.
+
+Changes are told by the kernel (inotify on refs/agents/ and the run logs); \
+while nothing changes, watch uses no CPU. Without inotify, the refs are \
+compared every 2 seconds.";
+
+const BOARD_NOTES: &str = "\
+Prints its URL on stdout: http://127.0.0.1:<port>/?token=<token>. Requests \
+without the token get 403. The page lists the sessions as they are when it \
+is served (state, time, agent, diff stat, review, tokens, log tail, and the \
+commands to keep, review, land or discard each); updates arrive as \
+server-sent events from /events?token=<token>, one event per change, its \
+data the session's JSON (with log_tail). Read-only: it runs nothing. \
+Ctrl-C stops it.";

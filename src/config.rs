@@ -69,6 +69,11 @@ pub const REVIEW_CHECKLIST: Key = Key {
     default: None,
     meaning: "file whose text replaces the reviewer's built-in checklist (relative paths are relative to the main worktree)",
 };
+pub const NOTIFY: Key = Key {
+    name: "agent.notify",
+    default: None,
+    meaning: "shell command run when a run ends (GIT_AGENT_ID, GIT_AGENT_STATE, GIT_AGENT_EXIT_CODE, GIT_AGENT_REASON set)",
+};
 
 /// All keys, in the order the README and man page list them.
 pub const KEYS: &[Key] = &[
@@ -83,6 +88,7 @@ pub const KEYS: &[Key] = &[
     GC_EXPIRE,
     REVIEWER,
     REVIEW_CHECKLIST,
+    NOTIFY,
 ];
 
 /// Configuration as seen by one invocation.

@@ -1,6 +1,7 @@
 //! git-agent: one worktree and branch per AI coding agent, all state in the
 //! repository. `main.rs` only calls [`main_with_args`].
 
+pub mod board;
 pub mod cli;
 pub mod commands;
 pub mod commit;
@@ -9,12 +10,14 @@ pub mod config;
 pub mod copy;
 pub mod error;
 pub mod fault;
+pub mod fleet;
 pub mod git;
 pub mod keeping;
 pub mod land;
 pub mod livestat;
 pub mod merge;
 pub mod notes;
+pub mod notify;
 pub mod output;
 pub mod pager;
 pub mod paths;
@@ -29,6 +32,7 @@ pub mod statcache;
 pub mod submodule;
 pub mod time;
 pub mod treediff;
+pub mod usage;
 pub mod verdict;
 pub mod view;
 pub mod worktree;
@@ -117,6 +121,8 @@ fn run(cli: Cli) -> Result<i32, Error> {
         Command::Land(args) => commands::land::run(&repo, args),
         Command::Sync(args) => commands::sync::run(&repo, args),
         Command::Audit(args) => commands::audit::run(&repo, args),
+        Command::Watch(args) => commands::watch::run(&repo, args),
+        Command::Board(args) => commands::board::run(&repo, args),
         Command::Snapshot(args) => {
             let state = snapshot::capture(&repo, &args.worktree)?;
             println!("{} {} {}", state.head, state.index_tree, state.full_tree);

@@ -29,6 +29,14 @@ pub fn text(session: &Session, how: &str) -> String {
         table.insert("reviewed_of".into(), review.of.as_str().into());
     }
     table.insert("base".into(), session.base.to_string().into());
+    if let Some(usage) = meta.run.as_ref().and_then(|r| r.usage.as_ref()) {
+        let mut used = toml::Table::new();
+        used.insert("tokens".into(), (usage.tokens as i64).into());
+        if let Some(cost) = usage.cost_usd {
+            used.insert("cost_usd".into(), cost.into());
+        }
+        table.insert("usage".into(), used.into());
+    }
     table.insert("created".into(), meta.created.as_str().into());
     table.insert("recorded".into(), now().into());
     if let Some(run) = &meta.run {

@@ -85,6 +85,7 @@ impl<'a> Report<'a> {
                 "exit_code": run.exit_code,
                 "reason": run.reason,
                 "log": run.log,
+                "usage": run.usage,
             })
         });
         json!({

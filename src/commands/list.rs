@@ -57,8 +57,8 @@ pub fn run(repo: &Repo, args: &ListArgs) -> Result<i32> {
         .max(2);
     let bold = Style::new().bold();
     println!(
-        "{bold}{:<width$}  {:<9}  {:>4}  {:<8}  {:>5}  {:>7}  {:>7}  {:<18}{bold:#}",
-        "ID", "STATE", "AGE", "AGENT", "FILES", "+", "-", "REVIEW"
+        "{bold}{:<width$}  {:<9}  {:>4}  {:<8}  {:>5}  {:>7}  {:>7}  {:<18}  {:>9}{bold:#}",
+        "ID", "STATE", "AGE", "AGENT", "FILES", "+", "-", "REVIEW", "TOKENS"
     );
     for r in &reports {
         let style = crate::view::state_style(r.state);
@@ -71,7 +71,7 @@ pub fn run(repo: &Repo, args: &ListArgs) -> Result<i32> {
             flag += "  (fetched)";
         }
         println!(
-            "{:<width$}  {style}{:<9}{style:#}  {:>4}  {:<8}  {:>5}  {:>7}  {:>7}  {:<18}{flag}",
+            "{:<width$}  {style}{:<9}{style:#}  {:>4}  {:<8}  {:>5}  {:>7}  {:>7}  {:<18}  {:>9}{flag}",
             r.session.id.as_str(),
             r.state.as_str(),
             crate::time::age(&r.session.meta.created),
@@ -80,7 +80,14 @@ pub fn run(repo: &Repo, args: &ListArgs) -> Result<i32> {
             format!("+{}", r.changes.insertions),
             format!("-{}", r.changes.deletions),
             review_cell(&r.review),
+            tokens(r.session),
         );
+    }
+    let usages = reports
+        .iter()
+        .filter_map(|r| r.session.meta.run.as_ref()?.usage.as_ref());
+    if let Some(total) = crate::usage::total(usages) {
+        println!("total: {}", crate::usage::describe(&total));
     }
     Ok(0)
 }
@@ -93,6 +100,16 @@ fn review_cell(review: &serde_json::Value) -> String {
         Some(v) if review["stale"] == true => format!("{v}*"),
         Some(v) => v.into(),
     }
+}
+
+/// The TOKENS cell: what the session's last run reported, or `-`.
+fn tokens(session: &Session) -> String {
+    session
+        .meta
+        .run
+        .as_ref()
+        .and_then(|r| r.usage.as_ref())
+        .map_or("-".into(), |u| crate::usage::grouped(u.tokens))
 }
 
 /// Count every live worktree's changes, spread over the machine's cores

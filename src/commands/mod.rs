@@ -1,6 +1,7 @@
 //! One file per verb. Each exposes `run(&Repo, &Args) -> Result<exit code>`.
 
 pub mod audit;
+pub mod board;
 pub mod completions;
 pub mod diff;
 pub mod discard;
@@ -22,3 +23,4 @@ pub mod show;
 pub mod stop;
 pub mod sync;
 pub mod wait;
+pub mod watch;

@@ -36,6 +36,9 @@ pub fn run(repo: &Repo, args: &ShowArgs) -> Result<i32> {
     }
     print_fields(&session, &report);
     print_run(&session.meta);
+    if let Some(usage) = session.meta.run.as_ref().and_then(|r| r.usage.as_ref()) {
+        field("usage", &crate::usage::describe(usage));
+    }
     let log = repo.state().run_log(session.id.as_str());
     if let Some(tail) = log_tail(&log, TAIL_LINES) {
         path_field("log", &log);

@@ -1,5 +1,7 @@
-//! `git agent wait [<id>…] [--timeout <dur>]`: block until runs end; exit 0
-//! only if every one ended `done`.
+//! `git agent wait [<id>…] [--timeout <dur>] [--any]`: block until runs
+//! end; exit 0 only if every one ended `done`. With `--any`: until the
+//! first one ends, woken by changes to the sessions' refs (inotify), not
+//! by polling.
 
 use std::time::{Duration, Instant};
 
@@ -18,6 +20,9 @@ pub fn run(repo: &Repo, args: &WaitArgs) -> Result<i32> {
     } else {
         named(repo, &args.ids)?
     };
+    if args.any {
+        return first_to_end(repo, &ids, deadline);
+    }
     loop {
         // `list_settled` records runs whose processes vanished as ended.
         let sessions = session::list_settled(repo)?;
@@ -52,6 +57,48 @@ pub fn run(repo: &Repo, args: &WaitArgs) -> Result<i32> {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// `wait --any`: the first of `ids` to end (the first named, when several
+/// already have); its id on stdout, exit 0 iff it ended `done`.
+fn first_to_end(repo: &Repo, ids: &[session::Id], deadline: Option<Instant>) -> Result<i32> {
+    if ids.is_empty() {
+        return Ok(1); // Nothing ran, so nothing ended `done`; `running` said so.
+    }
+    let mut watcher = crate::fleet::Watcher::start(&repo.common_dir);
+    loop {
+        for id in ids {
+            let Some(mut s) = session::resolve_exact(repo, id)? else {
+                continue;
+            };
+            session::settle(repo, &mut s);
+            if s.meta.state != State::Running {
+                anstream::eprintln!("{}: {}{}", s.id, s.meta.state, outcome(&s));
+                println!("{}", s.id);
+                return Ok(if s.meta.state == State::Done { 0 } else { 1 });
+            }
+        }
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        if left.is_some_and(|l| l.is_zero()) {
+            return Err(Error::refused("timed out; none of them ended"));
+        }
+        let nap = left.map_or(crate::fleet::HEARTBEAT, |l| l.min(crate::fleet::HEARTBEAT));
+        watcher.wait(&[], Some(nap));
+    }
+}
+
+/// `, exit 3, timeout`: how a session's last run ended.
+fn outcome(s: &session::Session) -> String {
+    let run = s.meta.run.as_ref();
+    let code = run
+        .and_then(|r| r.exit_code)
+        .map(|c| format!(", exit {c}"))
+        .unwrap_or_default();
+    let reason = run
+        .and_then(|r| r.reason)
+        .map(|r| format!(", {r}"))
+        .unwrap_or_default();
+    format!("{code}{reason}")
 }
 
 /// `wait` without ids: the runs going on now, this clone's; a failed run is

@@ -1,6 +1,7 @@
 //! End-of-run bookkeeping: commit leftovers (`agent.autoCommit`), note the
 //! run's commits, snapshot the worktree into the session's refs, and record
-//! how the run ended (`done`/`failed`, exit code, reason).
+//! how the run ended (`done`/`failed`, exit code, reason, the tokens the
+//! agent reported in its log), then run `agent.notify`.
 
 use std::path::Path;
 
@@ -59,7 +60,11 @@ fn save_result(repo: &Repo, id: &Id, worktree: &Path) -> Vec<String> {
         });
     }
     attempt("noting its commits", &mut || {
-        let session = session::resolve(repo, Some(id.as_str()))?;
+        let mut session = session::resolve(repo, Some(id.as_str()))?;
+        // The usage is recorded with the run's end, after this note.
+        if let Some(run) = session.meta.run.as_mut().filter(|r| r.usage.is_none()) {
+            run.usage = run.log.as_deref().and_then(crate::usage::from_log);
+        }
         let Some(before) = session
             .meta
             .run
@@ -98,10 +103,13 @@ pub(super) fn record_end(
     code: Option<i32>,
     reason: Option<Reason>,
 ) -> Result<()> {
-    session::modify(repo, id, |meta| {
+    let ended = session::modify(repo, id, |meta| {
         let Some(run) = meta.run.as_mut().filter(|r| r.started == started) else {
             return;
         };
+        if run.usage.is_none() {
+            run.usage = run.log.as_deref().and_then(crate::usage::from_log);
+        }
         // `stop` may have recorded the end (and its reason) already.
         run.ended.get_or_insert_with(session::now);
         if run.reason.is_none() {
@@ -115,8 +123,16 @@ pub(super) fn record_end(
         ) {
             meta.state = if ok { State::Done } else { State::Failed };
         }
-    })
-    .map(drop)
+    })?;
+    if ended
+        .meta
+        .run
+        .as_ref()
+        .is_some_and(|r| r.started == started)
+    {
+        crate::notify::run_ended(repo, &ended);
+    }
+    Ok(())
 }
 
 /// `agent.autoCommit`: commit whatever the run left uncommitted.

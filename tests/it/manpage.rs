@@ -318,6 +318,11 @@ pub const SESSION_FIELDS: &[Field] = &[
         "the absolute path of its log, under the common git dir",
     ),
     (
+        "run.usage",
+        "what the agent reported it used, when it did (detached runs): \
+         {\"tokens\": n, \"cost_usd\": x or null}; else null",
+    ),
+    (
         "snapshot",
         "the full object id of the latest snapshot commit, or null",
     ),
