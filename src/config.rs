@@ -60,6 +60,12 @@ pub const GC_EXPIRE: Key = Key {
     meaning: "how long kept and discarded sessions stay recoverable",
 };
 
+pub const POOL: Key = Key {
+    name: "agent.pool",
+    default: Some("0"),
+    meaning: "spare worktrees kept checked out and ready, so new does not wait for a checkout",
+};
+
 /// All keys, in the order the README and man page list them.
 pub const KEYS: &[Key] = &[
     WORKTREE_DIR,
@@ -71,6 +77,7 @@ pub const KEYS: &[Key] = &[
     AUTO_COMMIT,
     TIMEOUT,
     GC_EXPIRE,
+    POOL,
 ];
 
 /// Configuration as seen by one invocation.

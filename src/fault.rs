@@ -36,6 +36,12 @@ pub const POINTS: &[&str] = &[
     "gc:branch-recreated",
     "gc:records-unlocked",
     "gc:records-pruned",
+    "pool:claimed",
+    "pool:moved",
+    "pool:detached",
+    "pool:returned",
+    "pool:added",
+    "pool:cleaned",
 ];
 
 /// Exit here if the fault-injection variable names this point.

@@ -16,6 +16,7 @@ pub mod notes;
 pub mod output;
 pub mod pager;
 pub mod paths;
+pub mod pool;
 pub mod process;
 pub mod repo;
 pub mod restore;
@@ -108,6 +109,8 @@ fn run(cli: Cli) -> Result<i32, Error> {
         Command::Push(args) => commands::push::run(&repo, args),
         Command::Fetch(args) => commands::fetch::run(&repo, args),
         Command::Gc(args) => commands::gc::run(&repo, args),
+        Command::Pool(args) => commands::pool::run(&repo, args),
+        Command::PoolFill => crate::pool::fill(&repo, false).map(|()| 0),
         Command::Snapshot(args) => {
             let state = snapshot::capture(&repo, &args.worktree)?;
             println!("{} {} {}", state.head, state.index_tree, state.full_tree);
