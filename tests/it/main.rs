@@ -21,6 +21,7 @@ mod manpage;
 mod overlap;
 mod ownership;
 mod pager;
+mod pool;
 mod restore;
 mod runs;
 mod share;
