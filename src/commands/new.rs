@@ -389,13 +389,18 @@ fn add_worktree(
     carried: Option<&(gix::ObjectId, gix::ObjectId)>,
 ) -> Result<()> {
     // A spare from the warm pool when there is one; the refill (or the
-    // first fill) starts in the background either way.
+    // first fill) starts in the background either way, once the checkout
+    // it would slow down is done.
     let pooled = crate::pool::take(repo, path, &crate::restore::lock_reason(id));
-    if crate::pool::size(repo).unwrap_or(0) > 0 {
-        crate::pool::finish_in_background(repo);
-    }
+    let refill = || {
+        if crate::pool::size(repo).unwrap_or(0) > 0 {
+            crate::pool::finish_in_background(repo);
+        }
+    };
     if let Ok(Some(_)) = pooled {
-        crate::pool::check_out(path, branch, base)?;
+        let checked_out = crate::pool::check_out(path, branch, base);
+        refill();
+        checked_out?;
         crate::fault::point("new:worktree-added");
         return match carried {
             None => Ok(()),
@@ -419,10 +424,12 @@ fn add_worktree(
     }
     crate::fault::point("new:worktree-added");
     let git = Git::new(path).config("checkout.workers=0");
-    match carried {
+    let checked_out = match carried {
         None => git.run(["reset", "--hard", "--quiet"]).map(drop),
         Some((work, index)) => carry_into(&git, *work, *index),
-    }
+    };
+    refill();
+    checked_out
 }
 
 /// Put the carried trees in a worktree checked out at the base: the

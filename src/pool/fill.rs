@@ -350,6 +350,7 @@ fn pristine(path: &Path, commit: gix::ObjectId) -> Result<()> {
         let _ = std::fs::remove_dir_all(&file).or_else(|_| std::fs::remove_file(&file));
     }
     forget_assume_unchanged(&git)?;
+    forget_worktree_config(&git, &record)?;
     git.run(["checkout", "--quiet", "--force", "--detach", &commit.to_string()])?;
     git.run(["clean", "-ffdxq"])?;
     let left = git.run_bytes([
@@ -406,6 +407,28 @@ fn forget_assume_unchanged(git: &Git) -> Result<()> {
             ["update-index", "--no-assume-unchanged", "-z", "--stdin"],
             &marked,
         )?;
+    }
+    Ok(())
+}
+
+/// Unset what a session set in its worktree's own configuration (`git
+/// config --worktree`), but for the sparse-checkout settings `git worktree
+/// add` writes there (which decide who may take the spare).
+fn forget_worktree_config(git: &Git, record: &Path) -> Result<()> {
+    let file = record.join("config.worktree");
+    if !file.exists() {
+        return Ok(());
+    }
+    let file = file.to_string_lossy().into_owned();
+    let names = git.run(["config", "-f", &file, "--name-only", "--list"])?;
+    let mut names: Vec<&str> = names
+        .lines()
+        .filter(|n| !n.to_ascii_lowercase().starts_with("core.sparsecheckout"))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    for name in names {
+        git.run(["config", "-f", &file, "--unset-all", name])?;
     }
     Ok(())
 }

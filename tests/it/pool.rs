@@ -136,6 +136,8 @@ fn nothing_of_a_discarded_session_reaches_the_next_and_it_still_restores() {
     write(&wt.join("build.log"), "ignored\n");
     write(&wt.join("target/deep/cache.log"), "ignored\n");
     repo.git_in(&wt, &["update-index", "--assume-unchanged", "docs/guide.md"]);
+    repo.git_in(&wt, &["config", "extensions.worktreeConfig", "true"]);
+    repo.git_in(&wt, &["config", "--worktree", "user.name", "Leaked Name"]);
     write(&wt.join("docs/guide.md"), "hidden change\n");
     // The pool has room: discard gives the worktree back.
     repo.git(&["config", "agent.pool", "1"]);
@@ -155,6 +157,12 @@ fn nothing_of_a_discarded_session_reaches_the_next_and_it_still_restores() {
     assert_eq!(
         repo.git_in(&next, &["ls-files", "-v", "docs/guide.md"]),
         "H docs/guide.md"
+    );
+    let name = repo.git_out(&next, &["config", "user.name"]);
+    assert!(
+        name.stdout.is_empty(),
+        "s1's worktree config leaked into s2: {}",
+        String::from_utf8_lossy(&name.stdout)
     );
     // s1 comes back whole, untracked files and all, beside s2.
     repo.agent(&["restore", "s1"]).success();
@@ -397,4 +405,25 @@ pub fn crash_scenario(repo: &TestRepo, point: &str) {
     let wt = repo.new_session(&["u"]);
     same_as_fresh(repo, "u", &wt, "HEAD");
     repo.fsck_clean(point);
+}
+
+#[test]
+fn new_carry_from_a_spare_carries_the_changes() {
+    let repo = TestRepo::new();
+    filled(&repo, 1);
+    repo.write("a.txt", "carried\n");
+    repo.git(&["add", "a.txt"]);
+    repo.write("src/lib.rs", "unstaged\n");
+    repo.write("fresh.txt", "untracked\n");
+    let spare = spares(&repo).remove(0).0;
+    let wt = repo.new_session(&["s", "--carry"]);
+    assert!(!spare.exists(), "the spare was taken");
+    assert_eq!(repo.git_in(&wt, &["show", ":a.txt"]), "carried");
+    assert_eq!(std::fs::read_to_string(wt.join("src/lib.rs")).unwrap(), "unstaged\n");
+    assert_eq!(std::fs::read_to_string(wt.join("fresh.txt")).unwrap(), "untracked\n");
+    assert_eq!(
+        repo.git_in(&wt, &["status", "--porcelain"]),
+        "M  a.txt\n M src/lib.rs\n?? fresh.txt"
+    );
+    assert_eq!(repo.read("a.txt"), "carried\n", "the checkout is left as it was");
 }
