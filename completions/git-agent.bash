@@ -15,7 +15,7 @@
 
 # --- Generated from the clap definition --------------------------------------
 
-__git_agent_verbs='new list show path diff run logs wait stop keep discard restore overlap push fetch gc completions'
+__git_agent_verbs='new list show path diff run logs wait stop keep discard restore overlap push fetch gc pool completions'
 
 # The long options of verb $1 ('' before the verb), in __git_agent_words.
 __git_agent_options ()
@@ -38,6 +38,7 @@ __git_agent_options ()
 	push) __git_agent_words='--force --color --help --version' ;;
 	fetch) __git_agent_words='--color --help --version' ;;
 	gc) __git_agent_words='--dry-run --expire --json --color --help --version' ;;
+	pool) __git_agent_words='--fill --clear --json --color --help --version' ;;
 	completions) __git_agent_words='--color --help --version' ;;
 	*) __git_agent_words='--color --help --version' ;;
 	esac

@@ -39,6 +39,7 @@ set edit:completion:arg-completer[git-agent] = {|@words|
             cand push 'Send sessions (their refs, snapshotted first) and notes to a remote'
             cand fetch 'Bring sessions and notes from a remote; they list as pushed'
             cand gc 'Forget old kept/discarded sessions, repair broken ones, prune leftovers'
+            cand pool 'Show, fill or empty the warm pool of spare worktrees (agent.pool)'
             cand completions 'Print the shell completion script'
         }
         &'git-agent;new'= {
@@ -193,6 +194,16 @@ set edit:completion:arg-completer[git-agent] = {|@words|
             cand --json 'Print {"dry_run": …, "actions": [{"session", "action", "reason"}…]}'
             cand -h 'Print help'
             cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'git-agent;pool'= {
+            cand --color 'When to colour output: auto, always or never'
+            cand --fill 'Fill the pool up to agent.pool spares now, and wait until every spare is ready'
+            cand --clear 'Remove every spare (waiting for those being filled)'
+            cand --json 'Print {"size": n, "spares": [{"path", "commit", "ready"}…]}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }

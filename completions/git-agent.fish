@@ -45,6 +45,7 @@ complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "overlap" -d 'Pa
 complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "push" -d 'Send sessions (their refs, snapshotted first) and notes to a remote'
 complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "fetch" -d 'Bring sessions and notes from a remote; they list as pushed'
 complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "gc" -d 'Forget old kept/discarded sessions, repair broken ones, prune leftovers'
+complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "pool" -d 'Show, fill or empty the warm pool of spare worktrees (agent.pool)'
 complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "completions" -d 'Print the shell completion script'
 complete -c git-agent -n "__fish_git_agent_using_subcommand new" -l base -d 'Start from this commit instead of HEAD' -r
 complete -c git-agent -n "__fish_git_agent_using_subcommand new" -l scope -d 'Paths the session may change (git glob pathspec, repeatable)' -r
@@ -158,6 +159,14 @@ complete -c git-agent -n "__fish_git_agent_using_subcommand gc" -s n -l dry-run 
 complete -c git-agent -n "__fish_git_agent_using_subcommand gc" -l json -d 'Print {"dry_run": …, "actions": [{"session", "action", "reason"}…]}'
 complete -c git-agent -n "__fish_git_agent_using_subcommand gc" -s h -l help -d 'Print help'
 complete -c git-agent -n "__fish_git_agent_using_subcommand gc" -s V -l version -d 'Print version'
+complete -c git-agent -n "__fish_git_agent_using_subcommand pool" -l color -d 'When to colour output: auto, always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c git-agent -n "__fish_git_agent_using_subcommand pool" -l fill -d 'Fill the pool up to agent.pool spares now, and wait until every spare is ready'
+complete -c git-agent -n "__fish_git_agent_using_subcommand pool" -l clear -d 'Remove every spare (waiting for those being filled)'
+complete -c git-agent -n "__fish_git_agent_using_subcommand pool" -l json -d 'Print {"size": n, "spares": [{"path", "commit", "ready"}…]}'
+complete -c git-agent -n "__fish_git_agent_using_subcommand pool" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-agent -n "__fish_git_agent_using_subcommand pool" -s V -l version -d 'Print version'
 complete -c git-agent -n "__fish_git_agent_using_subcommand completions" -l color -d 'When to colour output: auto, always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
