@@ -241,6 +241,8 @@ pub enum Json {
     Overlap,
     /// `gc --json`.
     Gc,
+    /// `pool --json`.
+    Pool,
 }
 
 /// The JSON a verb prints with `--json`, if it has that option.
@@ -251,6 +253,7 @@ pub fn json_output(verb: &Command) -> Option<Json> {
         "list" => Json::Sessions,
         "overlap" => Json::Overlap,
         "gc" => Json::Gc,
+        "pool" => Json::Pool,
         _ => Json::Session,
     })
 }
@@ -357,6 +360,21 @@ pub const GC_FIELDS: &[Field] = &[
     ("actions.reason", "why"),
 ];
 
+/// `pool --json`: one object.
+pub const POOL_FIELDS: &[Field] = &[
+    ("size", "agent.pool: how many spares the pool keeps"),
+    ("spares", "the spare worktrees, one object each:"),
+    ("spares.path", "its absolute path, under <worktreeDir>/.pool/"),
+    (
+        "spares.commit",
+        "the full object id of the commit it is at (null when unknown)",
+    ),
+    (
+        "spares.ready",
+        "true when new may take it; false while it is being filled or cleaned",
+    ),
+];
+
 fn json_section(r: &mut Roff, json: Json) {
     let (intro, fields) = match json {
         Json::Session => (
@@ -374,6 +392,7 @@ fn json_section(r: &mut Roff, json: Json) {
             OVERLAP_FIELDS,
         ),
         Json::Gc => ("With --json one JSON object is printed:", GC_FIELDS),
+        Json::Pool => ("With --json one JSON object is printed:", POOL_FIELDS),
     };
     r.control("SH", ["JSON OUTPUT"]);
     r.text([roman(intro)]);
@@ -632,6 +651,14 @@ pub fn examples(verb: &str) -> &'static [Example] {
             &["git agent overlap"],
         )],
         "gc" => &[("What gc would do:", &["git agent gc --dry-run"])],
+        "pool" => &[(
+            "Keep two spare worktrees ready, fill them now, and see them:",
+            &[
+                "git config agent.pool 2",
+                "git agent pool --fill",
+                "git agent pool --json",
+            ],
+        )],
         "push" => &[
             (
                 "Every session, and the notes, to origin:",
