@@ -18,10 +18,7 @@ pub fn run(repo: &Repo, args: &PoolArgs) -> Result<i32> {
     if args.clear {
         pool::clear(repo)?;
     }
-    let spares: Vec<pool::Spare> = pool::scan(repo)
-        .into_iter()
-        .filter(|s| s.present)
-        .collect();
+    let spares: Vec<pool::Spare> = pool::scan(repo).into_iter().filter(|s| s.present).collect();
     if args.json {
         let json = serde_json::json!({
             "size": size,
@@ -31,7 +28,10 @@ pub fn run(repo: &Repo, args: &PoolArgs) -> Result<i32> {
                 "ready": s.ready(),
             })).collect::<Vec<_>>(),
         });
-        anstream::println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+        anstream::println!(
+            "{}",
+            serde_json::to_string_pretty(&json).unwrap_or_default()
+        );
         return Ok(0);
     }
     let ready = spares.iter().filter(|s| s.ready()).count();
@@ -45,7 +45,10 @@ pub fn run(repo: &Repo, args: &PoolArgs) -> Result<i32> {
             .map(|c| c.to_string()[..7].to_owned())
             .unwrap_or_else(|| "-".into());
         let state = if spare.ready() { "ready" } else { "filling" };
-        anstream::println!("{}\t{commit}\t{state}", crate::git::tidy(&spare.path).display());
+        anstream::println!(
+            "{}\t{commit}\t{state}",
+            crate::git::tidy(&spare.path).display()
+        );
     }
     Ok(0)
 }

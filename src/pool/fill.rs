@@ -74,8 +74,11 @@ pub fn fill(repo: &Repo, wait: bool) -> Result<()> {
         let jobs = plan(repo, size, Goal::Fill)?;
         let worked = !jobs.is_empty();
         if work(repo, jobs) > 0 {
-            return Err(Error::refused("the pool could not be filled (see the warnings above)")
-                .with_hint("`git agent pool --clear` empties it; `git agent gc` removes what is left"));
+            return Err(
+                Error::refused("the pool could not be filled (see the warnings above)").with_hint(
+                    "`git agent pool --clear` empties it; `git agent gc` removes what is left",
+                ),
+            );
         }
         if !wait || (!worked && !others_in_hand(repo)?) {
             return Ok(());
@@ -92,7 +95,9 @@ pub fn clear(repo: &Repo) -> Result<()> {
         let jobs = plan(repo, 0, Goal::Clear)?;
         let worked = !jobs.is_empty();
         if work(repo, jobs) > 0 {
-            return Err(Error::refused("the pool could not be emptied (see the warnings above)"));
+            return Err(Error::refused(
+                "the pool could not be emptied (see the warnings above)",
+            ));
         }
         if !worked && !others_in_hand(repo)? {
             return Ok(());
@@ -147,7 +152,9 @@ pub fn trim(repo: &Repo, dry_run: bool) -> Result<Vec<String>> {
         })
         .collect();
     if !dry_run && work(repo, jobs) > 0 {
-        return Err(Error::refused("some spare worktrees could not be removed (see the warnings above)"));
+        return Err(Error::refused(
+            "some spare worktrees could not be removed (see the warnings above)",
+        ));
     }
     Ok(reasons)
 }
@@ -351,7 +358,13 @@ fn pristine(path: &Path, commit: gix::ObjectId) -> Result<()> {
     }
     forget_assume_unchanged(&git)?;
     forget_worktree_config(&git, &record)?;
-    git.run(["checkout", "--quiet", "--force", "--detach", &commit.to_string()])?;
+    git.run([
+        "checkout",
+        "--quiet",
+        "--force",
+        "--detach",
+        &commit.to_string(),
+    ])?;
     git.run(["clean", "-ffdxq"])?;
     let left = git.run_bytes([
         "status",

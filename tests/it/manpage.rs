@@ -364,7 +364,10 @@ pub const GC_FIELDS: &[Field] = &[
 pub const POOL_FIELDS: &[Field] = &[
     ("size", "agent.pool: how many spares the pool keeps"),
     ("spares", "the spare worktrees, one object each:"),
-    ("spares.path", "its absolute path, under <worktreeDir>/.pool/"),
+    (
+        "spares.path",
+        "its absolute path, under <worktreeDir>/.pool/",
+    ),
     (
         "spares.commit",
         "the full object id of the commit it is at (null when unknown)",

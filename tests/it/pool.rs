@@ -55,10 +55,25 @@ fn record(dir: &Path) -> String {
 /// ignored or modified.
 fn same_as_fresh(repo: &TestRepo, id: &str, wt: &Path, rev: &str) {
     let oracle = repo.base().join(format!("oracle-{id}"));
-    repo.git(&["worktree", "add", "-q", "--detach", oracle.to_str().unwrap(), rev]);
-    assert_eq!(files(wt), files(&oracle), "{id}: the files of a fresh checkout");
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "--detach",
+        oracle.to_str().unwrap(),
+        rev,
+    ]);
+    assert_eq!(
+        files(wt),
+        files(&oracle),
+        "{id}: the files of a fresh checkout"
+    );
     let index = |dir: &Path| repo.git_in(dir, &["ls-files", "--stage", "-t"]);
-    assert_eq!(index(wt), index(&oracle), "{id}: the index of a fresh checkout");
+    assert_eq!(
+        index(wt),
+        index(&oracle),
+        "{id}: the index of a fresh checkout"
+    );
     assert_eq!(
         repo.git_in(wt, &["symbolic-ref", "HEAD"]),
         format!("refs/heads/agent/{id}"),
@@ -72,7 +87,12 @@ fn same_as_fresh(repo: &TestRepo, id: &str, wt: &Path, rev: &str) {
     assert_eq!(
         repo.git_in(
             wt,
-            &["status", "--porcelain", "--ignored", "--untracked-files=all"]
+            &[
+                "status",
+                "--porcelain",
+                "--ignored",
+                "--untracked-files=all"
+            ]
         ),
         "",
         "{id}: nothing untracked, ignored or changed"
@@ -110,7 +130,10 @@ fn a_session_from_a_spare_is_a_fresh_checkout_of_its_base_after_main_moved_on() 
     same_as_fresh(&repo, "s", &wt, "HEAD");
     // git's records are right: the worktree is listed at its new path, locked for the session.
     let list = repo.git(&["worktree", "list", "--porcelain"]);
-    assert!(list.contains(&format!("worktree {}\n", wt.display())), "{list}");
+    assert!(
+        list.contains(&format!("worktree {}\n", wt.display())),
+        "{list}"
+    );
     assert!(list.lines().any(|l| l == "locked git-agent s"), "{list}");
     // --base: a spare at a newer commit goes back to an older base.
     filled(&repo, 1);
@@ -135,7 +158,10 @@ fn nothing_of_a_discarded_session_reaches_the_next_and_it_still_restores() {
     write(&wt.join("notes/untracked.txt"), "u\n");
     write(&wt.join("build.log"), "ignored\n");
     write(&wt.join("target/deep/cache.log"), "ignored\n");
-    repo.git_in(&wt, &["update-index", "--assume-unchanged", "docs/guide.md"]);
+    repo.git_in(
+        &wt,
+        &["update-index", "--assume-unchanged", "docs/guide.md"],
+    );
     repo.git_in(&wt, &["config", "extensions.worktreeConfig", "true"]);
     repo.git_in(&wt, &["config", "--worktree", "user.name", "Leaked Name"]);
     write(&wt.join("docs/guide.md"), "hidden change\n");
@@ -143,11 +169,19 @@ fn nothing_of_a_discarded_session_reaches_the_next_and_it_still_restores() {
     repo.git(&["config", "agent.pool", "1"]);
     repo.agent(&["discard", "s1"]).success();
     assert!(!wt.exists());
-    assert_eq!(repo.git(&["branch", "--list", "agent/s1"]), "", "branch deleted");
+    assert_eq!(
+        repo.git(&["branch", "--list", "agent/s1"]),
+        "",
+        "branch deleted"
+    );
     repo.agent(&["pool", "--fill"]).success();
     let spares = spares(&repo);
     assert_eq!(spares.len(), 1, "{spares:?}");
-    assert_eq!(record(&spares[0].0), "s1", "the given-back worktree is the spare");
+    assert_eq!(
+        record(&spares[0].0),
+        "s1",
+        "the given-back worktree is the spare"
+    );
     let next = repo.new_session(&["s2"]);
     assert_eq!(record(&next), "s1", "s2 got s1's worktree");
     same_as_fresh(&repo, "s2", &next, "HEAD");
@@ -171,7 +205,10 @@ fn nothing_of_a_discarded_session_reaches_the_next_and_it_still_restores() {
     assert_eq!(read("src/lib.rs"), "unstaged\n");
     assert_eq!(read("committed.txt"), "c\n");
     assert_eq!(repo.git_in(&wt, &["show", ":a.txt"]), "staged");
-    assert_eq!(repo.git_in(&wt, &["log", "-1", "--format=%s"]), "agent commit");
+    assert_eq!(
+        repo.git_in(&wt, &["log", "-1", "--format=%s"]),
+        "agent commit"
+    );
     same_as_fresh(&repo, "s2", &next, "HEAD");
     repo.fsck_clean("after give-back");
 }
@@ -198,7 +235,10 @@ fn twelve_parallel_news_with_a_pool_of_two_make_twelve_distinct_correct_sessions
     let repo = TestRepo::new();
     filled(&repo, 2);
     let ids: Vec<String> = (0..12).map(|i| format!("p{i}")).collect();
-    let runs: Vec<Vec<String>> = ids.iter().map(|id| vec!["new".into(), id.clone()]).collect();
+    let runs: Vec<Vec<String>> = ids
+        .iter()
+        .map(|id| vec!["new".into(), id.clone()])
+        .collect();
     crate::common::all_at_once(&repo, &runs);
     let mut records = std::collections::BTreeSet::new();
     for id in &ids {
@@ -208,7 +248,11 @@ fn twelve_parallel_news_with_a_pool_of_two_make_twelve_distinct_correct_sessions
         assert_eq!(repo.state(id), "active");
     }
     let listed = repo.json(&["list", "--json"]);
-    assert_eq!(listed.as_array().unwrap().len(), 12, "spares are never listed");
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        12,
+        "spares are never listed"
+    );
     repo.agent(&["pool", "--fill"]).success();
     assert_eq!(spares(&repo).len(), 2, "refilled");
     repo.fsck_clean("after 12 parallel news");
@@ -219,9 +263,16 @@ fn spares_never_show_in_list_or_status_and_clear_removes_them() {
     let repo = TestRepo::new();
     let made = filled(&repo, 2);
     assert_eq!(repo.git(&["status", "--porcelain"]), "");
-    assert_eq!(repo.json(&["list", "--all", "--json"]), serde_json::json!([]));
+    assert_eq!(
+        repo.json(&["list", "--all", "--json"]),
+        serde_json::json!([])
+    );
     let worktrees = repo.git(&["worktree", "list", "--porcelain"]);
-    assert_eq!(worktrees.matches("locked git-agent pool").count(), 2, "{worktrees}");
+    assert_eq!(
+        worktrees.matches("locked git-agent pool").count(),
+        2,
+        "{worktrees}"
+    );
     let human = repo.agent(&["pool"]).success().stdout;
     assert!(human.starts_with("2 of 2 spare worktrees ready"), "{human}");
     // gc leaves spares alone while they are within agent.pool.
@@ -255,7 +306,10 @@ fn gc_trims_spares_beyond_the_pool_size() {
         .map(|a| a["reason"].as_str().unwrap())
         .collect();
     assert_eq!(reasons.len(), 2, "{done}");
-    assert!(reasons.iter().all(|r| r.contains("beyond agent.pool = 1")), "{reasons:?}");
+    assert!(
+        reasons.iter().all(|r| r.contains("beyond agent.pool = 1")),
+        "{reasons:?}"
+    );
     assert_eq!(spares(&repo).len(), 1);
     assert_eq!(repo.git(&["worktree", "list"]).lines().count(), 2);
     repo.fsck_clean("after gc trimmed the pool");
@@ -268,7 +322,10 @@ fn a_sparse_checkout_gets_a_spare_with_its_patterns() {
     assert!(!repo.path("docs/guide.md").exists());
     filled(&repo, 1);
     let spare = spares(&repo).remove(0).0;
-    assert!(!spare.join("docs/guide.md").exists(), "the spare is sparse too");
+    assert!(
+        !spare.join("docs/guide.md").exists(),
+        "the spare is sparse too"
+    );
     let wt = repo.new_session(&["s"]);
     assert!(!spare.exists(), "taken");
     same_as_fresh(&repo, "s", &wt, "HEAD");
@@ -282,7 +339,11 @@ fn a_sparse_checkout_gets_a_spare_with_its_patterns() {
     repo.git(&["sparse-checkout", "set", "--cone", "src", "docs"]);
     let wt = repo.new_session(&["t"]);
     assert!(wt.join("docs/guide.md").exists() && wt.join("src/lib.rs").exists());
-    assert_eq!(spares(&repo).len(), 1, "the spare with other patterns stays");
+    assert_eq!(
+        spares(&repo).len(),
+        1,
+        "the spare with other patterns stays"
+    );
 }
 
 #[test]
@@ -298,7 +359,10 @@ fn submodules_are_set_up_in_a_session_from_a_spare_and_never_handed_on() {
     ]);
     filled(&repo, 1);
     let wt = repo.new_session(&["s"]);
-    assert_eq!(std::fs::read_to_string(wt.join("sub/x.txt")).unwrap(), "x\n");
+    assert_eq!(
+        std::fs::read_to_string(wt.join("sub/x.txt")).unwrap(),
+        "x\n"
+    );
     let s_record = record(&wt);
     // Work committed in the submodule (discard keeps it reachable there).
     write(&wt.join("sub/mine.txt"), "mine\n");
@@ -320,13 +384,26 @@ fn submodules_are_set_up_in_a_session_from_a_spare_and_never_handed_on() {
         0,
         "an empty submodule directory"
     );
-    assert!(!repo.path(&format!(".git/worktrees/{s_record}/modules")).exists());
+    assert!(
+        !repo
+            .path(&format!(".git/worktrees/{s_record}/modules"))
+            .exists()
+    );
     // Both spares taken: the one that was s's is a fresh session too.
     for id in ["t1", "t2"] {
         let wt = repo.new_session(&[id]);
-        assert_eq!(std::fs::read_to_string(wt.join("sub/x.txt")).unwrap(), "x\n");
-        assert!(!wt.join("sub/mine.txt").exists(), "s's submodule work leaked into {id}");
-        assert_eq!(repo.git_in(&wt, &["status", "--porcelain", "--ignored"]), "");
+        assert_eq!(
+            std::fs::read_to_string(wt.join("sub/x.txt")).unwrap(),
+            "x\n"
+        );
+        assert!(
+            !wt.join("sub/mine.txt").exists(),
+            "s's submodule work leaked into {id}"
+        );
+        assert_eq!(
+            repo.git_in(&wt, &["status", "--porcelain", "--ignored"]),
+            ""
+        );
     }
     assert!(!spare.exists());
 }
@@ -342,7 +419,11 @@ fn a_spare_being_filled_is_never_handed_out() {
     assert_eq!(filling.len(), 1);
     assert!(!filling[0].2, "not ready while being filled");
     let wt = repo.new_session(&["s"]);
-    assert_ne!(record(&wt), record(&filling[0].0), "took a spare being filled");
+    assert_ne!(
+        record(&wt),
+        record(&filling[0].0),
+        "took a spare being filled"
+    );
     assert!(filling[0].0.exists());
     same_as_fresh(&repo, "s", &wt, "HEAD");
     std::fs::remove_file(&pause).unwrap();
@@ -388,16 +469,31 @@ pub fn crash_scenario(repo: &TestRepo, point: &str) {
             assert_eq!(repo.state("s"), "discarded", "{point}");
             assert_eq!(repo.git(&["branch", "--list", "agent/s"]), "", "{point}");
             repo.agent(&["restore", "s"]).success();
-            assert_eq!(std::fs::read_to_string(wt.join("untracked.txt")).unwrap(), "u\n");
+            assert_eq!(
+                std::fs::read_to_string(wt.join("untracked.txt")).unwrap(),
+                "u\n"
+            );
         }
     }
     repo.agent(&["pool", "--fill"]).success();
     let after = spares(repo);
     assert!(after.iter().all(|s| s.2), "{point}: {after:?}");
     for (i, (spare, commit, _)) in after.iter().enumerate() {
-        assert_eq!(repo.git_in(spare, &["rev-parse", "HEAD"]), *commit, "{point}");
         assert_eq!(
-            repo.git_in(spare, &["status", "--porcelain", "--ignored", "--untracked-files=all"]),
+            repo.git_in(spare, &["rev-parse", "HEAD"]),
+            *commit,
+            "{point}"
+        );
+        assert_eq!(
+            repo.git_in(
+                spare,
+                &[
+                    "status",
+                    "--porcelain",
+                    "--ignored",
+                    "--untracked-files=all"
+                ]
+            ),
             "",
             "{point}: spare {i} is pristine"
         );
@@ -419,11 +515,21 @@ fn new_carry_from_a_spare_carries_the_changes() {
     let wt = repo.new_session(&["s", "--carry"]);
     assert!(!spare.exists(), "the spare was taken");
     assert_eq!(repo.git_in(&wt, &["show", ":a.txt"]), "carried");
-    assert_eq!(std::fs::read_to_string(wt.join("src/lib.rs")).unwrap(), "unstaged\n");
-    assert_eq!(std::fs::read_to_string(wt.join("fresh.txt")).unwrap(), "untracked\n");
+    assert_eq!(
+        std::fs::read_to_string(wt.join("src/lib.rs")).unwrap(),
+        "unstaged\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(wt.join("fresh.txt")).unwrap(),
+        "untracked\n"
+    );
     assert_eq!(
         repo.git_in(&wt, &["status", "--porcelain"]),
         "M  a.txt\n M src/lib.rs\n?? fresh.txt"
     );
-    assert_eq!(repo.read("a.txt"), "carried\n", "the checkout is left as it was");
+    assert_eq!(
+        repo.read("a.txt"),
+        "carried\n",
+        "the checkout is left as it was"
+    );
 }
