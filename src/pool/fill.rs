@@ -116,7 +116,12 @@ pub fn trim(repo: &Repo, dry_run: bool) -> Result<Vec<String>> {
     let size = super::size(repo).unwrap_or(0);
     let head = repo.shared.head_id().ok().map(|id| id.detach());
     let jobs = {
-        let _lock = super::lock(repo)?;
+        // A dry run, as gc's, takes no lock and creates nothing.
+        let _lock = if dry_run {
+            None
+        } else {
+            Some(super::lock(repo)?)
+        };
         let mut ready = 0;
         let mut jobs = Vec::new();
         for spare in super::scan(repo) {

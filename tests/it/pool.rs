@@ -533,3 +533,32 @@ fn new_carry_from_a_spare_carries_the_changes() {
         "the checkout is left as it was"
     );
 }
+
+#[test]
+fn gc_removes_a_spare_a_killed_filler_left_half_made() {
+    let repo = TestRepo::new();
+    repo.git(&["config", "agent.pool", "1"]);
+    let run = repo.agent_env(&[("GIT_AGENT_FAULT", "pool:added")], &["pool", "--fill"]);
+    assert_eq!(run.code, 137, "{run:?}");
+    let half = spares(&repo);
+    assert_eq!(half.len(), 1);
+    assert!(!half[0].2, "a half-made spare is not ready");
+    let dry = repo.json(&["gc", "--dry-run", "--json"]);
+    assert!(half[0].0.exists(), "a dry run changes nothing");
+    let done = repo.json(&["gc", "--json"]);
+    assert_eq!(dry["actions"], done["actions"]);
+    let actions = done["actions"].as_array().unwrap();
+    assert_eq!(actions.len(), 1, "{done}");
+    assert!(
+        actions[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("left unfinished by a process that is gone"),
+        "{done}"
+    );
+    assert_eq!(actions[0]["session"], serde_json::Value::Null);
+    assert!(!half[0].0.exists());
+    assert_eq!(spares(&repo), vec![]);
+    assert_eq!(repo.git(&["worktree", "list"]).lines().count(), 1);
+    repo.fsck_clean("after gc removed a half-made spare");
+}
