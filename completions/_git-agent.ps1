@@ -44,6 +44,7 @@ Register-ArgumentCompleter -Native -CommandName 'git-agent' -ScriptBlock {
             [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Forget old kept/discarded sessions, repair broken ones, prune leftovers')
             [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Watch the sessions live: a full-screen view, or one JSON line per change')
             [CompletionResult]::new('board', 'board', [CompletionResultType]::ParameterValue, 'Serve a live, read-only web page of the sessions on 127.0.0.1')
+            [CompletionResult]::new('pool', 'pool', [CompletionResultType]::ParameterValue, 'Show, fill or empty the warm pool of spare worktrees (agent.pool)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the shell completion script')
             [CompletionResult]::new('review', 'review', [CompletionResultType]::ParameterValue, 'Run a read-only reviewer on sessions'' changes; record its JSON verdict')
             [CompletionResult]::new('fix', 'fix', [CompletionResultType]::ParameterValue, 'Run a corrector on the latest review''s blocking findings')
@@ -237,6 +238,17 @@ Register-ArgumentCompleter -Native -CommandName 'git-agent' -ScriptBlock {
         'git-agent;board' {
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port to listen on (default: a free one)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto, always or never')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'git-agent;pool' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto, always or never')
+            [CompletionResult]::new('--fill', '--fill', [CompletionResultType]::ParameterName, 'Fill the pool up to agent.pool spares now, and wait until every spare is ready')
+            [CompletionResult]::new('--clear', '--clear', [CompletionResultType]::ParameterName, 'Remove every spare (waiting for those being filled)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print {"size": n, "spares": [{"path", "commit", "ready"}…]}')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')

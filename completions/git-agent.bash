@@ -15,7 +15,7 @@
 
 # --- Generated from the clap definition --------------------------------------
 
-__git_agent_verbs='new list show path diff run logs wait stop keep discard restore overlap push fetch gc watch board completions review fix land sync audit'
+__git_agent_verbs='new list show path diff run logs wait stop keep discard restore overlap push fetch gc watch board pool completions review fix land sync audit'
 
 # The long options of verb $1 ('' before the verb), in __git_agent_words.
 __git_agent_options ()
@@ -40,6 +40,7 @@ __git_agent_options ()
 	gc) __git_agent_words='--dry-run --expire --json --color --help --version' ;;
 	watch) __git_agent_words='--json --until-done --color --help --version' ;;
 	board) __git_agent_words='--port --color --help --version' ;;
+	pool) __git_agent_words='--fill --clear --json --color --help --version' ;;
 	completions) __git_agent_words='--color --help --version' ;;
 	review) __git_agent_words='--agent --checklist --detach --timeout --color --help --version' ;;
 	fix) __git_agent_words='--agent --should-fix --more --detach --timeout --force --color --help --version' ;;

@@ -41,6 +41,7 @@ set edit:completion:arg-completer[git-agent] = {|@words|
             cand gc 'Forget old kept/discarded sessions, repair broken ones, prune leftovers'
             cand watch 'Watch the sessions live: a full-screen view, or one JSON line per change'
             cand board 'Serve a live, read-only web page of the sessions on 127.0.0.1'
+            cand pool 'Show, fill or empty the warm pool of spare worktrees (agent.pool)'
             cand completions 'Print the shell completion script'
             cand review 'Run a read-only reviewer on sessions'' changes; record its JSON verdict'
             cand fix 'Run a corrector on the latest review''s blocking findings'
@@ -216,6 +217,16 @@ set edit:completion:arg-completer[git-agent] = {|@words|
         &'git-agent;board'= {
             cand --port 'Port to listen on (default: a free one)'
             cand --color 'When to colour output: auto, always or never'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'git-agent;pool'= {
+            cand --color 'When to colour output: auto, always or never'
+            cand --fill 'Fill the pool up to agent.pool spares now, and wait until every spare is ready'
+            cand --clear 'Remove every spare (waiting for those being filled)'
+            cand --json 'Print {"size": n, "spares": [{"path", "commit", "ready"}…]}'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'

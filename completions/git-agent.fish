@@ -47,6 +47,7 @@ complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "fetch" -d 'Brin
 complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "gc" -d 'Forget old kept/discarded sessions, repair broken ones, prune leftovers'
 complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "watch" -d 'Watch the sessions live: a full-screen view, or one JSON line per change'
 complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "board" -d 'Serve a live, read-only web page of the sessions on 127.0.0.1'
+complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "pool" -d 'Show, fill or empty the warm pool of spare worktrees (agent.pool)'
 complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "completions" -d 'Print the shell completion script'
 complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "review" -d 'Run a read-only reviewer on sessions\' changes; record its JSON verdict'
 complete -c git-agent -n "__fish_git_agent_needs_command" -f -a "fix" -d 'Run a corrector on the latest review\'s blocking findings'
@@ -179,6 +180,14 @@ always\t''
 never\t''"
 complete -c git-agent -n "__fish_git_agent_using_subcommand board" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-agent -n "__fish_git_agent_using_subcommand board" -s V -l version -d 'Print version'
+complete -c git-agent -n "__fish_git_agent_using_subcommand pool" -l color -d 'When to colour output: auto, always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c git-agent -n "__fish_git_agent_using_subcommand pool" -l fill -d 'Fill the pool up to agent.pool spares now, and wait until every spare is ready'
+complete -c git-agent -n "__fish_git_agent_using_subcommand pool" -l clear -d 'Remove every spare (waiting for those being filled)'
+complete -c git-agent -n "__fish_git_agent_using_subcommand pool" -l json -d 'Print {"size": n, "spares": [{"path", "commit", "ready"}…]}'
+complete -c git-agent -n "__fish_git_agent_using_subcommand pool" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-agent -n "__fish_git_agent_using_subcommand pool" -s V -l version -d 'Print version'
 complete -c git-agent -n "__fish_git_agent_using_subcommand completions" -l color -d 'When to colour output: auto, always or never' -r -f -a "auto\t''
 always\t''
 never\t''"

@@ -13,7 +13,11 @@
 #              are as new as they are to keep (and, for reference, where
 #              keep has already written them)
 #
-# Usage: scripts/bench.sh [runs] [new] [list] [keep] (default: 5 runs, all).
+#   pool       the warm pool (agent.pool): scripts/bench-pool.sh, run on
+#              its own trees; only when asked for
+#
+# Usage: scripts/bench.sh [runs] [new] [list] [keep] [pool] (default: 5 runs,
+# new, list and keep).
 set -euo pipefail
 RUNS=${1:-5}
 shift || true
@@ -69,6 +73,7 @@ bench_new() { # repo label
     "$(printf '%s\n' "${a[@]}" | median)" "$(printf '%s\n' "${g[@]}" | median)"
 }
 
+if [[ $SECTIONS == " pool " ]]; then exec "$here/scripts/bench-pool.sh" "$RUNS"; fi
 echo "git-agent benchmarks, $RUNS runs each, medians"
 if want new; then
   make_repo "$work/crates" fill_crates
@@ -176,3 +181,4 @@ keep_bench() { # label, refresh?
 keep_bench "session just created" fresh
 keep_bench "session index refreshed" refreshed
 fi
+if want pool; then "$here/scripts/bench-pool.sh" "$RUNS"; fi

@@ -80,6 +80,9 @@ pub enum Command {
     /// Serve a live, read-only web page of the sessions on 127.0.0.1.
     #[command(after_long_help = BOARD_NOTES)]
     Board(BoardArgs),
+    /// Show, fill or empty the warm pool of spare worktrees (agent.pool).
+    #[command(after_long_help = POOL_NOTES)]
+    Pool(PoolArgs),
     /// Print the shell completion script.
     Completions(CompletionsArgs),
     /// Run a read-only reviewer on sessions' changes; record its JSON verdict.
@@ -106,6 +109,9 @@ pub enum Command {
     /// Internal: delete removed worktrees' files in the background.
     #[command(name = "__purge", hide = true)]
     Purge(PurgeArgs),
+    /// Internal: fill the warm pool and clean given-back spares in the background.
+    #[command(name = "__pool-fill", hide = true)]
+    PoolFill,
     /// Internal: print the trees a snapshot of a worktree would hold
     /// (HEAD, index, everything), for tests and for debugging.
     #[command(name = "__snapshot", hide = true)]
@@ -346,10 +352,42 @@ pub struct GcArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct PoolArgs {
+    /// Fill the pool up to agent.pool spares now, and wait until every
+    /// spare is ready.
+    #[arg(long, conflicts_with = "clear")]
+    pub fill: bool,
+    /// Remove every spare (waiting for those being filled).
+    #[arg(long)]
+    pub clear: bool,
+    /// Print {"size": n, "spares": [{"path", "commit", "ready"}…]}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct CompletionsArgs {
     /// bash, zsh, fish, elvish or powershell.
     pub shell: clap_complete::Shell,
 }
+
+const POOL_NOTES: &str = "\
+With `git config agent.pool <n>`, git-agent keeps n spare worktrees checked \
+out under <worktreeDir>/.pool/, detached at a recent commit and locked with \
+reason `git-agent pool`. `new` takes one (never one still being filled, \
+never one another `new` took), moves it to the session's path and writes \
+only the files that differ between the spare's commit and the session's \
+base; a refill starts in the background. `keep` and `discard` give the \
+worktree back when the pool has room: after the snapshot it is detached and \
+cleaned to a pristine checkout in the background (no untracked or ignored \
+file of the session survives). Spares never show in `list` or in the main \
+checkout's `git status`; `gc` removes spares beyond agent.pool or far \
+behind HEAD. A spare is handed only to a `new` run in a worktree with the \
+same sparse-checkout settings as the spare; else `new` checks out as \
+without a pool.
+
+--json prints {\"size\": n, \"spares\": [{\"path\": abs, \"commit\": oid, \"ready\": bool}]}; \
+`ready` is false while a spare is being filled or cleaned.";
 
 const NEW_NOTES: &str = "\
 The session inherits the sparse-checkout patterns of the worktree you run \

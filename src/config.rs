@@ -75,6 +75,12 @@ pub const NOTIFY: Key = Key {
     meaning: "shell command run when a run ends (GIT_AGENT_ID, GIT_AGENT_STATE, GIT_AGENT_EXIT_CODE, GIT_AGENT_REASON set)",
 };
 
+pub const POOL: Key = Key {
+    name: "agent.pool",
+    default: Some("0"),
+    meaning: "spare worktrees kept checked out and ready, so new does not wait for a checkout",
+};
+
 /// All keys, in the order the README and man page list them.
 pub const KEYS: &[Key] = &[
     WORKTREE_DIR,
@@ -89,6 +95,7 @@ pub const KEYS: &[Key] = &[
     REVIEWER,
     REVIEW_CHECKLIST,
     NOTIFY,
+    POOL,
 ];
 
 /// Configuration as seen by one invocation.

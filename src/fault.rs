@@ -45,6 +45,12 @@ pub const POINTS: &[&str] = &[
     "land:worktree-removed",
     "sync:committed",
     "sync:merged",
+    "pool:claimed",
+    "pool:moved",
+    "pool:detached",
+    "pool:returned",
+    "pool:added",
+    "pool:cleaned",
 ];
 
 /// Exit here if the fault-injection variable names this point.

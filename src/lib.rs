@@ -21,6 +21,7 @@ pub mod notify;
 pub mod output;
 pub mod pager;
 pub mod paths;
+pub mod pool;
 pub mod process;
 pub mod repo;
 pub mod restore;
@@ -123,6 +124,8 @@ fn run(cli: Cli) -> Result<i32, Error> {
         Command::Audit(args) => commands::audit::run(&repo, args),
         Command::Watch(args) => commands::watch::run(&repo, args),
         Command::Board(args) => commands::board::run(&repo, args),
+        Command::Pool(args) => commands::pool::run(&repo, args),
+        Command::PoolFill => crate::pool::fill(&repo, false).map(|()| 0),
         Command::Snapshot(args) => {
             let state = snapshot::capture(&repo, &args.worktree)?;
             println!("{} {} {}", state.head, state.index_tree, state.full_tree);

@@ -11,6 +11,8 @@
 //! - `<name>.lock` — locks shared by git-agent processes.
 //! - `list-cache.json` — `list`'s cache of change counts.
 //! - `trash/` — removed worktrees, deleted by a detached process.
+//! - `pool/<name>` — the state of each spare worktree of the warm pool
+//!   (see `crate::pool`).
 //! - temporaries (`index-*`, `.restore-*`, …) — gc removes old ones.
 //!
 //! Session directories are named by ids, which never start with a dot

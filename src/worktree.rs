@@ -1,6 +1,7 @@
 //! Removing a session's worktree and branch — only after its content is
 //! reachable from a session ref.
 
+use std::io::Write;
 use std::path::Path;
 
 use crate::error::{Error, IoContext, Result};
@@ -287,4 +288,41 @@ pub fn drop_record(repo: &Repo, path: &Path) -> Result<()> {
         }
         None => Ok(()),
     }
+}
+
+/// Make sure the worktree directory (sessions and spares) never shows in
+/// `git status` when it lies inside the main worktree: one line in the common dir's `info/exclude`.
+pub fn exclude_root(repo: &Repo, root: &Path) -> Result<()> {
+    let main = &repo.main_worktree;
+    let absolute = if root.exists() {
+        crate::git::tidy(root)
+    } else {
+        root.to_path_buf()
+    };
+    let Ok(relative) = absolute.strip_prefix(main) else {
+        return Ok(());
+    };
+    if relative.as_os_str().is_empty() {
+        return Ok(());
+    }
+    let pattern = format!("/{}/", relative.to_string_lossy().replace('\\', "/"));
+    let info = repo.common_dir.join("info");
+    let file = info.join("exclude");
+    let existing = std::fs::read_to_string(&file).unwrap_or_default();
+    if existing.lines().any(|l| l.trim() == pattern) {
+        return Ok(());
+    }
+    std::fs::create_dir_all(&info).doing(|| format!("cannot create {}", info.display()))?;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&file)
+        .doing(|| format!("cannot open {}", file.display()))?;
+    let sep = if existing.is_empty() || existing.ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
+    write!(f, "{sep}# git-agent session worktrees\n{pattern}\n")
+        .doing(|| format!("cannot write {}", file.display()))
 }

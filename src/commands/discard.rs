@@ -72,7 +72,7 @@ pub fn run(repo: &Repo, args: &DiscardArgs) -> Result<i32> {
 /// `discarded`.
 fn remove(repo: &Repo, session: &mut Session, tip: Option<gix::ObjectId>) -> Result<()> {
     let path = session.meta.worktree.clone();
-    worktree::remove(repo, &path)?;
+    crate::pool::give_back_or_remove(repo, &path)?;
     crate::fault::point("discard:worktree-removed");
     if let Some(tip) = tip {
         worktree::delete_branch(repo, &session.meta.branch, tip)?;

@@ -24,7 +24,9 @@
 //! are gone (locked by it, or at a session's path; a user's own records
 //! are left to git), empty directories named after this clone's sessions
 //! in the worktree directory and empty ones under `refs/agents/`, and
-//! temporary files of killed git-agent processes. Nothing else is deleted: never a live
+//! temporary files of killed git-agent processes; and spare worktrees of
+//! the warm pool beyond `agent.pool`, far behind `HEAD` or left half made
+//! (`crate::pool::trim`). Nothing else is deleted: never a live
 //! session, never a non-empty directory, never a commit or file that is not
 //! reachable from a session ref afterwards.
 //!
@@ -116,6 +118,8 @@ pub fn run(repo: &Repo, args: &GcArgs) -> Result<i32> {
     }
     let pruned = gc.prune();
     gc.check(pruned);
+    let trimmed = gc.trim_pool();
+    gc.check(trimmed);
     gc.report(args.json);
     Ok(if gc.failed == 0 { 0 } else { 1 })
 }
@@ -519,6 +523,20 @@ impl Gc<'_> {
         Ok(())
     }
 
+    /// Spares of the warm pool beyond `agent.pool`, far behind `HEAD`, or
+    /// left half made by a killed process (see [`crate::pool::trim`]).
+    /// Spares are never pruned as leftovers otherwise.
+    fn trim_pool(&mut self) -> Result<()> {
+        for reason in crate::pool::trim(self.repo, self.dry_run)? {
+            self.actions.push(Action {
+                session: None,
+                action: "prune",
+                reason,
+            });
+        }
+        Ok(())
+    }
+
     /// Records of git-agent's worktrees whose directory is gone: those it
     /// locked, and those at a session's path. A user's own worktree record
     /// is left to git (`gc.worktreePruneExpire`): its directory may be on a
@@ -532,6 +550,7 @@ impl Gc<'_> {
                 .map(|s| s.id.to_string())
                 .or_else(|| {
                     locked
+                        .filter(|r| *r != crate::pool::LOCK_REASON)
                         .and_then(|r| r.strip_prefix("git-agent "))
                         .map(str::to_owned)
                 })

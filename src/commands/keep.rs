@@ -370,7 +370,7 @@ fn finish(
         if let Some(ignored) = leaving.ignored {
             ignored.warn(repo);
         }
-        worktree::remove(repo, &path)?;
+        crate::pool::give_back_or_remove(repo, &path)?;
         crate::fault::point("keep:worktree-removed");
         // The change is home already: a branch that cannot be deleted is
         // left behind with a warning, never reported as a failed keep.

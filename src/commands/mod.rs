@@ -15,6 +15,7 @@ pub mod logs;
 pub mod new;
 pub mod overlap;
 pub mod path;
+pub mod pool;
 pub mod push;
 pub mod restore;
 pub mod review;

@@ -10,11 +10,10 @@
 //! carried — a `Creation`), then makes it (`create`), then starts the run
 //! if one was asked for, then reports.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::cli::NewArgs;
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Error, Result};
 use crate::git::Git;
 use crate::repo::Repo;
 use crate::session::{self, Id, Meta, Session, State};
@@ -253,7 +252,7 @@ fn carry_commit(
 fn create(repo: &Repo, args: &NewArgs, creation: &Creation) -> Result<Session> {
     let Creation { id, branch, .. } = creation;
     let root = &creation.root;
-    exclude_worktree_dir(repo, root)?;
+    crate::worktree::exclude_root(repo, root)?;
     std::fs::create_dir_all(root)
         .map_err(|e| Error::refused(format!("cannot create {}: {e}", root.display())))?;
     let path = crate::git::tidy(root).join(id.as_str());
@@ -391,6 +390,25 @@ fn add_worktree(
     base: gix::ObjectId,
     carried: Option<&(gix::ObjectId, gix::ObjectId)>,
 ) -> Result<()> {
+    // A spare from the warm pool when there is one; the refill (or the
+    // first fill) starts in the background either way, once the checkout
+    // it would slow down is done.
+    let pooled = crate::pool::take(repo, path, &crate::restore::lock_reason(id));
+    let refill = || {
+        if crate::pool::size(repo).unwrap_or(0) > 0 {
+            crate::pool::finish_in_background(repo);
+        }
+    };
+    if let Ok(Some(_)) = pooled {
+        let checked_out = crate::pool::check_out(path, branch, base);
+        refill();
+        checked_out?;
+        crate::fault::point("new:worktree-added");
+        return match carried {
+            None => Ok(()),
+            Some((work, index)) => carry_into(&Git::new(path), *work, *index),
+        };
+    }
     {
         let _lock = repo.lock("worktree")?;
         Git::new(&repo.current_worktree).run([
@@ -408,14 +426,20 @@ fn add_worktree(
     }
     crate::fault::point("new:worktree-added");
     let git = Git::new(path).config("checkout.workers=0");
-    match carried {
+    let checked_out = match carried {
         None => git.run(["reset", "--hard", "--quiet"]).map(drop),
-        Some((work, index)) => {
-            git.run(["read-tree", "--reset", "-u", &work.to_string()])?;
-            git.run(["read-tree", &index.to_string()])?;
-            git.output(["update-index", "-q", "--refresh"]).map(drop)
-        }
-    }
+        Some((work, index)) => carry_into(&git, *work, *index),
+    };
+    refill();
+    checked_out
+}
+
+/// Put the carried trees in a worktree checked out at the base: the
+/// working tree's files, then the carried index.
+fn carry_into(git: &Git, work: gix::ObjectId, index: gix::ObjectId) -> Result<()> {
+    git.run(["read-tree", "--reset", "-u", &work.to_string()])?;
+    git.run(["read-tree", &index.to_string()])?;
+    git.output(["update-index", "-q", "--refresh"]).map(drop)
 }
 
 /// Best-effort roll back of a half-made session.
@@ -430,43 +454,6 @@ fn undo(repo: &Repo, session: &session::Session, branch: &str, path: &Path) {
     ]);
     let _ = git.output(["branch", "-D", branch]);
     let _ = session::delete(repo, session);
-}
-
-/// Make sure the worktree directory never shows in `git status` when it lies
-/// inside the main worktree: one line in the common dir's `info/exclude`.
-fn exclude_worktree_dir(repo: &Repo, root: &Path) -> Result<()> {
-    let main = &repo.main_worktree;
-    let absolute = if root.exists() {
-        crate::git::tidy(root)
-    } else {
-        root.to_path_buf()
-    };
-    let Ok(relative) = absolute.strip_prefix(main) else {
-        return Ok(());
-    };
-    if relative.as_os_str().is_empty() {
-        return Ok(());
-    }
-    let pattern = format!("/{}/", relative.to_string_lossy().replace('\\', "/"));
-    let info = repo.common_dir.join("info");
-    let file = info.join("exclude");
-    let existing = std::fs::read_to_string(&file).unwrap_or_default();
-    if existing.lines().any(|l| l.trim() == pattern) {
-        return Ok(());
-    }
-    std::fs::create_dir_all(&info).doing(|| format!("cannot create {}", info.display()))?;
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&file)
-        .doing(|| format!("cannot open {}", file.display()))?;
-    let sep = if existing.is_empty() || existing.ends_with('\n') {
-        ""
-    } else {
-        "\n"
-    };
-    write!(f, "{sep}# git-agent session worktrees\n{pattern}\n")
-        .doing(|| format!("cannot write {}", file.display()))
 }
 
 /// What `new` prints on stdout: the session's JSON, or its id and path.

@@ -132,6 +132,7 @@ fn every_crash_point_leaves_a_valid_repository_and_a_recoverable_session() {
             }
             p if p.starts_with("gc:") => gc_scenario(&repo, p),
             p if p.starts_with("review:") => review_scenario(&repo, p),
+            p if p.starts_with("pool:") => crate::pool::crash_scenario(&repo, p),
             p if p.starts_with("restore:") => {
                 let (wt, commit) = repo.session_with_work("s", A_TXT);
                 let before = repo.fingerprint(&wt);

@@ -27,6 +27,7 @@ mod notify;
 mod overlap;
 mod ownership;
 mod pager;
+mod pool;
 mod restore;
 mod review;
 mod runs;

@@ -245,6 +245,8 @@ pub enum Json {
     Land,
     /// `audit --json`.
     Audit,
+    /// `pool --json`.
+    Pool,
 }
 
 /// The JSON a verb prints with `--json`, if it has that option.
@@ -257,6 +259,7 @@ pub fn json_output(verb: &Command) -> Option<Json> {
         "gc" => Json::Gc,
         "land" => Json::Land,
         "audit" => Json::Audit,
+        "pool" => Json::Pool,
         _ => Json::Session,
     })
 }
@@ -441,6 +444,24 @@ pub const GC_FIELDS: &[Field] = &[
     ("actions.reason", "why"),
 ];
 
+/// `pool --json`: one object.
+pub const POOL_FIELDS: &[Field] = &[
+    ("size", "agent.pool: how many spares the pool keeps"),
+    ("spares", "the spare worktrees, one object each:"),
+    (
+        "spares.path",
+        "its absolute path, under <worktreeDir>/.pool/",
+    ),
+    (
+        "spares.commit",
+        "the full object id of the commit it is at (null when unknown)",
+    ),
+    (
+        "spares.ready",
+        "true when new may take it; false while it is being filled or cleaned",
+    ),
+];
+
 fn json_section(r: &mut Roff, json: Json) {
     let (intro, fields) = match json {
         Json::Session => (
@@ -463,6 +484,7 @@ fn json_section(r: &mut Roff, json: Json) {
             "With --json the commits are printed as one JSON array of objects, newest first:",
             AUDIT_FIELDS,
         ),
+        Json::Pool => ("With --json one JSON object is printed:", POOL_FIELDS),
     };
     r.control("SH", ["JSON OUTPUT"]);
     r.text([roman(intro)]);
@@ -721,6 +743,14 @@ pub fn examples(verb: &str) -> &'static [Example] {
             &["git agent overlap"],
         )],
         "gc" => &[("What gc would do:", &["git agent gc --dry-run"])],
+        "pool" => &[(
+            "Keep two spare worktrees ready, fill them now, and see them:",
+            &[
+                "git config agent.pool 2",
+                "git agent pool --fill",
+                "git agent pool --json",
+            ],
+        )],
         "push" => &[
             (
                 "Every session, and the notes, to origin:",
