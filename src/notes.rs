@@ -42,9 +42,6 @@ pub fn text(session: &Session, how: &str) -> String {
     if let Some(run) = &meta.run {
         table.insert("ran".into(), run.started.as_str().into());
     }
-    if let Some(review) = &meta.review {
-        table.insert("review".into(), review.verdict.as_str().into());
-    }
     toml::to_string(&table).unwrap_or_default()
 }
 

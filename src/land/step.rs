@@ -296,7 +296,8 @@ fn finish(repo: &Repo, cand: &mut Candidate) -> Result<()> {
                 s.id
             ));
         }
-        worktree::remove(repo, &path)?;
+        // Like keep: back to the warm pool when it has room, else removed.
+        crate::pool::give_back_or_remove(repo, &path)?;
     }
     crate::fault::point("land:worktree-removed");
     if let Some(tip) = cand.tip
