@@ -13,8 +13,11 @@ const TEMPLATE: &str = include_str!("../../assets/board.html");
 
 /// The page for these sessions' latest events.
 pub fn render(sessions: &BTreeMap<String, Value>, token: &str, main: &Path) -> String {
+    // Those that need someone first, as `watch` shows them.
+    let mut ordered: Vec<&Value> = sessions.values().collect();
+    ordered.sort_by_key(|e| crate::fleet::screen::rank(e["state"].as_str().unwrap_or("")));
     let mut cards = String::new();
-    for event in sessions.values() {
+    for event in ordered {
         cards.push_str(&card(event));
     }
     let data: Vec<&Value> = sessions.values().collect();

@@ -50,7 +50,7 @@ pub fn lines(fleet: &Fleet, width: usize, height: usize) -> Vec<String> {
 }
 
 /// Which sessions come first: those that need someone.
-fn rank(state: &str) -> u8 {
+pub fn rank(state: &str) -> u8 {
     match state {
         "failed" | "broken" => 0,
         "done" => 1,

@@ -332,7 +332,7 @@ fn in_a_real_browser_the_page_follows_a_run_s_end_without_a_reload() {
     browser.until(
         &session,
         states,
-        "s-failing=failed s-idle=active s-w=running".into(),
+        "s-failing=failed s-w=running s-idle=active".into(),
     );
     browser.eval(&session, "window.loadedOnce = 'yes'");
     std::fs::write(&gate, "").unwrap();
@@ -356,6 +356,6 @@ fn in_a_real_browser_the_page_follows_a_run_s_end_without_a_reload() {
     browser.until(
         &session,
         states,
-        "s-failing=failed s-idle=active s-w=done".into(),
+        "s-failing=failed s-w=done s-idle=active".into(),
     );
 }

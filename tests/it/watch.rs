@@ -8,11 +8,14 @@ use std::process::{Child, Stdio};
 use crate::common::{BIN, TestRepo, hermetic};
 
 /// A detached run that waits for `gate` to exist, then writes a file and
-/// exits with `code`.
+/// exits with `code`. It gives up when the gate's directory is gone (a
+/// test that failed before opening the gate leaves no process behind).
 pub fn gated_run(repo: &TestRepo, id: &str, gate: &Path, code: i32) {
     let script = format!(
-        "while [ ! -e '{}' ]; do sleep 0.05; done; echo {id} > f.txt; echo 'finished {id}'; exit {code}",
-        gate.display()
+        "while [ ! -e '{gate}' ]; do [ -d '{dir}' ] || exit 9; sleep 0.05; done; \
+         echo {id} > f.txt; echo 'finished {id}'; exit {code}",
+        gate = gate.display(),
+        dir = gate.parent().unwrap().display(),
     );
     repo.agent(&["new", id, "--detach", "--", "sh", "-c", &script])
         .success();
