@@ -77,20 +77,26 @@ start=$(now)
 typed=0
 rounds=0
 syncs=0
+land_time=0
+sync_time=0
 while :; do
   rounds=$((rounds + 1))
   typed=$((typed + 1))
+  t=$(now)
   agent land --json > "$work/land.json" || true
+  land_time=$(awk -v a="$land_time" -v b="$(since "$t")" 'BEGIN { printf "%.2f", a + b }')
   conflicted=$(jq -r '.results[] | select(.result == "conflict") | .session' "$work/land.json")
   landed=$(jq '[.results[] | select(.result == "landed")] | length' "$work/land.json")
   left=$(echo "$conflicted" | grep -c . || true)
   echo "round $rounds: landed $landed, conflicted $left"
   [[ $left -eq 0 ]] && break
   typed=$((typed + 1))
+  t=$(now)
   for id in $conflicted; do
     syncs=$((syncs + 1))
     agent sync "$id" -- "$resolver" >/dev/null 2>&1 || { echo "sync $id failed" >&2; exit 1; }
   done
+  sync_time=$(awk -v a="$sync_time" -v b="$(since "$t")" 'BEGIN { printf "%.2f", a + b }')
 done
 landing=$(since "$start")
 
@@ -102,7 +108,7 @@ git fsck --strict --no-progress --no-dangling >/dev/null
 echo
 echo "agents: $AGENTS ($SHARED appending to $FILES shared files)"
 echo "dispatch (new --detach x$AGENTS, wait): ${dispatch}s"
-echo "landing: ${landing}s in $rounds rounds ($syncs syncs)"
+echo "landing: ${landing}s in $rounds rounds: land ${land_time}s, $syncs syncs ${sync_time}s"
 echo "home: $kept of $AGENTS kept; $((commits - 1)) commits on main, $missing without provenance; fsck clean"
 echo "git-agent commands run: $commands; lines a person typed: $typed"
 refused=$((SHARED - FILES))

@@ -84,11 +84,28 @@ pub fn run(repo: &Repo, args: &LandArgs) -> Result<i32> {
     if let Some(e) = failure {
         return Err(e);
     }
+    hint(&results, args.dry_run);
     Ok(if results.iter().any(|r| r.outcome.failed()) {
         1
     } else {
         0
     })
+}
+
+/// What to do about the sessions that conflicted.
+fn hint(results: &[Report], dry_run: bool) {
+    let Some(first) = results
+        .iter()
+        .find(|r| r.outcome == crate::land::Outcome::Conflict && r.reason.is_none())
+    else {
+        return;
+    };
+    if !dry_run {
+        anstream::eprintln!(
+            "hint: `git agent sync {} [-a <agent>]` merges this branch into a session that conflicted (an agent resolves what conflicts); then land again",
+            crate::output::quoted(&first.session)
+        );
+    }
 }
 
 /// The candidates, each snapshotted afresh, and the sessions skipped.

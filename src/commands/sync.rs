@@ -102,14 +102,16 @@ fn resolve_by_run(
     let plan = runs::plan(repo, &req)?;
     let task = (session.meta.prompt.clone(), session.meta.agent.clone());
     let code = runs::start(repo, session, &plan, args.options.detach)?;
+    // The session's task is what its commits land under, not this run's
+    // (a detached run has read its prompt once `start` returns).
+    let (prompt, agent) = task;
+    let mut now = session::modify(repo, &session.id, |meta| {
+        meta.prompt = prompt.clone();
+        meta.agent = agent.clone();
+    })?;
     if args.options.detach {
         return Ok(code);
     }
-    let mut now = session::still_ours(repo, &session.id)?;
-    // The session's task is what its commits land under, not this run's.
-    let mut meta = now.meta.clone();
-    (meta.prompt, meta.agent) = task;
-    session::update(repo, &mut now, meta, None)?;
     if sync::settle(repo, &mut now, theirs)? {
         anstream::eprintln!("Session {} is up to date with {name}.", now.id);
         return Ok(0);

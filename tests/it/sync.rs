@@ -149,6 +149,11 @@ fn a_detached_resolver_s_merge_lands_only_the_session_s_own_change() {
     let run = repo.agent(&["sync", "s", "--detach", "--", "sh", "-c", resolve]);
     assert_eq!(run.code, 0, "{run:?}");
     repo.agent(&["wait", "s"]).success();
+    // The session's task prompt (none) is still its own, not the resolver's.
+    assert_eq!(
+        repo.json(&["show", "s", "--json"])["prompt"],
+        serde_json::Value::Null
+    );
     let run = repo.agent(&["land", "s"]).success();
     assert!(run.stdout.contains("landed s "), "{run:?}");
     assert_eq!(repo.git(&["rev-parse", "HEAD~1"]), main);
