@@ -26,11 +26,38 @@ pub fn render(sessions: &BTreeMap<String, Value>, token: &str, main: &Path) -> S
         .unwrap_or_else(|_| "[]".into())
         .replace("</", "<\\/");
     let repo = main.display().to_string();
-    TEMPLATE
-        .replace("{{REPO}}", &escape(&repo))
-        .replace("{{TOKEN}}", &escape(token))
-        .replace("{{CARDS}}", &cards)
-        .replace("{{DATA}}", &data)
+    fill(
+        TEMPLATE,
+        &[
+            ("{{REPO}}", &escape(&repo)),
+            ("{{TOKEN}}", &escape(token)),
+            ("{{CARDS}}", &cards),
+            ("{{DATA}}", &data),
+        ],
+    )
+}
+
+/// The template with its placeholders replaced in one pass: text put in
+/// (a prompt or log line that reads `{{DATA}}`) is never read as one.
+fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start..];
+        match values.iter().find(|(key, _)| after.starts_with(key)) {
+            Some((key, value)) => {
+                out.push_str(value);
+                rest = &after[key.len()..];
+            }
+            None => {
+                out.push_str("{{");
+                rest = &after[2..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// HTML-escaped text.
@@ -129,5 +156,19 @@ fn tokens(event: &Value) -> String {
         ),
         (Some(t), None) => crate::usage::grouped(t),
         _ => "-".into(),
+    }
+}
+
+#[cfg(test)]
+mod fill_tests {
+    /// A session's text that reads like a placeholder stays text: the
+    /// page's JSON never lands unescaped in its HTML.
+    #[test]
+    fn placeholders_are_replaced_once_and_never_inside_what_was_put_in() {
+        let page = super::fill(
+            "<p>{{CARDS}}</p><script>{{DATA}}</script>{{x",
+            &[("{{CARDS}}", "a {{DATA}} b"), ("{{DATA}}", "[\"<img>\"]")],
+        );
+        assert_eq!(page, "<p>a {{DATA}} b</p><script>[\"<img>\"]</script>{{x");
     }
 }
