@@ -139,10 +139,12 @@ fn line(e: &Entry) -> String {
     }
     out.push_str(&format!(
         ", review {}",
-        e.review.as_deref().unwrap_or("none")
+        crate::output::quoted(e.review.as_deref().unwrap_or("none"))
     ));
+    // Notes arrive from remotes too: what they say is quoted, never a
+    // terminal escape sequence.
     if let Some(at) = &e.at {
-        out.push_str(&format!(", at {at}"));
+        out.push_str(&format!(", at {}", crate::output::quoted(at)));
     }
     if let Some(prompt) = &e.prompt {
         let first = prompt.lines().next().unwrap_or("");

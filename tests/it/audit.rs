@@ -61,3 +61,16 @@ fn audit_defaults_to_the_commits_not_on_the_upstream() {
     assert!(run.status.success());
     assert_eq!(String::from_utf8_lossy(&run.stdout).trim(), "[]");
 }
+
+/// Notes arrive from remotes: an escape sequence in one is printed quoted,
+/// never sent to the terminal.
+#[test]
+fn audit_quotes_what_a_fetched_note_says() {
+    let repo = TestRepo::new();
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let note = "session = \"x\\u001b[2J\"\nreview = \"\\u001b]0;owned\\u0007\"\nran = \"\\u001b[31m\"\nprompt = \"p\\u001b[1m\"\n";
+    repo.git(&["notes", "--ref=agents", "add", "-m", note, &head]);
+    let text = repo.agent(&["audit"]).success().stdout;
+    assert!(!text.contains('\u{1b}'), "{text:?}");
+    assert!(text.contains("session "), "{text}");
+}
