@@ -214,6 +214,16 @@ impl Repo {
         Ok(Lock(file))
     }
 
+    /// Whether another process (or handle) holds the lock `name` now.
+    /// Never creates it.
+    pub fn is_locked(&self, name: &str) -> bool {
+        let path = self.state().lock(name);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .is_ok_and(|file| matches!(file.try_lock(), Err(std::fs::TryLockError::WouldBlock)))
+    }
+
     fn lock_file(&self, name: &str) -> Result<(std::fs::File, PathBuf)> {
         self.state_dir()?;
         let path = self.state().lock(name);

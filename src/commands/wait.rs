@@ -27,7 +27,7 @@ pub fn run(repo: &Repo, args: &WaitArgs) -> Result<i32> {
         // `list_settled` records runs whose processes vanished as ended.
         let sessions = session::list_settled(repo)?;
         let watched: Vec<_> = sessions.iter().filter(|s| ids.contains(&s.id)).collect();
-        if watched.iter().all(|s| s.meta.state != State::Running) {
+        if watched.iter().all(|s| !busy(repo, s)) {
             let mut ok = true;
             for s in &watched {
                 let run = s.meta.run.as_ref();
@@ -47,7 +47,7 @@ pub fn run(repo: &Repo, args: &WaitArgs) -> Result<i32> {
         if deadline.is_some_and(|d| Instant::now() >= d) {
             let running: Vec<&str> = watched
                 .iter()
-                .filter(|s| s.meta.state == State::Running)
+                .filter(|s| busy(repo, s))
                 .map(|s| s.id.as_str())
                 .collect();
             return Err(Error::refused(format!(
@@ -72,7 +72,7 @@ fn first_to_end(repo: &Repo, ids: &[session::Id], deadline: Option<Instant>) -> 
                 continue;
             };
             session::settle(repo, &mut s);
-            if s.meta.state != State::Running {
+            if !busy(repo, &s) {
                 anstream::eprintln!("{}: {}{}", s.id, s.meta.state, outcome(&s));
                 println!("{}", s.id);
                 return Ok(if s.meta.state == State::Done { 0 } else { 1 });
@@ -107,7 +107,7 @@ fn running(repo: &Repo) -> Result<Vec<session::Id>> {
     let sessions = session::list_settled(repo)?;
     let running: Vec<session::Id> = sessions
         .iter()
-        .filter(|s| s.meta.state == State::Running && !s.foreign)
+        .filter(|s| !s.foreign && busy(repo, s))
         .map(|s| s.id.clone())
         .collect();
     // A run that failed before `wait` started is not waited for; say so,
@@ -153,4 +153,11 @@ fn named(repo: &Repo, ids: &[String]) -> Result<Vec<session::Id>> {
             Ok(session.id)
         })
         .collect::<Result<_>>()
+}
+
+/// A run is live in the session, or a review of it has not recorded its
+/// verdict yet (between a reviewer's run and its retry, say).
+fn busy(repo: &Repo, session: &session::Session) -> bool {
+    session.meta.state == State::Running
+        || (!session.foreign && crate::review::in_progress(repo, &session.id))
 }

@@ -48,3 +48,16 @@ pub fn gate(repo: &Repo, session: &Session) -> Gate {
     }
     Gate::Approved
 }
+
+/// The lock a review holds from its first reviewer run until its verdict
+/// is recorded (`<common dir>/agents/review-<id>.lock`).
+pub fn lock_name(id: &crate::session::Id) -> String {
+    format!("review-{id}")
+}
+
+/// Whether a review of session `id` is under way in some process (its
+/// reviewer running, about to be asked again, or its verdict being
+/// recorded): what `wait` waits for besides runs.
+pub fn in_progress(repo: &Repo, id: &crate::session::Id) -> bool {
+    repo.is_locked(&lock_name(id))
+}

@@ -101,6 +101,9 @@ pub fn review(
     ready: Option<Ready>,
 ) -> Result<Review> {
     let id = &session.id;
+    // Held until the verdict is recorded, so `wait` does not return in the
+    // gap between the reviewer's run and its retry or the record.
+    let _reviewing = repo.lock(&super::lock_name(id))?;
     let files = Files::new()?;
     let file = files.verdict.display().to_string();
     let first = compose(repo, session, of, reviewer, &file)?;

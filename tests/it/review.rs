@@ -34,6 +34,7 @@ case "$1" in
   garbage) echo "LGTM, approve" ;;
   bare) echo '{{"verdict": "approved"}}' ;;
   second) if [ $n -ge 2 ]; then echo "$approved"; else echo "no verdict"; fi ;;
+  second-slow) if [ $n -ge 2 ]; then sleep 1; echo "$approved"; else echo "no verdict"; fi ;;
   write) echo vandal > a.txt; echo new > vandal.txt; git add vandal.txt; echo "$approved" ;;
   barrier)
     touch "$base/bar-$GIT_AGENT_ID"
@@ -386,6 +387,29 @@ fn a_detached_review_records_its_verdict_in_the_background() {
     assert_eq!(review_json(&repo, "bg")["verdict"], "approved");
     let log = std::fs::read_to_string(repo.root.join(".git/agents/bg/run.log")).unwrap();
     assert!(log.contains("Looks fine to me."), "{log}");
+}
+
+/// `wait` returns once a detached review has recorded its verdict, not
+/// when the reviewer's first run ends (before its retry, or before the
+/// verdict is read and recorded).
+#[test]
+fn wait_returns_once_a_detached_review_has_its_verdict() {
+    let repo = TestRepo::new();
+    changed(&repo, "bw");
+    let script = reviewer(&repo);
+    repo.agent(&[
+        "review",
+        "bw",
+        "--detach",
+        "--",
+        "sh",
+        &script,
+        "second-slow",
+    ])
+    .success();
+    repo.agent(&["wait", "bw"]).success();
+    assert_eq!(review_json(&repo, "bw")["verdict"], "approved");
+    assert_eq!(runs_of(&repo, "bw"), 2);
 }
 
 #[test]
