@@ -3,12 +3,10 @@
 //! [`crate::review::wave`]); and the hidden `__review` that runs one
 //! detached review to its recorded verdict.
 
-use std::process::Command;
-
 use anstream::println;
 
 use crate::cli::ReviewArgs;
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Error, Result};
 use crate::repo::Repo;
 use crate::review::wave::{self, Mode, Reviewer};
 use crate::review::{Review, Verdict};
@@ -165,57 +163,22 @@ fn detach_all(repo: &Repo, args: &ReviewArgs, sessions: Vec<Session>) -> Result<
 
 fn detach(repo: &Repo, args: &ReviewArgs, session: &Session) -> Result<std::path::PathBuf> {
     let log = repo.state().run_log(session.id.as_str());
-    if let Some(dir) = log.parent() {
-        std::fs::create_dir_all(dir).doing(|| format!("cannot create {}", dir.display()))?;
-    }
-    let out = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log)
-        .doing(|| format!("cannot open {}", log.display()))?;
-    let err = out
-        .try_clone()
-        .doing(|| format!("cannot open {}", log.display()))?;
-    let exe = std::env::current_exe().doing(|| "cannot find git-agent itself".to_string())?;
-    let mut cmd = Command::new(exe);
-    cmd.arg("__review").arg(session.id.as_str());
-    if let Some(agent) = &args.agent {
-        cmd.arg(format!("--agent={agent}"));
-    }
-    if let Some(file) = &args.checklist {
-        let cwd = std::env::current_dir().unwrap_or_default();
-        cmd.arg("--checklist").arg(cwd.join(file));
-    }
-    if let Some(t) = &args.timeout {
-        cmd.arg("--timeout").arg(t);
-    }
-    let (ready, ready_writer) = std::io::pipe().doing(|| "cannot make a pipe".to_string())?;
-    cmd.arg("--ready-on-stdin");
-    if !args.command.is_empty() {
-        cmd.arg("--").args(&args.command);
-    }
-    use std::os::unix::process::CommandExt;
-    cmd.current_dir(&repo.main_worktree)
-        .stdin(ready_writer)
-        .stdout(out)
-        .stderr(err)
-        .process_group(0);
-    let child = cmd
-        .spawn()
-        .doing(|| "cannot start the background review".to_string())?;
-    drop(cmd);
-    drop(child);
-    wait_until_ready(ready);
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let started = runs::start_background(repo, &log, "__review", "the background review", |cmd| {
+        cmd.arg(session.id.as_str());
+        if let Some(agent) = &args.agent {
+            cmd.arg(format!("--agent={agent}"));
+        }
+        if let Some(file) = &args.checklist {
+            cmd.arg("--checklist").arg(cwd.join(file));
+        }
+        if let Some(t) = &args.timeout {
+            cmd.arg("--timeout").arg(t);
+        }
+        if !args.command.is_empty() {
+            cmd.arg("--").args(&args.command);
+        }
+    })?;
+    started.wait_until_ready();
     Ok(log)
-}
-
-/// Wait (at most 10 s) for the worker's byte on the pipe, or its end.
-fn wait_until_ready(mut ready: std::io::PipeReader) {
-    use std::io::Read;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = ready.read(&mut [0u8; 1]);
-        let _ = tx.send(());
-    });
-    let _ = rx.recv_timeout(std::time::Duration::from_secs(10));
 }

@@ -30,16 +30,7 @@ pub fn run(repo: &Repo, args: &WaitArgs) -> Result<i32> {
         if watched.iter().all(|s| !busy(repo, s)) {
             let mut ok = true;
             for s in &watched {
-                let run = s.meta.run.as_ref();
-                let code = run
-                    .and_then(|r| r.exit_code)
-                    .map(|c| format!(", exit {c}"))
-                    .unwrap_or_default();
-                let reason = run
-                    .and_then(|r| r.reason)
-                    .map(|r| format!(", {r}"))
-                    .unwrap_or_default();
-                anstream::eprintln!("{}: {}{code}{reason}", s.id, s.meta.state);
+                anstream::eprintln!("{}: {}{}", s.id, s.meta.state, outcome(s));
                 ok &= s.meta.state == State::Done;
             }
             return Ok(if ok { 0 } else { 1 });

@@ -27,7 +27,7 @@ mod terminal;
 
 pub use plan::{Capture, MAX_DURATION, PRESETS, Plan, Request, parse_duration, plan};
 pub use stop::stop_live;
-pub use supervise::{Ready, Watched, execute, execute_watched};
+pub use supervise::{Background, Ready, Watched, execute, execute_watched, start_background};
 
 /// Where a session's run output goes.
 fn log_path(repo: &Repo, id: &Id) -> Result<PathBuf> {

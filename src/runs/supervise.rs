@@ -33,62 +33,89 @@ pub fn detach(repo: &Repo, session: &Session, plan: &Plan) -> Result<()> {
         .log
         .clone()
         .ok_or_else(|| Error::internal("no log path recorded"))?;
+    let started = start_background(repo, &log, "__supervise", "the run supervisor", |cmd| {
+        cmd.arg(session.id.as_str());
+        if let Some(t) = plan.timeout {
+            cmd.arg("--timeout-ms").arg(t.as_millis().to_string());
+        }
+        if plan.read_only {
+            cmd.arg("--read-only");
+        }
+    })?;
+    let pid = started.pid;
+    session::modify(repo, &session.id, |meta| {
+        if let Some(run) = meta.run.as_mut().filter(|r| r.ended.is_none()) {
+            run.supervisor.get_or_insert(pid);
+        }
+    })?;
+    started.wait_until_ready();
+    Ok(())
+}
+
+/// A git-agent started in the background by [`start_background`].
+pub struct Background {
+    pub pid: u32,
+    ready: std::io::PipeReader,
+}
+
+impl Background {
+    /// Wait (at most [`READY_WAIT`]) for its byte on the pipe (see
+    /// [`Ready`]), or its end.
+    pub fn wait_until_ready(self) {
+        use std::io::Read;
+        let mut ready = self.ready;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = ready.read(&mut [0u8; 1]);
+            let _ = tx.send(());
+        });
+        let _ = rx.recv_timeout(READY_WAIT);
+    }
+}
+
+/// Start this git-agent again in the background, as `git-agent <verb>
+/// --ready-on-stdin` and what `args` adds: in its own process
+/// group, in the main worktree, its output appended to `log`, its stdin the
+/// write end of a pipe on which it says it is ready (see [`Ready`]).
+pub fn start_background(
+    repo: &Repo,
+    log: &std::path::Path,
+    verb: &str,
+    what: &str,
+    args: impl FnOnce(&mut Command),
+) -> Result<Background> {
+    if let Some(dir) = log.parent() {
+        std::fs::create_dir_all(dir).doing(|| format!("cannot create {}", dir.display()))?;
+    }
     let out = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
-        .open(&log)
+        .open(log)
         .doing(|| format!("cannot open {}", log.display()))?;
     let err = out
         .try_clone()
         .doing(|| format!("cannot open {}", log.display()))?;
     let exe = std::env::current_exe().doing(|| "cannot find git-agent itself".to_string())?;
     let mut cmd = Command::new(exe);
-    cmd.arg("__supervise").arg(session.id.as_str());
-    if let Some(t) = plan.timeout {
-        cmd.arg("--timeout-ms").arg(t.as_millis().to_string());
-    }
-    if plan.read_only {
-        cmd.arg("--read-only");
-    }
-    // The supervisor's stdin is the write end of a pipe: it writes a byte
-    // there once the agent's pid is recorded (see [`Ready`]).
+    cmd.args([verb, "--ready-on-stdin"]);
+    args(&mut cmd);
     let (ready, ready_writer) = std::io::pipe().doing(|| "cannot make a pipe".to_string())?;
-    cmd.arg("--ready-on-stdin")
-        .current_dir(&repo.main_worktree)
+    cmd.current_dir(&repo.main_worktree)
         .stdin(ready_writer)
         .stdout(out)
         .stderr(err)
         .process_group(0);
-    let child = cmd
-        .spawn()
-        .doing(|| "cannot start the run supervisor".to_string())?;
-    // Our copy of the write end goes, so the supervisor's exit is an end of file.
+    let child = cmd.spawn().doing(|| format!("cannot start {what}"))?;
+    // Our copy of the write end goes, so the child's exit is an end of file.
     drop(cmd);
-    let pid = child.id();
-    session::modify(repo, &session.id, |meta| {
-        if let Some(run) = meta.run.as_mut().filter(|r| r.ended.is_none()) {
-            run.supervisor.get_or_insert(pid);
-        }
-    })?;
-    wait_until_ready(ready);
-    Ok(())
+    Ok(Background {
+        pid: child.id(),
+        ready,
+    })
 }
 
 /// How long `--detach` waits for the supervisor to record the agent's pid.
 const READY_WAIT: Duration = Duration::from_secs(10);
-
-/// Wait (at most [`READY_WAIT`]) until the supervisor has recorded the
-/// agent's pid or ended the run: a byte on the pipe, or its end when the
-/// supervisor exits. So `show` right after `new --detach` has the pid.
-fn wait_until_ready(mut ready: std::io::PipeReader) {
-    use std::io::Read;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = ready.read(&mut [0u8; 1]);
-        let _ = tx.send(());
-    });
-    let _ = rx.recv_timeout(READY_WAIT);
-}
 
 /// The supervisor's side of the pipe [`detach`] waits on.
 pub struct Ready(std::fs::File);

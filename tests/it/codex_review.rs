@@ -8,22 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::codex::{Server, codex_bin, server_script, start_server};
+use crate::codex::{Server, codex_or_skip, start_server};
 use crate::common::{BIN, Run, TestRepo, files, hermetic};
-
-/// Codex, or `None` (the test then returns early) where it is not here.
-fn codex() -> Option<PathBuf> {
-    let required = std::env::var_os("GIT_AGENT_REQUIRE_CODEX").is_some_and(|v| v == "1");
-    let found = codex_bin().filter(|_| server_script().exists());
-    if found.is_none() {
-        assert!(
-            !required,
-            "codex or ../shared/tools/codex-e2e is missing but GIT_AGENT_REQUIRE_CODEX=1"
-        );
-        crate::common::have_tool(false, "the codex CLI (or ../shared/tools/codex-e2e)");
-    }
-    found
-}
 
 /// A scripted model server for one codex run and a `CODEX_HOME` pointing
 /// codex at it; `name` keeps the files of several runs apart.
@@ -90,7 +76,7 @@ fn verdict(v: &str, blocking: &[&str]) -> String {
 
 #[test]
 fn codex_implements_then_codex_reviews_with_a_json_verdict() {
-    let Some(codex) = codex() else { return };
+    let Some(codex) = codex_or_skip() else { return };
     let repo = TestRepo::new();
     let implementer = model(
         &repo,
@@ -165,7 +151,7 @@ fn codex_implements_then_codex_reviews_with_a_json_verdict() {
 
 #[test]
 fn a_codex_reviewer_that_edits_a_file_is_caught_and_undone() {
-    let Some(codex) = codex() else { return };
+    let Some(codex) = codex_or_skip() else { return };
     let repo = TestRepo::new();
     let wt = repo.new_session(&["ed"]);
     crate::common::write(&wt.join("a.txt"), "alpha\nBETA\ngamma\n");
